@@ -1,0 +1,165 @@
+// Operator commands (`mogplex admin …`): pure actions over the configured database, returning what to print.
+import { execFileSync } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { CreateTokenRequest } from "@mogplex/contract";
+import type { AuditContext } from "../audit/store.js";
+import { type ConfigOverrides, loadConfig } from "../config.js";
+import { connect } from "../db/connect.js";
+import { migrateToLatest } from "../db/migrate.js";
+import { ApiError } from "../http/errors.js";
+import type { Role } from "../http/types.js";
+import type { Services } from "../services.js";
+import { isRole } from "../teams/service.js";
+import { wire } from "../wiring.js";
+
+/** A bad argument or state: the CLI prints the message as one line and exits non-zero. */
+export class AdminError extends Error {}
+
+const ADMIN_CTX: AuditContext = { actorType: "system", actorId: null, authSource: "admin-cli" };
+
+async function withServices<T>(
+  env: NodeJS.ProcessEnv,
+  o: ConfigOverrides,
+  fn: (s: Services) => Promise<T>,
+): Promise<T> {
+  const services = await wire({ config: loadConfig(env, o), logger: undefined });
+  try {
+    return await fn(services);
+  } catch (err) {
+    if (err instanceof ApiError) throw new AdminError(err.message);
+    throw err;
+  } finally {
+    await services.close();
+  }
+}
+
+export async function createUser(
+  env: NodeJS.ProcessEnv,
+  o: ConfigOverrides,
+  a: { email: string; name?: string; team?: string; role?: string; password: string },
+): Promise<string> {
+  const role = a.role ?? "owner";
+  if (!isRole(role)) throw new AdminError(`--role must be one of owner, admin, member, viewer`);
+  return withServices(env, o, async (s) => {
+    const { userId, teamId } = await s.identity.createUser(
+      { email: a.email, name: a.name ?? a.email.split("@")[0] ?? a.email, password: a.password },
+      { slug: a.team ?? "default", role: role as Role },
+      ADMIN_CTX,
+    );
+    return `created user ${userId} (${a.email.toLowerCase()}) as ${role} of team ${a.team ?? "default"} (${teamId})`;
+  });
+}
+
+export async function createToken(
+  env: NodeJS.ProcessEnv,
+  o: ConfigOverrides,
+  a: { email: string; name: string; scopes?: string; expiresInDays?: string; team?: string },
+): Promise<string> {
+  const scopes =
+    a.scopes === undefined
+      ? undefined
+      : a.scopes
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean);
+  let expires: number | undefined;
+  if (a.expiresInDays !== undefined) {
+    if (!/^\d+$/.test(a.expiresInDays)) throw new AdminError("--expires-in-days must be a positive integer");
+    expires = Number(a.expiresInDays);
+  }
+  const parsed = CreateTokenRequest.safeParse({ name: a.name, scopes, expiresInDays: expires });
+  if (!parsed.success) throw new AdminError(parsed.error.issues[0]?.message ?? "invalid token request");
+  return withServices(env, o, async (s) => {
+    const user = await s.identity.findUserByEmail(a.email);
+    if (!user) throw new AdminError(`no user with email ${a.email}`);
+    const teamId = await s.identity.activeTeam(user.id, a.team);
+    if (!teamId)
+      throw new AdminError(
+        a.team ? `${a.email} is not a member of team ${a.team}` : `${a.email} is not a member of any team`,
+      );
+    const created = await s.tokens.create(user.id, teamId, parsed.data, {
+      ...ADMIN_CTX,
+      actorType: "system",
+    });
+    return created.token;
+  });
+}
+
+/** Accepts a clone URL, or a local working or bare git repository (stored as an absolute path). */
+export function resolveRepoSource(path: string): string {
+  if (/^(https?|ssh|git|file):\/\//.test(path) || /^[\w.-]+@[\w.-]+:/.test(path)) return path;
+  const abs = resolve(path);
+  if (!existsSync(abs) || !statSync(abs).isDirectory())
+    throw new AdminError(`--path ${path}: no such directory or clone URL`);
+  try {
+    execFileSync("git", ["-C", abs, "rev-parse", "--git-dir"], { stdio: "ignore" });
+  } catch {
+    throw new AdminError(`--path ${path}: not a git repository`);
+  }
+  return abs;
+}
+
+export async function addRepo(
+  env: NodeJS.ProcessEnv,
+  o: ConfigOverrides,
+  a: { team: string; name: string; path: string; defaultBranch?: string; rootDirectory?: string },
+): Promise<string> {
+  const source = resolveRepoSource(a.path);
+  return withServices(env, o, async (s) => {
+    const team = await s.teams.findBySlug(a.team);
+    if (!team) throw new AdminError(`no team with slug ${a.team}`);
+    const repo = await s.repos.add(
+      {
+        teamId: team.id,
+        fullName: a.name,
+        sourceUrl: source,
+        defaultBranch: a.defaultBranch,
+        rootDirectory: a.rootDirectory,
+      },
+      ADMIN_CTX,
+    );
+    return repo.id;
+  });
+}
+
+export async function auditVerify(
+  env: NodeJS.ProcessEnv,
+  o: ConfigOverrides,
+): Promise<{ ok: boolean; message: string }> {
+  return withServices(env, o, async (s) => {
+    const r = await s.audit.verify(s.db.db);
+    if (r.ok) return { ok: true, message: `audit log intact: ${r.rows} rows verified` };
+    return {
+      ok: false,
+      message: `audit log broken at row seq ${r.brokenSeq} (id ${r.brokenId}): ${r.reason}`,
+    };
+  });
+}
+
+export async function migrate(env: NodeJS.ProcessEnv, o: ConfigOverrides): Promise<string> {
+  const config = loadConfig(env, o);
+  const db = connect({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  try {
+    const applied = await migrateToLatest(db.db, db.dialect);
+    return applied.length ? `applied ${applied.join(", ")}` : "database is up to date";
+  } finally {
+    await db.close();
+  }
+}
+
+export async function backup(env: NodeJS.ProcessEnv, o: ConfigOverrides, file: string): Promise<string> {
+  const config = loadConfig(env, o);
+  if (config.databaseUrl)
+    throw new AdminError("backup copies the embedded SQLite database; for PostgreSQL use pg_dump");
+  const target = resolve(file);
+  if (existsSync(target)) throw new AdminError(`${file} already exists; choose a new file`);
+  const db = connect({ dataDir: config.dataDir });
+  try {
+    // SQLite's online backup API: consistent while the server keeps writing.
+    await db.sqlite?.backup(target);
+    return `backup written to ${target}`;
+  } finally {
+    await db.close();
+  }
+}

@@ -1,0 +1,54 @@
+// createApp(services) → the Hono app: middleware order, route registration and the catch-all error path.
+import { buildOpenApi } from "@mogplex/contract";
+import { Hono } from "hono";
+import { registerAuditRoutes } from "./audit/routes.js";
+import { ApiError, errorResponse } from "./http/errors.js";
+import { readiness } from "./http/health.js";
+import { clientIp, ipLimit, requestId, securityHeaders } from "./http/middleware.js";
+import type { AppEnv } from "./http/types.js";
+import { registerIdentityRoutes } from "./identity/routes.js";
+import { registerRepoRoutes } from "./repos/routes.js";
+import { registerRunRoutes } from "./runs/routes.js";
+import { registerSandboxRoutes } from "./sandboxes/routes.js";
+import type { Services } from "./services.js";
+import { registerTeamRoutes } from "./teams/routes.js";
+import { registerTokenRoutes } from "./tokens/routes.js";
+
+export function createApp(s: Services): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const openapi = JSON.stringify(buildOpenApi());
+
+  app.use("*", requestId());
+  app.use("*", securityHeaders({ hsts: s.config.publicUrl?.startsWith("https://") ?? false }));
+  app.use("*", clientIp({ trustProxy: s.config.trustProxy }));
+  app.use("*", ipLimit(s.limiter, s.rules.ip, s.clock, "global"));
+  app.use("/api/auth/sign-in/*", ipLimit(s.limiter, s.rules.signIn, s.clock, "sign-in"));
+  app.use("/api/auth/two-factor/*", ipLimit(s.limiter, s.rules.signIn, s.clock, "sign-in"));
+  app.use("/api/setup", ipLimit(s.limiter, s.rules.signIn, s.clock, "sign-in"));
+
+  app.get("/healthz", (c) => c.json({ ok: true }));
+  app.get("/readyz", async (c) => {
+    const checks = await readiness(s);
+    return c.json({ ok: checks.ok, checks: checks.detail }, checks.ok ? 200 : 503);
+  });
+  app.get("/api/v1/openapi.json", (c) => c.body(openapi, 200, { "Content-Type": "application/json" }));
+
+  registerIdentityRoutes(app, s);
+  registerTokenRoutes(app, s);
+  registerTeamRoutes(app, s);
+  registerAuditRoutes(app, s);
+  registerRepoRoutes(app, s);
+  registerRunRoutes(app, s);
+  registerSandboxRoutes(app, s);
+
+  app.notFound((c) => errorResponse(c, new ApiError("NOT_FOUND", "No such route")));
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return errorResponse(c, err);
+    s.logger.error(
+      { err: { name: err.name, message: err.message, stack: err.stack }, requestId: c.get("requestId") },
+      "unhandled error",
+    );
+    return errorResponse(c, new ApiError("INTERNAL_ERROR", "Internal error"));
+  });
+  return app;
+}

@@ -1,0 +1,95 @@
+// Opens the database: embedded SQLite (WAL, busy timeout, IMMEDIATE transactions) or PostgreSQL.
+import { closeSync, existsSync, mkdirSync, openSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+} from "kysely";
+import pg from "pg";
+import type { DB } from "./schema.js";
+
+export type Dialect = "sqlite" | "postgres";
+
+export interface Database_ {
+  db: Kysely<DB>;
+  dialect: Dialect;
+  /** The raw better-sqlite3 handle (SQLite only): backups and Better Auth share it. */
+  sqlite: Database.Database | undefined;
+  pool: pg.Pool | undefined;
+  close(): Promise<void>;
+}
+export type { Database_ as Db };
+
+// Deferred transactions that read then write can deadlock between processes (the admin CLI and the
+// server share the file); IMMEDIATE takes the write lock up front so busy_timeout can do its job.
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
+}
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly cfg: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(cfg);
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.cfg);
+  }
+}
+
+// int8 (bigint) columns hold epoch milliseconds, well inside the safe integer range.
+pg.types.setTypeParser(20, (v) => Number(v));
+// numeric (cost) as a JS number
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+export interface ConnectOptions {
+  dataDir: string;
+  databaseUrl?: string | undefined;
+  /** PostgreSQL schema to use (tests give each suite its own). */
+  pgSchema?: string | undefined;
+  poolSize?: number;
+}
+
+export function openSqliteFile(file: string): Database.Database {
+  // Created owner-only up front: SQLite gives the -wal and -shm files the same mode.
+  if (!existsSync(file)) closeSync(openSync(file, "a", 0o600));
+  const sqlite = new Database(file);
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("foreign_keys = ON");
+  sqlite.pragma("synchronous = NORMAL");
+  return sqlite;
+}
+
+export function connect(opts: ConnectOptions): Database_ {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: opts.poolSize ?? 10,
+      ...(opts.pgSchema ? { options: `-c search_path=${opts.pgSchema}` } : {}),
+    });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    return {
+      db,
+      dialect: "postgres",
+      sqlite: undefined,
+      pool,
+      close: () => db.destroy(),
+    };
+  }
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  const sqlite = openSqliteFile(join(opts.dataDir, "mogplex.db"));
+  const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  return {
+    db,
+    dialect: "sqlite",
+    sqlite,
+    pool: undefined,
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,118 @@
+// Cross-cutting HTTP middleware: request ids, security headers, client IP and the per-IP baseline limit.
+import { getConnInfo } from "@hono/node-server/conninfo";
+import type { Context, MiddlewareHandler } from "hono";
+import type { Clock } from "../clock.js";
+import {
+  LimiterUnavailableError,
+  type RateLimitStore,
+  retryAfterSeconds,
+  type WindowRule,
+} from "../limits/index.js";
+import { newId } from "../security/random.js";
+import { ApiError, errorResponse } from "./errors.js";
+import type { AppEnv } from "./types.js";
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+export function requestId(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const inbound = c.req.header("x-request-id");
+    const id = inbound && SANE_REQUEST_ID.test(inbound) ? inbound : `req_${newId()}`;
+    c.set("requestId", id);
+    await next();
+    c.res.headers.set("X-Request-Id", id);
+  };
+}
+
+export const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+export function securityHeaders(opts: { hsts: boolean }): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await next();
+    const h = c.res.headers;
+    h.set("Content-Security-Policy", CSP);
+    h.set("X-Content-Type-Options", "nosniff");
+    h.set("X-Frame-Options", "DENY");
+    h.set("Referrer-Policy", "strict-origin-when-cross-origin");
+    h.set("Cross-Origin-Opener-Policy", "same-origin");
+    h.set("Cross-Origin-Resource-Policy", "same-origin");
+    if (opts.hsts) h.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    if (c.req.path.startsWith("/api/")) h.set("Cache-Control", h.get("Cache-Control") ?? "no-store");
+  };
+}
+
+export function clientIp(opts: { trustProxy: boolean }): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.set("clientIp", resolveIp(c, opts.trustProxy));
+    await next();
+  };
+}
+
+function resolveIp(c: Context, trustProxy: boolean): string {
+  if (trustProxy) {
+    // The proxy appends the address it saw; the right-most entry is the one it vouches for.
+    const xff = c.req.header("x-forwarded-for");
+    const last = xff?.split(",").pop()?.trim();
+    if (last) return last;
+  }
+  try {
+    return getConnInfo(c).remote.address ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Applies a sliding-window limit keyed by something on the request; fails closed when the store is down. */
+export async function enforceLimit(
+  c: Context<AppEnv>,
+  store: RateLimitStore,
+  key: string,
+  rule: WindowRule,
+  clock: Clock,
+): Promise<Response | null> {
+  try {
+    const d = await store.hit(key, rule, clock.now());
+    if (d.allowed) return null;
+    const secs = retryAfterSeconds(d);
+    return errorResponse(
+      c,
+      new ApiError("RATE_LIMITED", `Rate limit exceeded. Retry after ${secs}s.`, {
+        "Retry-After": String(secs),
+      }),
+    );
+  } catch (err) {
+    if (err instanceof LimiterUnavailableError) {
+      return errorResponse(
+        c,
+        new ApiError("SERVICE_UNAVAILABLE", "Rate limiter unavailable; try again later", {
+          "Retry-After": "60",
+        }),
+      );
+    }
+    throw err;
+  }
+}
+
+export function ipLimit(
+  store: RateLimitStore,
+  rule: WindowRule,
+  clock: Clock,
+  tier: string,
+): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const denied = await enforceLimit(c, store, `ip:${tier}:${c.get("clientIp")}`, rule, clock);
+    if (denied) return denied;
+    await next();
+  };
+}

@@ -1,0 +1,89 @@
+// Declares each public v1 route's trust decision up front and runs the checks in the fixed order:
+// authenticate → per-token rate limit → scope → validate input → act.
+import {
+  missingScopeMessage,
+  PUBLIC_BASE,
+  PUBLIC_ROUTES,
+  type PublicRouteName,
+  type RouteSpec,
+} from "@mogplex/contract";
+import type { Context, Hono } from "hono";
+import type { z } from "zod";
+import type { Services } from "../services.js";
+import { readJsonBody } from "./body.js";
+import { ApiError, errorResponse, unauthorized } from "./errors.js";
+import { enforceLimit } from "./middleware.js";
+import type { AppEnv, PatPrincipal } from "./types.js";
+import { validationMessage } from "./validate.js";
+
+export interface PublicInput<B> {
+  principal: PatPrincipal;
+  body: B;
+  rawBody: unknown;
+  idempotencyKey: string | undefined;
+}
+
+export type PublicHandler<B> = (c: Context<AppEnv>, input: PublicInput<B>) => Promise<Response>;
+
+const BEARER = /^Bearer ([^\s]+)$/;
+
+export async function authenticatePat(c: Context<AppEnv>, s: Services): Promise<PatPrincipal> {
+  const header = c.req.header("authorization");
+  if (!header) throw unauthorized("Authentication required: send Authorization: Bearer <token>");
+  const m = BEARER.exec(header);
+  if (!m?.[1]) throw unauthorized("Malformed Authorization header: expected Bearer <token>", true);
+  const principal = await s.tokens.authenticate(m[1]);
+  if (!principal) throw unauthorized("Invalid, expired or revoked token", true);
+  return principal;
+}
+
+export function publicRoute<N extends PublicRouteName>(
+  app: Hono<AppEnv>,
+  s: Services,
+  name: N,
+  handler: PublicHandler<
+    (typeof PUBLIC_ROUTES)[N] extends { body: z.ZodType }
+      ? z.infer<(typeof PUBLIC_ROUTES)[N]["body"]>
+      : undefined
+  >,
+): void {
+  const spec: RouteSpec = PUBLIC_ROUTES[name];
+  const path = PUBLIC_BASE + spec.path.replace(/\{(\w+)\}/g, ":$1");
+  app.on(spec.method.toUpperCase(), path, async (c) => {
+    try {
+      const principal = await authenticatePat(c, s);
+      const limited = await enforceLimit(c, s.limiter, `pat:${principal.tokenId}`, s.rules.pat, s.clock);
+      if (limited) return limited;
+      if (spec.scope && !principal.scopes.includes(spec.scope)) {
+        throw new ApiError("FORBIDDEN", missingScopeMessage(spec.scope));
+      }
+      if (spec.scope === "write" && principal.role === "viewer") {
+        throw new ApiError("FORBIDDEN", "Viewers have read-only access to this team");
+      }
+      let idempotencyKey: string | undefined;
+      if (spec.idempotent) {
+        idempotencyKey = c.req.header("idempotency-key");
+        if (idempotencyKey === undefined || idempotencyKey.trim() === "") {
+          throw new ApiError("BAD_REQUEST", "Idempotency-Key is required");
+        }
+        if (idempotencyKey.length > 200)
+          throw new ApiError("BAD_REQUEST", "Idempotency-Key must be at most 200 characters");
+      }
+      let rawBody: unknown;
+      let body: unknown;
+      if (spec.body) {
+        rawBody = await readJsonBody(c, s.config.bodyLimitBytes);
+        const parsed = spec.body.safeParse(rawBody);
+        if (!parsed.success) throw new ApiError("BAD_REQUEST", validationMessage(parsed.error));
+        body = parsed.data;
+      } else if (spec.method !== "get") {
+        // Mutations without a schema take no body; anything sent must still be JSON within the limit.
+        rawBody = await readJsonBody(c, s.config.bodyLimitBytes, { optional: true });
+      }
+      return await handler(c, { principal, body: body as never, rawBody, idempotencyKey });
+    } catch (err) {
+      if (err instanceof ApiError) return errorResponse(c, err);
+      throw err;
+    }
+  });
+}

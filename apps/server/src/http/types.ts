@@ -1,0 +1,47 @@
+// Request-scoped values the middleware sets on the Hono context.
+import type { AuditContext } from "../audit/store.js";
+
+export type Role = "owner" | "admin" | "member" | "viewer";
+
+export interface PatPrincipal {
+  kind: "pat";
+  userId: string;
+  teamId: string;
+  role: Role;
+  tokenId: string;
+  scopes: ReadonlyArray<"read" | "write">;
+}
+
+export interface SessionPrincipal {
+  kind: "session";
+  userId: string;
+  sessionId: string;
+  email: string;
+  name: string;
+}
+
+export type AppEnv = {
+  Variables: {
+    requestId: string;
+    clientIp: string;
+    pat: PatPrincipal;
+    session: SessionPrincipal;
+  };
+};
+
+export function auditContext(
+  c: {
+    get: <K extends keyof AppEnv["Variables"]>(k: K) => AppEnv["Variables"][K];
+    req: { header: (n: string) => string | undefined };
+  },
+  actor: PatPrincipal | SessionPrincipal | null,
+): AuditContext {
+  return {
+    actorType: actor ? "user" : "anonymous",
+    actorId: actor?.userId ?? null,
+    requestId: c.get("requestId"),
+    ip: c.get("clientIp"),
+    userAgent: c.req.header("user-agent") ?? null,
+    authSource: actor?.kind ?? null,
+  };
+}

@@ -1,0 +1,324 @@
+// Run lifecycle rules: create (idempotent, budgeted, audited), read, list and cancel, scoped by team.
+import {
+  type CreateRunRequest,
+  PUBLIC_BASE,
+  type Run,
+  type RunEvent,
+  type RunStatus,
+  TERMINAL_RUN_STATUSES,
+} from "@mogplex/contract";
+import { type Kysely, sql } from "kysely";
+import { canonicalJson } from "../audit/chain.js";
+import type { AuditContext, AuditLog } from "../audit/store.js";
+import { type Clock, iso } from "../clock.js";
+import type { Dialect } from "../db/connect.js";
+import { decodeCursor, olderThan, pageOf } from "../db/pagination.js";
+import type { DB, RunsTable } from "../db/schema.js";
+import { ApiError, notFound } from "../http/errors.js";
+import type { PatPrincipal } from "../http/types.js";
+import { retryAfterSeconds, type WindowRule } from "../limits/index.js";
+import type { RepoService } from "../repos/service.js";
+import { newId, sha256Hex } from "../security/random.js";
+import { generatedBranchName } from "./branch.js";
+import type { RunEventStore } from "./events.js";
+
+export const HARNESSES = ["mogplex"] as const;
+
+export function toRun(r: RunsTable): Run {
+  return {
+    id: r.id,
+    repoId: r.repo_id,
+    source: r.source as Run["source"],
+    harness: r.harness,
+    model: r.model,
+    status: r.status as RunStatus,
+    branch: { base: r.base_branch, working: r.working_branch, createBranch: Boolean(r.create_branch) },
+    rootDirectory: r.root_directory,
+    sandboxId: r.sandbox_id,
+    agentId: r.agent_id,
+    createdAt: iso(Number(r.created_at)),
+    updatedAt: iso(Number(r.updated_at)),
+    startedAt: iso(r.started_at === null ? null : Number(r.started_at)),
+    finishedAt: iso(r.finished_at === null ? null : Number(r.finished_at)),
+    error: r.error,
+    usage: {
+      inputTokens: Number(r.input_tokens),
+      outputTokens: Number(r.output_tokens),
+      costUsd: Number(r.cost_usd),
+    },
+    eventsUrl: `${PUBLIC_BASE}/runs/${r.id}/events`,
+    cancelUrl: `${PUBLIC_BASE}/runs/${r.id}/cancel`,
+  };
+}
+
+export const isTerminal = (status: string) => (TERMINAL_RUN_STATUSES as readonly string[]).includes(status);
+
+/** Hook the run engine installs so a cancel reaches a run that is executing. */
+export type CancelHandler = (runId: string) => Promise<boolean>;
+
+export interface RunServiceDeps {
+  db: Kysely<DB>;
+  dialect: Dialect;
+  audit: AuditLog;
+  clock: Clock;
+  repos: RepoService;
+  events: RunEventStore;
+  runStartRules: WindowRule[];
+}
+
+export class RunService {
+  private cancelHandler: CancelHandler | undefined;
+  private readonly createdListeners: Array<(runId: string) => void> = [];
+
+  constructor(private readonly d: RunServiceDeps) {}
+
+  setCancelHandler(h: CancelHandler): void {
+    this.cancelHandler = h;
+  }
+
+  onCreated(listener: (runId: string) => void): void {
+    this.createdListeners.push(listener);
+  }
+
+  async create(
+    p: PatPrincipal,
+    body: CreateRunRequest,
+    rawBody: unknown,
+    idempotencyKey: string,
+    source: Run["source"],
+    ctx: AuditContext,
+  ): Promise<{ run: Run; replayed: boolean }> {
+    const { db, clock } = this.d;
+    const requestHash = sha256Hex(canonicalJson(rawBody));
+
+    // Fast path: a retry of a finished request needs no lock and spends no budget.
+    const replay = await this.replay(db, p.userId, idempotencyKey, requestHash);
+    if (replay) return replay;
+
+    if (body.harness && !(HARNESSES as readonly string[]).includes(body.harness)) {
+      throw new ApiError("BAD_REQUEST", `harness must be one of: ${HARNESSES.join(", ")}`);
+    }
+    const repo = await this.d.repos.get(p.teamId, body.repoId);
+    const team = await db
+      .selectFrom("teams")
+      .select(["allowed_models", "default_model"])
+      .where("id", "=", p.teamId)
+      .executeTakeFirstOrThrow();
+    const model = body.model ?? team.default_model ?? null;
+    if (model && team.allowed_models !== null) {
+      const allowed = JSON.parse(team.allowed_models) as string[];
+      if (!allowed.includes(model)) {
+        await db.transaction().execute((trx) =>
+          this.d.audit.append(trx, ctx, {
+            teamId: p.teamId,
+            action: "model.denied",
+            targetType: "repo",
+            targetId: repo.id,
+            payload: { model },
+          }),
+        );
+        throw new ApiError("FORBIDDEN", `Model ${model} is not in this team's model catalogue`);
+      }
+    }
+
+    const result = await db.transaction().execute(async (trx) => {
+      await this.lockUser(trx, p.userId);
+      // Re-check under the lock: a concurrent twin may have committed first.
+      const again = await this.replay(trx, p.userId, idempotencyKey, requestHash);
+      if (again) return again;
+      const now = clock.now();
+      await this.admit(trx, p.userId, now);
+
+      const id = newId();
+      const createBranch = body.createBranch ?? true;
+      const base = body.baseBranch ?? repo.default_branch;
+      const working = body.branch ?? (createBranch ? generatedBranchName(body.prompt, id, now) : base);
+      const row: RunsTable = {
+        id,
+        team_id: p.teamId,
+        user_id: p.userId,
+        repo_id: repo.id,
+        source,
+        harness: body.harness ?? "mogplex",
+        model,
+        status: "pending",
+        prompt: body.prompt,
+        base_branch: base,
+        working_branch: working,
+        create_branch: createBranch ? 1 : 0,
+        root_directory: body.rootDirectory ?? repo.root_directory,
+        sandbox_id: null,
+        agent_id: body.agentId ?? null,
+        error: null,
+        input_tokens: 0,
+        output_tokens: 0,
+        cost_usd: 0,
+        created_at: now,
+        updated_at: now,
+        started_at: null,
+        finished_at: null,
+      };
+      await trx.insertInto("runs").values(row).execute();
+      await trx
+        .insertInto("idempotency_keys")
+        .values({
+          user_id: p.userId,
+          key: idempotencyKey,
+          request_hash: requestHash,
+          resource_type: "run",
+          resource_id: id,
+          created_at: now,
+        })
+        .execute();
+      await this.d.audit.append(trx, ctx, {
+        teamId: p.teamId,
+        action: "run.created",
+        targetType: "run",
+        targetId: id,
+        payload: { repoId: repo.id, source, harness: row.harness, model, prompt: body.prompt },
+      });
+      return { run: toRun(row), replayed: false };
+    });
+    if (!result.replayed) for (const l of this.createdListeners) l(result.run.id);
+    return result;
+  }
+
+  private async replay(
+    db: Kysely<DB>,
+    userId: string,
+    key: string,
+    requestHash: string,
+  ): Promise<{ run: Run; replayed: true } | null> {
+    const prior = await db
+      .selectFrom("idempotency_keys")
+      .selectAll()
+      .where("user_id", "=", userId)
+      .where("key", "=", key)
+      .executeTakeFirst();
+    if (!prior) return null;
+    if (prior.request_hash !== requestHash || prior.resource_type !== "run") {
+      throw new ApiError(
+        "IDEMPOTENCY_CONFLICT",
+        "Idempotency-Key was already used with a different request body",
+      );
+    }
+    const run = await db
+      .selectFrom("runs")
+      .selectAll()
+      .where("id", "=", prior.resource_id)
+      .executeTakeFirst();
+    if (!run) throw notFound("Run");
+    return { run: toRun(run), replayed: true };
+  }
+
+  private async lockUser(trx: Kysely<DB>, userId: string): Promise<void> {
+    // SQLite transactions here are IMMEDIATE (one writer); PostgreSQL needs an explicit per-user lock.
+    if (this.d.dialect === "postgres") {
+      await sql`select pg_advisory_xact_lock(hashtextextended(${`run-start:${userId}`}, 0))`.execute(trx);
+    }
+  }
+
+  /** Per-user run-start budgets, counted from the runs table inside the creating transaction. */
+  private async admit(trx: Kysely<DB>, userId: string, now: number): Promise<void> {
+    let worstMs = 0;
+    for (const rule of this.d.runStartRules) {
+      const since = now - rule.windowMs;
+      const inWindow = await trx
+        .selectFrom("runs")
+        .select("created_at")
+        .where("user_id", "=", userId)
+        .where("created_at", ">", since)
+        .orderBy("created_at", "desc")
+        .limit(rule.limit)
+        .execute();
+      if (inWindow.length < rule.limit) continue;
+      // The limit-th newest start leaves the window first among those that keep us at the limit.
+      const oldestCounted = Number(inWindow[inWindow.length - 1]?.created_at);
+      worstMs = Math.max(worstMs, oldestCounted + rule.windowMs - now);
+    }
+    if (worstMs > 0) {
+      const secs = retryAfterSeconds({ allowed: false, remaining: 0, retryAfterMs: worstMs });
+      throw new ApiError("RATE_LIMITED", `Run start limit exceeded. Retry after ${secs}s.`, {
+        "Retry-After": String(secs),
+      });
+    }
+  }
+
+  async get(teamId: string, id: string): Promise<RunsTable> {
+    const row = await this.d.db
+      .selectFrom("runs")
+      .selectAll()
+      .where("id", "=", id)
+      .where("team_id", "=", teamId)
+      .executeTakeFirst();
+    if (!row) throw notFound("Run");
+    return row;
+  }
+
+  async list(teamId: string, opts: { repoId?: string; status?: string; limit: number; cursor?: string }) {
+    const cursor = decodeCursor(opts.cursor);
+    let q = this.d.db.selectFrom("runs").selectAll().where("team_id", "=", teamId);
+    if (opts.repoId) q = q.where("repo_id", "=", opts.repoId);
+    if (opts.status) q = q.where("status", "=", opts.status);
+    if (cursor) q = q.where(olderThan(cursor));
+    const rows = await q
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(opts.limit + 1)
+      .execute();
+    const { page, nextCursor } = pageOf(rows, opts.limit);
+    return { runs: page.map(toRun), nextCursor };
+  }
+
+  /**
+   * Cancel is idempotent. A pending run is cancelled on the spot; a running one is handed to the engine,
+   * which confirms with the `cancelled` event once the sandbox is gone.
+   */
+  async cancel(
+    teamId: string,
+    id: string,
+    ctx: AuditContext,
+  ): Promise<{ run: Run; alreadyTerminal: boolean }> {
+    const current = await this.get(teamId, id);
+    if (isTerminal(current.status)) return { run: toRun(current), alreadyTerminal: true };
+    const { db, clock } = this.d;
+    let published: RunEvent[] = [];
+    let handOff = false;
+    const alreadyTerminal = await db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+      if (isTerminal(row.status)) return true;
+      const now = clock.now();
+      handOff = row.status === "running" && this.cancelHandler !== undefined;
+      await this.d.audit.append(trx, ctx, {
+        teamId,
+        action: "run.cancel_requested",
+        targetType: "run",
+        targetId: id,
+      });
+      if (handOff) {
+        published = await this.d.events.appendIn(trx, id, [
+          { type: "cancel_requested", message: "Cancel requested" },
+        ]);
+        return false;
+      }
+      await trx
+        .updateTable("runs")
+        .set({ status: "cancelled", updated_at: now, finished_at: now })
+        .where("id", "=", id)
+        .execute();
+      published = await this.d.events.appendIn(trx, id, [
+        { type: "cancel_requested", message: "Cancel requested" },
+        {
+          type: "status_changed",
+          message: `${row.status} -> cancelled`,
+          payload: { from: row.status, to: "cancelled" },
+        },
+        { type: "cancelled", message: "Run cancelled" },
+      ]);
+      return false;
+    });
+    await this.d.events.publish(id, published);
+    if (handOff && this.cancelHandler) await this.cancelHandler(id);
+    return { run: toRun(await this.get(teamId, id)), alreadyTerminal };
+  }
+}

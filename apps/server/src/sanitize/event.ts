@@ -1,0 +1,88 @@
+// Shapes run-event payloads and messages for storage and streaming: secrets out, size bounded, JSON-safe.
+import { compileKnownSecrets, isSecretKey, redactSecretValues } from "./secrets.js";
+import { UNSERIALIZABLE, walkJson } from "./walk.js";
+
+export const MAX_STRING = 2000;
+export const MAX_ENTRIES = 25;
+export const MAX_DEPTH = 3;
+export const MAX_PAYLOAD_JSON = 20000;
+
+export interface SanitizeOptions {
+  /** Literal secret values (e.g. the run's injected env values) to hide wherever they appear. */
+  readonly knownSecrets?: readonly string[];
+}
+
+export interface TruncatedPayload {
+  truncated: true;
+  payloadPreview: string;
+}
+
+const truncationSuffix = (removed: number): string => `…[truncated ${removed} chars]`;
+const SUFFIX_START = "…[truncated ";
+const SUFFIX_RE = /^…\[truncated \d{1,16} chars\]$/;
+
+// Backs off one unit rather than split a surrogate pair, which would leave invalid UTF-16 in stored JSON;
+// the reported count then includes that unit.
+function cutIndex(text: string, max: number): number {
+  const before = text.charCodeAt(max - 1);
+  const after = text.charCodeAt(max);
+  const splitsPair = before >= 0xd800 && before <= 0xdbff && after >= 0xdc00 && after <= 0xdfff;
+  return splitsPair ? max - 1 : max;
+}
+
+interface TextSanitizers {
+  readonly redact: (text: string) => string;
+  readonly sanitize: (text: string) => string;
+}
+
+function makeTextSanitizers(opts: SanitizeOptions | undefined): TextSanitizers {
+  const redactKnown = compileKnownSecrets(opts?.knownSecrets ?? []);
+  const redact = (text: string): string => redactSecretValues(redactKnown(text));
+  const sanitize = (text: string): string => {
+    // Text this function already cut keeps its suffix; only the body is re-checked, so a second pass is a
+    // no-op instead of cutting the suffix and stacking another one.
+    const suffixAt = text.lastIndexOf(SUFFIX_START);
+    if (suffixAt >= 0 && SUFFIX_RE.test(text.slice(suffixAt))) {
+      const body = redact(text.slice(0, suffixAt));
+      if (body.length <= MAX_STRING) return body + text.slice(suffixAt);
+    }
+    const redacted = redact(text);
+    if (redacted.length <= MAX_STRING) return redacted;
+    const end = cutIndex(redacted, MAX_STRING);
+    return redacted.slice(0, end) + truncationSuffix(redacted.length - end);
+  };
+  return { redact, sanitize };
+}
+
+export function sanitizeEventText(text: string, opts?: SanitizeOptions): string {
+  try {
+    return makeTextSanitizers(opts).sanitize(typeof text === "string" ? text : String(text));
+  } catch {
+    return UNSERIALIZABLE;
+  }
+}
+
+export function sanitizeEventPayload(value: unknown, opts?: SanitizeOptions): unknown {
+  try {
+    const { redact, sanitize } = makeTextSanitizers(opts);
+    const shaped = walkJson(value, {
+      maxDepth: MAX_DEPTH,
+      maxEntries: MAX_ENTRIES,
+      redactKey: isSecretKey,
+      transformString: sanitize,
+    });
+    if (shaped === undefined) return undefined;
+    const json = JSON.stringify(shaped);
+    if (json.length <= MAX_PAYLOAD_JSON) return shaped;
+    // The JSON text also holds object keys, which are never value-redacted above, so it is redacted once
+    // more before the cut. Redacted text has no match left in any prefix, so the preview is stable on re-runs.
+    const preview = redact(json);
+    const payload: TruncatedPayload = {
+      truncated: true,
+      payloadPreview: preview.slice(0, cutIndex(preview, MAX_STRING)),
+    };
+    return payload;
+  } catch {
+    return UNSERIALIZABLE;
+  }
+}

@@ -1,0 +1,121 @@
+// The service container: built once by main.ts (or a test) from real adapters, then handed to the app.
+import type { Redis } from "ioredis";
+import { AuditLog } from "./audit/store.js";
+import type { Clock } from "./clock.js";
+import type { Config } from "./config.js";
+import type { Db } from "./db/connect.js";
+import type { Identity } from "./identity/index.js";
+import {
+  MemoryRateLimitStore,
+  parseRule,
+  parseRules,
+  type RateLimitStore,
+  RedisRateLimitStore,
+  type WindowRule,
+} from "./limits/index.js";
+import type { Logger } from "./logger.js";
+import { RepoService } from "./repos/service.js";
+import { type EventBus, MemoryEventBus } from "./runs/bus.js";
+import { RunEventStore } from "./runs/events.js";
+import { RunService } from "./runs/service.js";
+import { SandboxService } from "./sandboxes/service.js";
+import { TeamService } from "./teams/service.js";
+import { TokenService } from "./tokens/service.js";
+
+export interface Rules {
+  pat: WindowRule;
+  runStarts: WindowRule[];
+  ip: WindowRule;
+  signIn: WindowRule;
+  tokenCreate: WindowRule;
+}
+
+export interface Services {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  limiter: RateLimitStore;
+  rules: Rules;
+  audit: AuditLog;
+  bus: EventBus;
+  tokens: TokenService;
+  teams: TeamService;
+  repos: RepoService;
+  runs: RunService;
+  events: RunEventStore;
+  sandboxes: SandboxService;
+  identity: Identity;
+  redis: Redis | undefined;
+  close(): Promise<void>;
+}
+
+export interface ServiceDeps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  identity: (partial: Omit<Services, "identity" | "close">) => Identity;
+  redis?: Redis | undefined;
+  limiter?: RateLimitStore;
+  bus?: EventBus;
+}
+
+export function rulesFrom(config: Config): Rules {
+  return {
+    pat: parseRule(config.limits.pat),
+    runStarts: parseRules(config.limits.runStarts),
+    ip: parseRule(config.limits.ip),
+    signIn: parseRule(config.limits.signIn),
+    tokenCreate: parseRule(config.limits.tokenCreate),
+  };
+}
+
+export function buildServices(deps: ServiceDeps): Services {
+  const { config, db, clock, logger } = deps;
+  const rules = rulesFrom(config);
+  const limiter =
+    deps.limiter ??
+    (deps.redis
+      ? new RedisRateLimitStore({ redis: deps.redis, prefix: "mogplex:rl:" })
+      : new MemoryRateLimitStore());
+  const bus = deps.bus ?? new MemoryEventBus();
+  const audit = new AuditLog(db.dialect, () => clock.now());
+  const repos = new RepoService(db.db, audit, clock);
+  const events = new RunEventStore(db.db, db.dialect, clock, bus);
+  const partial = {
+    redis: deps.redis,
+    config,
+    db,
+    clock,
+    logger,
+    limiter,
+    rules,
+    audit,
+    bus,
+    tokens: new TokenService(db.db, audit, clock),
+    teams: new TeamService(db.db, audit, clock),
+    repos,
+    events,
+    runs: new RunService({
+      db: db.db,
+      dialect: db.dialect,
+      audit,
+      clock,
+      repos,
+      events,
+      runStartRules: rules.runStarts,
+    }),
+    sandboxes: new SandboxService(db.db, audit, clock),
+  };
+  const identity = deps.identity(partial);
+  return {
+    ...partial,
+    identity,
+    async close() {
+      await partial.tokens.stop();
+      await limiter.close();
+      await bus.close();
+    },
+  };
+}

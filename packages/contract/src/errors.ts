@@ -1,0 +1,26 @@
+// The one error vocabulary: every code the API can answer with, and its HTTP status.
+export const ERROR_STATUS = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  IDEMPOTENCY_CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  INTERNAL_ERROR: 500,
+  SERVICE_UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
+
+/** The exact message a token without the needed scope gets (fixed by the API seed). */
+export function missingScopeMessage(scope: string): string {
+  return `Missing required scope: ${scope}. Issue a new token with the '${scope}' scope at /settings/api-keys.`;
+}
+
+export function rateLimitedMessage(retryAfterSeconds: number): string {
+  return `Rate limit exceeded. Retry after ${retryAfterSeconds}s.`;
+}

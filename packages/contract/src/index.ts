@@ -1,0 +1,8 @@
+// @mogplex/contract: request/response schemas, error codes and the route table shared by server, client and web.
+export * from "./common.js";
+export * from "./envelope.js";
+export * from "./errors.js";
+export * from "./openapi.js";
+export * from "./resources.js";
+export * from "./routes.js";
+export * from "./tokens.js";

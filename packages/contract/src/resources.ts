@@ -1,0 +1,115 @@
+// Public v1 resource shapes: repos, runs, run events, sandboxes.
+import { z } from "zod";
+import { BranchName, Id, IsoDate, RootDirectory } from "./common.js";
+
+export const Repo = z.object({
+  id: z.string(),
+  teamId: z.string(),
+  fullName: z.string(),
+  defaultBranch: z.string(),
+  rootDirectory: z.string(),
+  installCommand: z.string().nullable(),
+  devCommand: z.string().nullable(),
+  port: z.number().nullable(),
+  environmentSource: z.string().nullable(),
+  createdAt: IsoDate,
+});
+export type Repo = z.infer<typeof Repo>;
+
+export const RUN_STATUSES = ["pending", "running", "success", "failed", "cancelled"] as const;
+export const RunStatus = z.enum(RUN_STATUSES);
+export type RunStatus = z.infer<typeof RunStatus>;
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ["success", "failed", "cancelled"];
+
+export const RUN_SOURCES = ["api", "cli", "web", "slack", "github", "automation", "mcp"] as const;
+
+export const CreateRunRequest = z
+  .object({
+    repoId: Id,
+    prompt: z.string().min(1, "prompt is required").max(100_000, "prompt must be at most 100000 characters"),
+    harness: z.string().min(1).max(64).optional(),
+    model: z
+      .string()
+      .max(200)
+      .regex(/^[A-Za-z0-9._-]+\/[A-Za-z0-9._:/@-]+$/, "model must look like provider/model-id")
+      .optional(),
+    baseBranch: BranchName.optional(),
+    branch: BranchName.optional(),
+    createBranch: z.boolean().optional(),
+    rootDirectory: RootDirectory.optional(),
+    agentId: z.string().min(1).max(64).optional(),
+  })
+  .strict();
+export type CreateRunRequest = z.infer<typeof CreateRunRequest>;
+
+export const Run = z.object({
+  id: z.string(),
+  repoId: z.string(),
+  source: z.enum(RUN_SOURCES),
+  harness: z.string(),
+  model: z.string().nullable(),
+  status: RunStatus,
+  branch: z.object({ base: z.string(), working: z.string().nullable(), createBranch: z.boolean() }),
+  rootDirectory: z.string(),
+  sandboxId: z.string().nullable(),
+  agentId: z.string().nullable(),
+  createdAt: IsoDate,
+  updatedAt: IsoDate,
+  startedAt: IsoDate.nullable(),
+  finishedAt: IsoDate.nullable(),
+  error: z.string().nullable(),
+  usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), costUsd: z.number() }),
+  eventsUrl: z.string(),
+  cancelUrl: z.string(),
+});
+export type Run = z.infer<typeof Run>;
+
+export const RUN_EVENT_TYPES = [
+  "started",
+  "status_changed",
+  "model_call",
+  "tool_started",
+  "tool_finished",
+  "file_changed",
+  "commit",
+  "log",
+  "cancel_requested",
+  "cancelled",
+  "finished",
+  "failed",
+] as const;
+export const RunEventType = z.enum(RUN_EVENT_TYPES);
+export type RunEventType = z.infer<typeof RunEventType>;
+export const TERMINAL_EVENT_TYPES: readonly RunEventType[] = ["finished", "failed", "cancelled"];
+
+export const RunEvent = z.object({
+  id: z.string(),
+  seq: z.number(),
+  type: RunEventType,
+  toolName: z.string().nullable(),
+  message: z.string().nullable(),
+  payload: z.unknown(),
+  createdAt: IsoDate,
+});
+export type RunEvent = z.infer<typeof RunEvent>;
+
+export const SANDBOX_STATUSES = ["creating", "installing", "running", "stopped", "error"] as const;
+export const SandboxStatus = z.enum(SANDBOX_STATUSES);
+export type SandboxStatus = z.infer<typeof SandboxStatus>;
+export const STOP_REASONS = ["manual", "idle_timeout", "lifetime_timeout"] as const;
+
+export const Sandbox = z.object({
+  id: z.string(),
+  repoId: z.string(),
+  runId: z.string().nullable(),
+  status: SandboxStatus,
+  baseBranch: z.string(),
+  workingBranch: z.string().nullable(),
+  rootDirectory: z.string(),
+  previewUrl: z.string().nullable(),
+  stopReason: z.enum(STOP_REASONS).nullable(),
+  createdAt: IsoDate,
+  lastActiveAt: IsoDate,
+  error: z.string().nullable(),
+});
+export type Sandbox = z.infer<typeof Sandbox>;

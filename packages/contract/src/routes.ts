@@ -1,0 +1,142 @@
+// The public v1 route table: one entry per route, used by the server, the client and the OpenAPI document.
+import { z } from "zod";
+import type { ErrorCode } from "./errors.js";
+import { CreateRunRequest, Repo, Run, RunEvent, Sandbox } from "./resources.js";
+
+export type RouteAuth = "pat" | "session" | "none";
+
+export interface RouteSpec {
+  method: "get" | "post" | "delete";
+  path: string; // OpenAPI style: /runs/{id}
+  summary: string;
+  auth: RouteAuth;
+  scope?: "read" | "write";
+  query?: z.ZodType;
+  body?: z.ZodType;
+  idempotent?: boolean; // requires Idempotency-Key
+  response: z.ZodType;
+  successStatus?: number;
+  errors: ErrorCode[];
+  stream?: boolean; // text/event-stream
+}
+
+const PAGE = { nextCursor: z.string().nullable() };
+const AUTHED: ErrorCode[] = [
+  "UNAUTHORIZED",
+  "FORBIDDEN",
+  "RATE_LIMITED",
+  "SERVICE_UNAVAILABLE",
+  "INTERNAL_ERROR",
+];
+const READ: ErrorCode[] = [...AUTHED, "BAD_REQUEST"];
+const WRITE: ErrorCode[] = [...AUTHED, "BAD_REQUEST", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE"];
+
+export const PUBLIC_BASE = "/api/v1/mogplex";
+
+export const PUBLIC_ROUTES = {
+  listRepos: {
+    method: "get",
+    path: "/repos",
+    summary: "List the team's repos",
+    auth: "pat",
+    scope: "read",
+    response: z.object({ repos: z.array(Repo), ...PAGE }),
+    errors: READ,
+  },
+  getRepo: {
+    method: "get",
+    path: "/repos/{id}",
+    summary: "Get one repo",
+    auth: "pat",
+    scope: "read",
+    response: z.object({ repo: Repo }),
+    errors: [...READ, "NOT_FOUND"],
+  },
+  createRun: {
+    method: "post",
+    path: "/runs",
+    summary: "Start a run (Idempotency-Key required)",
+    auth: "pat",
+    scope: "write",
+    body: CreateRunRequest,
+    idempotent: true,
+    response: z.object({ run: Run, replayed: z.boolean() }),
+    successStatus: 202,
+    errors: [...WRITE, "NOT_FOUND", "IDEMPOTENCY_CONFLICT", "CONFLICT"],
+  },
+  listRuns: {
+    method: "get",
+    path: "/runs",
+    summary: "List runs",
+    auth: "pat",
+    scope: "read",
+    response: z.object({ runs: z.array(Run), ...PAGE }),
+    errors: READ,
+  },
+  getRun: {
+    method: "get",
+    path: "/runs/{id}",
+    summary: "Get one run",
+    auth: "pat",
+    scope: "read",
+    response: z.object({ run: Run }),
+    errors: [...READ, "NOT_FOUND"],
+  },
+  cancelRun: {
+    method: "post",
+    path: "/runs/{id}/cancel",
+    summary: "Cancel a run (idempotent)",
+    auth: "pat",
+    scope: "write",
+    response: z.object({ run: Run, alreadyTerminal: z.boolean() }),
+    errors: [...WRITE, "NOT_FOUND"],
+  },
+  listRunEvents: {
+    method: "get",
+    path: "/runs/{id}/events",
+    summary: "List a run's sanitised events",
+    auth: "pat",
+    scope: "read",
+    response: z.object({ events: z.array(RunEvent), ...PAGE }),
+    errors: [...READ, "NOT_FOUND"],
+  },
+  streamRunEvents: {
+    method: "get",
+    path: "/runs/{id}/events/stream",
+    summary: "Server-sent events of a run; resumes from Last-Event-ID; ends after a terminal event",
+    auth: "pat",
+    scope: "read",
+    response: RunEvent,
+    stream: true,
+    errors: [...READ, "NOT_FOUND"],
+  },
+  listSandboxes: {
+    method: "get",
+    path: "/sandboxes",
+    summary: "List sandboxes",
+    auth: "pat",
+    scope: "read",
+    response: z.object({ sandboxes: z.array(Sandbox), ...PAGE }),
+    errors: READ,
+  },
+  getSandbox: {
+    method: "get",
+    path: "/sandboxes/{id}",
+    summary: "Get one sandbox",
+    auth: "pat",
+    scope: "read",
+    response: z.object({ sandbox: Sandbox }),
+    errors: [...READ, "NOT_FOUND"],
+  },
+  stopSandbox: {
+    method: "post",
+    path: "/sandboxes/{id}/stop",
+    summary: "Stop a sandbox",
+    auth: "pat",
+    scope: "write",
+    response: z.object({ sandbox: Sandbox, alreadyStopped: z.boolean() }),
+    errors: [...WRITE, "NOT_FOUND"],
+  },
+} satisfies Record<string, RouteSpec>;
+
+export type PublicRouteName = keyof typeof PUBLIC_ROUTES;

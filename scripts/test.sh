@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite: system setup, build, lint, type-check, then every test on SQLite and again on PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+npx tsc -b
+npx tsc -p tsconfig.check.json
+npx biome check .
+
+export MOGPLEX_TEST_PG_URL="${MOGPLEX_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
+export MOGPLEX_TEST_REDIS_URL="${MOGPLEX_TEST_REDIS_URL:-redis://127.0.0.1:6379}"
+
+echo "== tests on SQLite (embedded default)"
+MOGPLEX_TEST_DB=sqlite npx vitest run
+echo "== integration tests on PostgreSQL + Redis (scale-out)"
+MOGPLEX_TEST_DB=postgres npx vitest run --dir apps/server/src
