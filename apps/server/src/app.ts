@@ -24,7 +24,15 @@ export function createApp(s: Services): Hono<AppEnv> {
   app.use("*", ipLimit(s.limiter, s.rules.ip, s.clock, "global"));
   app.use("/api/auth/sign-in/*", ipLimit(s.limiter, s.rules.signIn, s.clock, "sign-in"));
   app.use("/api/auth/two-factor/*", ipLimit(s.limiter, s.rules.signIn, s.clock, "sign-in"));
+  app.use("/api/auth/device/*", ipLimit(s.limiter, s.rules.signIn, s.clock, "device"));
   app.use("/api/setup", ipLimit(s.limiter, s.rules.signIn, s.clock, "sign-in"));
+  app.use("/api/invitations/*", ipLimit(s.limiter, s.rules.signIn, s.clock, "sign-in"));
+  app.on(
+    ["POST", "DELETE"],
+    "/api/settings/api-keys/*",
+    ipLimit(s.limiter, s.rules.tokenCreate, s.clock, "token-create"),
+  );
+  app.post("/api/settings/api-keys", ipLimit(s.limiter, s.rules.tokenCreate, s.clock, "token-create"));
 
   app.get("/healthz", (c) => c.json({ ok: true }));
   app.get("/readyz", async (c) => {

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { serve as listen, type ServerType } from "@hono/node-server";
 import { createApp } from "./app.js";
 import { type ConfigOverrides, loadConfig } from "./config.js";
+import { startRetention } from "./retention/jobs.js";
 import { baseUrlOf, wire } from "./wiring.js";
 
 export interface RunningServer {
@@ -19,6 +20,7 @@ export async function startServer(
   const services = await wire({ config });
   const app = createApp(services);
   services.tokens.startFlushing();
+  const stopRetention = startRetention(services.db.db, services.db.dialect, services.clock, services.logger);
   const server: ServerType = await new Promise((resolve) => {
     const s = listen({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
   });
@@ -53,6 +55,7 @@ export async function startServer(
         });
         (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       });
+      stopRetention();
       await services.close();
     })();
     return stopping;

@@ -17,6 +17,7 @@ import type { Logger } from "./logger.js";
 import { RepoService } from "./repos/service.js";
 import { type EventBus, MemoryEventBus } from "./runs/bus.js";
 import { RunEventStore } from "./runs/events.js";
+import { RedisEventBus } from "./runs/redis-bus.js";
 import { RunService } from "./runs/service.js";
 import { SandboxService } from "./sandboxes/service.js";
 import { TeamService } from "./teams/service.js";
@@ -79,7 +80,7 @@ export function buildServices(deps: ServiceDeps): Services {
     (deps.redis
       ? new RedisRateLimitStore({ redis: deps.redis, prefix: "mogplex:rl:" })
       : new MemoryRateLimitStore());
-  const bus = deps.bus ?? new MemoryEventBus();
+  const bus = deps.bus ?? (deps.redis ? new RedisEventBus(deps.redis) : new MemoryEventBus());
   const audit = new AuditLog(db.dialect, () => clock.now());
   const repos = new RepoService(db.db, audit, clock);
   const events = new RunEventStore(db.db, db.dialect, clock, bus);

@@ -55,7 +55,8 @@ export function sessionRoute(
           "This route requires a browser session; personal access tokens are not accepted here",
         );
       }
-      const principal = await s.identity.getSession(c.req.raw.headers);
+      const { principal, setCookies } = await s.identity.resolveSession(c.req.raw.headers);
+      for (const cookie of setCookies) c.header("Set-Cookie", cookie, { append: true });
       if (!principal) throw unauthorized("Sign in required");
       c.set("session", principal);
       if (method !== "GET") checkOrigin(c, allowedOrigins(c, s));

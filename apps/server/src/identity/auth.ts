@@ -19,6 +19,8 @@ export const MIN_PASSWORD = 12;
 export const BACKUP_HASH_PREFIX = "h:";
 export const hashBackupCode = (code: string) => `${BACKUP_HASH_PREFIX}${sha256Hex(code.trim())}`;
 const isHashedCode = (c: string) => /^h:[0-9a-f]{64}$/.test(c);
+/** Roughly an address; anything else typed into the email field (often a password) is never recorded. */
+export const EMAIL_SHAPE = /^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{1,63}$/;
 
 export interface SignInEvent {
   outcome: "success" | "failure" | "second_factor_required";
@@ -27,6 +29,7 @@ export interface SignInEvent {
   userId: string | null;
   ip: string | null;
   userAgent: string | null;
+  requestId: string | null;
   reason: string | null;
 }
 
@@ -40,7 +43,9 @@ export interface AuthOptions {
   onSessionCreated?: (userId: string) => Promise<void>;
 }
 
+// Set by our HTTP mount from the request context (overwriting anything the client sent).
 export const CLIENT_IP_HEADER = "x-mogplex-client-ip";
+export const REQUEST_ID_HEADER = "x-mogplex-request-id";
 
 export function createAuth(o: AuthOptions) {
   const signInPaths = (p: string | undefined) =>
@@ -63,6 +68,9 @@ export function createAuth(o: AuthOptions) {
     trustedOrigins: o.trustedOrigins,
     telemetry: { enabled: false },
     advanced: {
+      // Better Auth relaxes these when NODE_ENV=test; the shipped server never runs without them.
+      disableCSRFCheck: false,
+      disableOriginCheck: false,
       cookiePrefix: "mogplex",
       ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
     },
@@ -94,9 +102,13 @@ export function createAuth(o: AuthOptions) {
                 const headers = ctx.request?.headers;
                 const base = {
                   path: ctx.path,
-                  email: typeof body.email === "string" ? body.email.slice(0, 254) : null,
+                  email:
+                    typeof body.email === "string" && EMAIL_SHAPE.test(body.email)
+                      ? body.email.slice(0, 254)
+                      : null,
                   ip: headers?.get(CLIENT_IP_HEADER) ?? null,
                   userAgent: headers?.get("user-agent") ?? null,
+                  requestId: headers?.get(REQUEST_ID_HEADER) ?? null,
                 };
                 if (isAPIError(returned)) {
                   const code =

@@ -14,13 +14,14 @@ import {
   type Auth,
   BACKUP_HASH_PREFIX,
   CLIENT_IP_HEADER,
+  EMAIL_SHAPE,
   hashBackupCode,
   MIN_PASSWORD,
+  REQUEST_ID_HEADER,
   SESSION_ABSOLUTE_MS,
 } from "./auth.js";
 
 const SETUP_TTL_MS = 3_600_000;
-const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{1,63}$/;
 
 export interface NewUser {
   email: string;
@@ -42,6 +43,7 @@ export class Identity {
   async handle(c: Context<AppEnv>): Promise<Response> {
     const headers = new Headers(c.req.raw.headers);
     headers.set(CLIENT_IP_HEADER, c.get("clientIp"));
+    headers.set(REQUEST_ID_HEADER, c.get("requestId"));
     let body: string | ReadableStream<Uint8Array> | null = c.req.raw.body;
     if (c.req.method === "POST" && c.req.path.endsWith("/two-factor/verify-backup-code")) {
       // Stored backup codes are digests: compare digest to digest.
@@ -66,20 +68,27 @@ export class Identity {
   }
 
   async getSession(headers: Headers): Promise<SessionPrincipal | null> {
-    const res = await this.auth.api.getSession({ headers }).catch(() => null);
-    if (!res) return null;
-    const created = new Date(res.session.createdAt).getTime();
+    return (await this.resolveSession(headers)).principal;
+  }
+
+  /**
+   * Looks up the session and returns any refreshed session cookie Better Auth issued (sliding idle expiry),
+   * which the caller must forward or the browser's cookie would lapse while the session lives on.
+   */
+  async resolveSession(headers: Headers): Promise<{ principal: SessionPrincipal | null; setCookies: string[] }> {
+    const res = await this.auth.api.getSession({ headers, returnHeaders: true }).catch(() => null);
+    const setCookies = res?.headers?.getSetCookie() ?? [];
+    const found = res?.response;
+    if (!found) return { principal: null, setCookies };
+    const created = new Date(found.session.createdAt).getTime();
     if (this.clock.now() - created > SESSION_ABSOLUTE_MS) {
       // Sliding renewal stops at the absolute lifetime: sign in again.
-      await this.db.deleteFrom("session").where("id", "=", res.session.id).execute();
-      return null;
+      await this.db.deleteFrom("session").where("id", "=", found.session.id).execute();
+      return { principal: null, setCookies: [] };
     }
     return {
-      kind: "session",
-      userId: res.user.id,
-      sessionId: res.session.id,
-      email: res.user.email,
-      name: res.user.name,
+      principal: { kind: "session", userId: found.user.id, sessionId: found.session.id, email: found.user.email, name: found.user.name },
+      setCookies,
     };
   }
 
@@ -107,7 +116,7 @@ export class Identity {
   }
 
   validateNewUser(u: NewUser): void {
-    if (!EMAIL.test(u.email)) throw badRequest("email is not a valid address");
+    if (!EMAIL_SHAPE.test(u.email)) throw badRequest("email is not a valid address");
     if (u.name.trim().length === 0 || u.name.length > 100) throw badRequest("name must be 1-100 characters");
     if (u.password.length < MIN_PASSWORD)
       throw badRequest(`password must be at least ${MIN_PASSWORD} characters`);

@@ -5,6 +5,8 @@ import type { RunEvent } from "@mogplex/contract";
 export interface EventBus {
   publish(runId: string, event: RunEvent): Promise<void>;
   subscribe(runId: string, listener: (event: RunEvent) => void): () => void;
+  /** Resolves when subscriptions made so far are live (Redis confirms asynchronously). */
+  ready?(): Promise<void>;
   close(): Promise<void>;
 }
 

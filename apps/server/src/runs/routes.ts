@@ -63,6 +63,7 @@ export function registerRunRoutes(app: Hono<AppEnv>, s: Services): void {
         queue.push(e);
         wake?.();
       });
+      await s.bus.ready?.();
       stream.onAbort(() => {
         unsubscribe();
         wake?.();
@@ -94,7 +95,12 @@ export function registerRunRoutes(app: Hono<AppEnv>, s: Services): void {
             t.unref();
           });
           wake = undefined;
-          if (queue.length === 0 && !stream.aborted) await stream.write(": keep-alive\n\n");
+          if (queue.length === 0 && !stream.aborted) {
+            await stream.write(": keep-alive\n\n");
+            // Safety net for a lost pub/sub message: re-read anything stored since the last event sent.
+            const missed = await s.events.list(run.id, last, 200);
+            queue.push(...missed.events);
+          }
         }
       } finally {
         unsubscribe();

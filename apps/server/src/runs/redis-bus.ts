@@ -1,0 +1,63 @@
+// Scale-out fan-out of run events: publish on Redis, one subscriber connection per process, local fan-out.
+import { EventEmitter } from "node:events";
+import type { RunEvent } from "@mogplex/contract";
+import type { Redis } from "ioredis";
+import type { EventBus } from "./bus.js";
+
+const CHANNEL_PREFIX = "mogplex:run-events:";
+
+export class RedisEventBus implements EventBus {
+  private readonly local = new EventEmitter();
+  private readonly refs = new Map<string, number>();
+  private readonly sub: Redis;
+
+  constructor(private readonly pub: Redis) {
+    this.local.setMaxListeners(0);
+    // A connection in subscriber mode can't issue other commands, so it gets its own.
+    this.sub = pub.duplicate();
+    this.sub.on("message", (channel: string, message: string) => {
+      if (!channel.startsWith(CHANNEL_PREFIX)) return;
+      try {
+        this.local.emit(channel.slice(CHANNEL_PREFIX.length), JSON.parse(message) as RunEvent);
+      } catch {
+        // A malformed message is dropped; followers re-read the store on reconnect.
+      }
+    });
+  }
+
+  async publish(runId: string, event: RunEvent): Promise<void> {
+    await this.pub.publish(CHANNEL_PREFIX + runId, JSON.stringify(event));
+  }
+
+  subscribe(runId: string, listener: (event: RunEvent) => void): () => void {
+    this.local.on(runId, listener);
+    const n = (this.refs.get(runId) ?? 0) + 1;
+    this.refs.set(runId, n);
+    if (n === 1) this.sub.subscribe(CHANNEL_PREFIX + runId).catch(() => undefined);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.local.off(runId, listener);
+      const left = (this.refs.get(runId) ?? 1) - 1;
+      if (left > 0) {
+        this.refs.set(runId, left);
+        return;
+      }
+      this.refs.delete(runId);
+      this.sub.unsubscribe(CHANNEL_PREFIX + runId).catch(() => undefined);
+    };
+  }
+
+  /** Resolves once the subscriber connection has confirmed every current subscription (tests, SSE start). */
+  async ready(): Promise<void> {
+    const channels = [...this.refs.keys()].map((id) => CHANNEL_PREFIX + id);
+    if (channels.length > 0) await this.sub.subscribe(...channels);
+  }
+
+  async close(): Promise<void> {
+    this.local.removeAllListeners();
+    this.refs.clear();
+    this.sub.disconnect();
+  }
+}

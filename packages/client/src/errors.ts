@@ -1,0 +1,18 @@
+// The client's one failure type: the server's envelope plus status, request id and Retry-After.
+export class MogplexApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly requestId: string | undefined,
+    readonly retryAfterSeconds: number | undefined,
+  ) {
+    super(message);
+    this.name = "MogplexApiError";
+  }
+}
+
+/** Network failure or a response that isn't the documented envelope. */
+export class MogplexTransportError extends Error {
+  override readonly name = "MogplexTransportError";
+}
