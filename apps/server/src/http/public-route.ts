@@ -8,7 +8,7 @@ import {
   type RouteSpec,
 } from "@mogplex/contract";
 import type { Context, Hono } from "hono";
-import type { z } from "zod";
+import { z } from "zod";
 import type { Services } from "../services.js";
 import { readJsonBody } from "./body.js";
 import { ApiError, errorResponse, unauthorized } from "./errors.js";
@@ -26,6 +26,7 @@ export interface PublicInput<B> {
 export type PublicHandler<B> = (c: Context<AppEnv>, input: PublicInput<B>) => Promise<Response>;
 
 const BEARER = /^Bearer ([^\s]+)$/;
+const NO_FIELDS = z.object({}).strict();
 
 export async function authenticatePat(c: Context<AppEnv>, s: Services): Promise<PatPrincipal> {
   const header = c.req.header("authorization");
@@ -77,8 +78,13 @@ export function publicRoute<N extends PublicRouteName>(
         if (!parsed.success) throw new ApiError("BAD_REQUEST", validationMessage(parsed.error));
         body = parsed.data;
       } else if (spec.method !== "get") {
-        // Mutations without a schema take no body; anything sent must still be JSON within the limit.
+        // Mutations without a schema take no body; anything sent must be JSON within the limit and, like
+        // every other input, hold no field we don't know (an ignored field is a silent misunderstanding).
         rawBody = await readJsonBody(c, s.config.bodyLimitBytes, { optional: true });
+        if (rawBody !== undefined) {
+          const parsed = NO_FIELDS.safeParse(rawBody);
+          if (!parsed.success) throw new ApiError("BAD_REQUEST", validationMessage(parsed.error));
+        }
       }
       return await handler(c, { principal, body: body as never, rawBody, idempotencyKey });
     } catch (err) {

@@ -14,7 +14,9 @@ export class RedisEventBus implements EventBus {
   constructor(private readonly pub: Redis) {
     this.local.setMaxListeners(0);
     // A connection in subscriber mode can't issue other commands, so it gets its own.
-    this.sub = pub.duplicate();
+    // It may queue SUBSCRIBE while still connecting, unlike the command connection, which fails fast.
+    this.sub = pub.duplicate({ enableOfflineQueue: true });
+    this.sub.on("error", () => undefined); // reconnects on its own; followers fall back to re-reading the store
     this.sub.on("message", (channel: string, message: string) => {
       if (!channel.startsWith(CHANNEL_PREFIX)) return;
       try {

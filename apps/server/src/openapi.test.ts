@@ -1,0 +1,212 @@
+// The served OpenAPI document: 3.1 shape, one operation per route, and an error vocabulary that matches ERROR_STATUS.
+import {
+  buildOpenApi,
+  ERROR_STATUS,
+  type ErrorCode,
+  PUBLIC_BASE,
+  PUBLIC_ROUTES,
+  type RouteSpec,
+} from "@mogplex/contract";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHarness, type Harness } from "./test-support/harness.js";
+
+type Json = Record<string, unknown>;
+interface Parameter {
+  name: string;
+  in: string;
+  required?: boolean;
+  schema?: Json;
+}
+interface Response_ {
+  description?: string;
+  headers?: Record<string, Json>;
+  content?: Record<string, { schema?: Json }>;
+  "x-error-codes"?: string[];
+}
+interface Operation {
+  operationId: string;
+  parameters?: Parameter[];
+  responses: Record<string, Response_>;
+  security?: Array<Record<string, string[]>>;
+  requestBody?: { required?: boolean; content: Record<string, { schema?: Json }> };
+  "x-required-scope"?: string;
+}
+
+const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const ROUTES = Object.entries(PUBLIC_ROUTES) as Array<[string, RouteSpec]>;
+
+let h: Harness;
+let doc: Json;
+let res: Response;
+
+beforeAll(async () => {
+  h = await createHarness();
+  res = await h.request("GET", "/api/v1/openapi.json");
+  doc = JSON.parse(await res.text()) as Json;
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const paths = () => doc.paths as Record<string, Record<string, Operation>>;
+const operations = (): Array<[string, string, Operation]> =>
+  Object.entries(paths()).flatMap(([p, item]) =>
+    Object.entries(item)
+      .filter(([m]) => METHODS.includes(m))
+      .map(([m, op]) => [p, m, op] as [string, string, Operation]),
+  );
+/** Every (status, code) pair the document lists under x-error-codes. */
+const documentedCodes = () =>
+  operations().flatMap(([p, m, op]) =>
+    Object.entries(op.responses).flatMap(([status, r]) =>
+      (r["x-error-codes"] ?? []).map((code) => ({
+        where: `${m} ${p} ${status}`,
+        status: Number(status),
+        code,
+      })),
+    ),
+  );
+
+describe("GET /api/v1/openapi.json", () => {
+  it("is served as JSON without authentication, with a request id", () => {
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(res.headers.get("x-request-id")).toBeTruthy();
+  });
+
+  it("is the document buildOpenApi() builds", () => {
+    expect(doc).toEqual(JSON.parse(JSON.stringify(buildOpenApi())));
+  });
+
+  it("has the OpenAPI 3.1 top-level shape", () => {
+    expect(doc.openapi).toBe("3.1.0");
+    const info = doc.info as Json;
+    expect(typeof info.title).toBe("string");
+    expect(typeof info.version).toBe("string");
+    expect(Object.keys(paths()).length).toBeGreaterThan(0);
+    for (const p of Object.keys(paths())) expect(p.startsWith("/")).toBe(true);
+    const schemes = (doc.components as Json).securitySchemes as Record<string, Json>;
+    expect(schemes.bearer).toMatchObject({ type: "http", scheme: "bearer" });
+    const ids = operations().map(([, , op]) => op.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("every $ref points at a component that exists", () => {
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1] ?? "");
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of refs) {
+      if (!ref.startsWith("#/")) continue; // zod's local $defs refs are relative to their schema
+      let node: unknown = doc;
+      for (const part of ref.slice(2).split("/")) node = (node as Json | undefined)?.[part];
+      expect(node, ref).toBeDefined();
+    }
+  });
+
+  it("operations are well formed: responses, parameters and security", () => {
+    for (const [p, m, op] of operations()) {
+      const where = `${m} ${p}`;
+      expect(Object.keys(op.responses).length, where).toBeGreaterThan(0);
+      for (const [status, r] of Object.entries(op.responses)) {
+        expect(status, where).toMatch(/^[1-5]\d\d$/);
+        expect(typeof r.description, `${where} ${status}`).toBe("string");
+      }
+      for (const param of op.parameters ?? []) {
+        expect(["path", "query", "header", "cookie"], where).toContain(param.in);
+        expect(param.schema, `${where} ${param.name}`).toBeDefined();
+        if (param.in === "path") expect(param.required, `${where} ${param.name}`).toBe(true);
+      }
+      const declared = (op.parameters ?? []).filter((x) => x.in === "path").map((x) => x.name);
+      const inPath = [...p.matchAll(/\{(\w+)\}/g)].map((x) => x[1]);
+      expect(declared.sort(), where).toEqual(inPath.sort());
+    }
+  });
+});
+
+describe("the route table in the document", () => {
+  it.each(ROUTES)("%s is present with its method, path params, scope and responses", (name, spec) => {
+    const op = paths()[PUBLIC_BASE + spec.path]?.[spec.method];
+    expect(op, name).toBeDefined();
+    if (!op) return;
+    expect(op.operationId).toBe(name);
+    expect(op["x-required-scope"]).toBe(spec.scope);
+    if (spec.auth === "pat") expect(op.security).toEqual([{ bearer: [] }]);
+    const pathParams = (op.parameters ?? []).filter((x) => x.in === "path").map((x) => x.name);
+    expect(pathParams).toEqual([...spec.path.matchAll(/\{(\w+)\}/g)].map((x) => x[1]));
+    const success = op.responses[String(spec.successStatus ?? 200)];
+    expect(success?.content?.[spec.stream ? "text/event-stream" : "application/json"]?.schema).toBeDefined();
+    if (spec.body) {
+      expect(op.requestBody?.required).toBe(true);
+      expect(op.requestBody?.content["application/json"]?.schema).toBeDefined();
+    } else {
+      expect(op.requestBody).toBeUndefined();
+    }
+    const idem = (op.parameters ?? []).find((x) => x.in === "header" && x.name === "Idempotency-Key");
+    if (spec.idempotent) expect(idem).toMatchObject({ required: true, schema: { maxLength: 200 } });
+    else expect(idem).toBeUndefined();
+    for (const code of spec.errors) {
+      expect(op.responses[String(ERROR_STATUS[code])]?.["x-error-codes"], `${name} ${code}`).toContain(code);
+    }
+  });
+
+  it("every public-API operation requires a scope, and every GET requires read", () => {
+    for (const [name, spec] of ROUTES) {
+      if (spec.auth !== "pat") continue;
+      expect(spec.scope, name).toBeDefined();
+      if (spec.method === "get") expect(spec.scope, name).toBe("read");
+    }
+  });
+
+  it("lists no operation that is not in PUBLIC_ROUTES", () => {
+    const known = new Set(ROUTES.map(([, s]) => `${s.method} ${PUBLIC_BASE}${s.path}`));
+    for (const [p, m] of operations()) expect(known, `${m} ${p}`).toContain(`${m} ${p}`);
+  });
+});
+
+describe("the error vocabulary", () => {
+  it("every code in ERROR_STATUS is documented somewhere, under its own status", () => {
+    const found = documentedCodes();
+    for (const [code, status] of Object.entries(ERROR_STATUS)) {
+      expect(
+        found.some((f) => f.code === code && f.status === status),
+        `${code} documented under ${status}`,
+      ).toBe(true);
+    }
+  });
+
+  it("no code appears under a different status, and no unknown code appears", () => {
+    for (const f of documentedCodes()) {
+      expect(Object.keys(ERROR_STATUS), f.where).toContain(f.code);
+      expect(ERROR_STATUS[f.code as ErrorCode], `${f.code} at ${f.where}`).toBe(f.status);
+    }
+  });
+
+  it("error responses use the ErrorBody envelope schema", () => {
+    const errorBody = ((doc.components as Json).schemas as Json).ErrorBody as Json;
+    expect(errorBody).toMatchObject({ type: "object", required: expect.arrayContaining(["ok", "error"]) });
+    for (const f of documentedCodes()) {
+      const [m, p, status] = f.where.split(" ") as [string, string, string];
+      const content = paths()[p]?.[m]?.responses[status]?.content;
+      expect(content?.["application/json"]?.schema, f.where).toEqual({
+        $ref: "#/components/schemas/ErrorBody",
+      });
+    }
+  });
+
+  it("401 responses document WWW-Authenticate; 429 and 503 document Retry-After", () => {
+    let checked = 0;
+    for (const [p, m, op] of operations()) {
+      for (const [status, r] of Object.entries(op.responses)) {
+        if (status === "401") expect(r.headers?.["WWW-Authenticate"], `${m} ${p}`).toBeDefined();
+        if (status === "429" || status === "503") {
+          expect(r.headers?.["Retry-After"], `${m} ${p} ${status}`).toMatchObject({
+            schema: { type: "integer" },
+          });
+        }
+        if (["401", "429", "503"].includes(status)) checked++;
+      }
+    }
+    // Every authenticated route can answer all three.
+    const authed = ROUTES.filter(([, s]) => s.auth === "pat").length;
+    expect(checked).toBe(authed * 3);
+  });
+});
