@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
-npx tsc -b
+npx tsc -b && npm run -w @mogplex/web build
 npx tsc -p tsconfig.check.json
 npx biome check .
 

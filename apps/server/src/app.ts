@@ -2,17 +2,24 @@
 import { buildOpenApi } from "@mogplex/contract";
 import { Hono } from "hono";
 import { registerAuditRoutes } from "./audit/routes.js";
+import { registerCliAuthRoutes } from "./cli-auth/routes.js";
+import { registerConnectionRoutes } from "./connections/routes.js";
+import { GATEWAY_PATHS, registerGatewayEndpoint } from "./gateway/endpoint.js";
+import { registerGatewayKeyRoutes } from "./gateway/key-routes.js";
 import { ApiError, errorResponse } from "./http/errors.js";
 import { readiness } from "./http/health.js";
 import { clientIp, ipLimit, requestId, securityHeaders } from "./http/middleware.js";
 import type { AppEnv } from "./http/types.js";
 import { registerIdentityRoutes } from "./identity/routes.js";
+import { registerPlatformMcp } from "./platform-mcp/routes.js";
 import { registerRepoRoutes } from "./repos/routes.js";
 import { registerRunRoutes } from "./runs/routes.js";
 import { registerSandboxRoutes } from "./sandboxes/routes.js";
 import type { Services } from "./services.js";
 import { registerTeamRoutes } from "./teams/routes.js";
 import { registerTokenRoutes } from "./tokens/routes.js";
+import { registerWebRoutes } from "./web/routes.js";
+import { registerWebApp } from "./web/static.js";
 
 export function createApp(s: Services): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -21,10 +28,13 @@ export function createApp(s: Services): Hono<AppEnv> {
   app.use("*", requestId());
   app.use("*", securityHeaders({ hsts: s.config.publicUrl?.startsWith("https://") ?? false }));
   app.use("*", clientIp({ trustProxy: s.config.trustProxy }));
-  app.use("*", ipLimit(s.limiter, s.rules.ip, s.clock, "global"));
+  // The gateway limits by key (each key has its own rps) and limits failed keys by address itself.
+  const globalIpLimit = ipLimit(s.limiter, s.rules.ip, s.clock, "global");
+  // Liveness and readiness stay answerable whatever the limiter's state (orchestrators probe them often).
+  const unlimited = [...GATEWAY_PATHS, "/healthz", "/readyz"];
+  app.use("*", (c, next) => (unlimited.includes(c.req.path) ? next() : globalIpLimit(c, next)));
   app.use("/api/auth/sign-in/*", ipLimit(s.limiter, s.rules.signIn, s.clock, "sign-in"));
   app.use("/api/auth/two-factor/*", ipLimit(s.limiter, s.rules.signIn, s.clock, "sign-in"));
-  app.use("/api/auth/device/*", ipLimit(s.limiter, s.rules.signIn, s.clock, "device"));
   app.use("/api/setup", ipLimit(s.limiter, s.rules.signIn, s.clock, "sign-in"));
   app.use("/api/invitations/*", ipLimit(s.limiter, s.rules.signIn, s.clock, "sign-in"));
   app.on(
@@ -33,6 +43,11 @@ export function createApp(s: Services): Hono<AppEnv> {
     ipLimit(s.limiter, s.rules.tokenCreate, s.clock, "token-create"),
   );
   app.post("/api/settings/api-keys", ipLimit(s.limiter, s.rules.tokenCreate, s.clock, "token-create"));
+  app.on(
+    ["POST", "DELETE"],
+    ["/api/settings/gateway-keys", "/api/settings/gateway-keys/*"],
+    ipLimit(s.limiter, s.rules.tokenCreate, s.clock, "token-create"),
+  );
 
   app.get("/healthz", (c) => c.json({ ok: true }));
   app.get("/readyz", async (c) => {
@@ -48,6 +63,14 @@ export function createApp(s: Services): Hono<AppEnv> {
   registerRepoRoutes(app, s);
   registerRunRoutes(app, s);
   registerSandboxRoutes(app, s);
+  registerConnectionRoutes(app, s);
+  registerGatewayKeyRoutes(app, s);
+  registerGatewayEndpoint(app, s);
+  registerPlatformMcp(app, s);
+  registerCliAuthRoutes(app, s);
+  registerWebRoutes(app, s);
+  // Last: every GET no route above claimed (except the API, MCP and health paths) is the web app.
+  registerWebApp(app);
 
   app.notFound((c) => errorResponse(c, new ApiError("NOT_FOUND", "No such route")));
   app.onError((err, c) => {

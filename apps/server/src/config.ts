@@ -2,15 +2,33 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { z } from "zod";
+import { ENGINE_ENV, type EngineConfig, engineConfig } from "./engine/config.js";
 
 const rule = z.string().regex(/^\d+\/\d+(ms|s|m|h|d)$/, "expected N/<duration>, e.g. 60/60s");
+// Not z.coerce.number(): it reads "" and " " as 0, so an empty MOGPLEX_PORT= would quietly pick a random port.
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,16}$/, "expected a whole number")
+    .transform(Number)
+    .pipe(z.number().min(min).max(max));
 const rules = z.string().regex(/^\d+\/\d+(ms|s|m|h|d)(,\d+\/\d+(ms|s|m|h|d))*$/, "expected e.g. 10/1m,30/1h");
+const csv = z
+  .string()
+  .transform((v) =>
+    v
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean),
+  )
+  .default([]);
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const Env = z.object({
   MOGPLEX_HOME: z.string().min(1).optional(),
   MOGPLEX_DATA_DIR: z.string().min(1).optional(),
   MOGPLEX_HOST: z.string().min(1).default("127.0.0.1"),
-  MOGPLEX_PORT: z.coerce.number().int().min(0).max(65535).default(4100),
+  MOGPLEX_PORT: wholeNumber(0, 65535).default(4100),
   MOGPLEX_PUBLIC_URL: z.url().optional(),
   DATABASE_URL: z
     .string()
@@ -21,6 +39,17 @@ const Env = z.object({
     .regex(/^rediss?:\/\//, "expected redis:// or rediss://")
     .optional(),
   MOGPLEX_ENCRYPTION_KEY: z.string().min(32).optional(),
+  // Keys the envelope may still decrypt with while `admin rotate-encryption-key` moves values to the current one.
+  MOGPLEX_ENCRYPTION_KEY_PREVIOUS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? "")
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .refine((list) => list.every((k) => k.length >= 32), "every key must be at least 32 characters"),
   MOGPLEX_SIGNING_SECRET: z.string().min(32).optional(),
   MOGPLEX_AUTH_SECRET: z.string().min(32).optional(),
   MOGPLEX_TRUST_PROXY: z.enum(["true", "false"]).default("false"),
@@ -35,7 +64,21 @@ const Env = z.object({
   MOGPLEX_IP_RATE_LIMIT: rule.default("1200/60s"),
   MOGPLEX_SIGNIN_RATE_LIMIT: rule.default("10/60s"),
   MOGPLEX_TOKEN_CREATE_RATE_LIMIT: rule.default("20/60s"),
-  MOGPLEX_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  MOGPLEX_SHUTDOWN_GRACE_MS: wholeNumber(0, Number.MAX_SAFE_INTEGER).default(10_000),
+  MOGPLEX_GATEWAY_DEFAULT_RPS: z.coerce.number().int().min(1).max(100_000).default(10),
+  MOGPLEX_GATEWAY_MAX_STDIO: z.coerce.number().int().min(1).max(1000).default(8),
+  MOGPLEX_GATEWAY_STDIO_IDLE_MS: positiveInt(300_000),
+  MOGPLEX_GATEWAY_SESSION_IDLE_MS: positiveInt(1_800_000),
+  MOGPLEX_GATEWAY_MAX_SESSIONS: positiveInt(1_000),
+  MOGPLEX_GATEWAY_UPSTREAM_TIMEOUT_MS: positiveInt(60_000),
+  MOGPLEX_GATEWAY_BREAKER_THRESHOLD: positiveInt(5),
+  MOGPLEX_GATEWAY_BREAKER_COOLDOWN_MS: positiveInt(30_000),
+  MOGPLEX_GATEWAY_KEY_CACHE_TTL_MS: positiveInt(60_000),
+  MOGPLEX_GATEWAY_LOG_RETENTION_DAYS: positiveInt(365),
+  MOGPLEX_MCP_ALLOWED_ORIGINS: csv,
+  MOGPLEX_MCP_ALLOWED_HOSTS: csv,
+  // The run engine's variables (models, provider keys, worker, sandbox limits) are declared beside it.
+  ...ENGINE_ENV,
 });
 
 export interface Config {
@@ -46,12 +89,38 @@ export interface Config {
   mogplexHome: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
-  secrets: { encryptionKey?: string; signingSecret?: string; authSecret?: string };
+  secrets: {
+    encryptionKey?: string;
+    encryptionKeyPrevious: string[];
+    signingSecret?: string;
+    authSecret?: string;
+  };
   trustProxy: boolean;
   logLevel: z.infer<typeof Env>["MOGPLEX_LOG_LEVEL"];
   bodyLimitBytes: number;
   limits: { pat: string; runStarts: string; ip: string; signIn: string; tokenCreate: string };
   shutdownGraceMs: number;
+  gateway: GatewayConfig;
+  engine: EngineConfig;
+}
+
+export interface GatewayConfig {
+  /** Requests per second for a gateway key created without its own limit. */
+  defaultRps: number;
+  maxStdio: number;
+  stdioIdleMs: number;
+  sessionIdleMs: number;
+  maxSessions: number;
+  upstreamTimeoutMs: number;
+  breakerThreshold: number;
+  breakerCooldownMs: number;
+  keyCacheTtlMs: number;
+  /** Gateway request-log rows older than this are purged. */
+  logRetentionDays: number;
+  /** Browser origins allowed on /mcp and /api/v1/mogplex/mcp besides the public URL's. */
+  allowedOrigins: string[];
+  /** Host headers allowed besides loopback names and the public URL's host (DNS-rebinding guard). */
+  allowedHosts: string[];
 }
 
 export class ConfigError extends Error {}
@@ -83,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     redisUrl: e.REDIS_URL,
     secrets: {
       encryptionKey: e.MOGPLEX_ENCRYPTION_KEY,
+      encryptionKeyPrevious: e.MOGPLEX_ENCRYPTION_KEY_PREVIOUS,
       signingSecret: e.MOGPLEX_SIGNING_SECRET,
       authSecret: e.MOGPLEX_AUTH_SECRET,
     },
@@ -97,5 +167,20 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
       tokenCreate: e.MOGPLEX_TOKEN_CREATE_RATE_LIMIT,
     },
     shutdownGraceMs: e.MOGPLEX_SHUTDOWN_GRACE_MS,
+    gateway: {
+      defaultRps: e.MOGPLEX_GATEWAY_DEFAULT_RPS,
+      maxStdio: e.MOGPLEX_GATEWAY_MAX_STDIO,
+      stdioIdleMs: e.MOGPLEX_GATEWAY_STDIO_IDLE_MS,
+      sessionIdleMs: e.MOGPLEX_GATEWAY_SESSION_IDLE_MS,
+      maxSessions: e.MOGPLEX_GATEWAY_MAX_SESSIONS,
+      upstreamTimeoutMs: e.MOGPLEX_GATEWAY_UPSTREAM_TIMEOUT_MS,
+      breakerThreshold: e.MOGPLEX_GATEWAY_BREAKER_THRESHOLD,
+      breakerCooldownMs: e.MOGPLEX_GATEWAY_BREAKER_COOLDOWN_MS,
+      keyCacheTtlMs: e.MOGPLEX_GATEWAY_KEY_CACHE_TTL_MS,
+      logRetentionDays: e.MOGPLEX_GATEWAY_LOG_RETENTION_DAYS,
+      allowedOrigins: e.MOGPLEX_MCP_ALLOWED_ORIGINS,
+      allowedHosts: e.MOGPLEX_MCP_ALLOWED_HOSTS.map((h) => h.toLowerCase()),
+    },
+    engine: engineConfig(e),
   };
 }

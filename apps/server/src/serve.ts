@@ -1,8 +1,10 @@
 // `mogplex serve`: wire services once, listen, print the first-run setup URL, and shut down gracefully.
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve as listen, type ServerType } from "@hono/node-server";
 import { createApp } from "./app.js";
 import { type ConfigOverrides, loadConfig } from "./config.js";
+import { startEngine } from "./engine/index.js";
 import { startRetention } from "./retention/jobs.js";
 import { baseUrlOf, wire } from "./wiring.js";
 
@@ -16,16 +18,59 @@ export async function startServer(
   env: NodeJS.ProcessEnv,
   overrides: ConfigOverrides = {},
 ): Promise<RunningServer> {
-  const config = loadConfig(env, overrides);
-  const services = await wire({ config });
+  const configured = loadConfig(env, overrides);
+  // Listen before wiring: with --port 0 the real port is only known now, and the sign-in origin, cookies
+  // and printed URLs must name it. Requests arriving in the moment before wiring finishes get a 503.
+  let handle: (req: Request, env: unknown) => Response | Promise<Response> = () =>
+    new Response(
+      JSON.stringify({ ok: false, error: { code: "SERVICE_UNAVAILABLE", message: "Starting up" } }),
+      {
+        status: 503,
+        headers: { "content-type": "application/json", "retry-after": "1" },
+      },
+    );
+  let server: ServerType;
+  try {
+    server = await new Promise((resolve, reject) => {
+      const s = listen(
+        { fetch: (req, e) => handle(req, e), hostname: configured.host, port: configured.port },
+        () => {
+          s.off("error", reject);
+          resolve(s);
+        },
+      );
+      s.once("error", reject);
+    });
+  } catch (err) {
+    // Otherwise an unhandled 'error' event: a stack trace instead of one line.
+    throw new Error(listenFailure(err as NodeJS.ErrnoException, configured.host, configured.port));
+  }
+  const config = { ...configured, port: (server.address() as AddressInfo).port };
+  let services: Awaited<ReturnType<typeof wire>>;
+  try {
+    services = await wire({ config });
+  } catch (err) {
+    server.close();
+    throw err;
+  }
   const app = createApp(services);
+  handle = app.fetch;
   services.tokens.startFlushing();
+  services.gateway.start();
   const stopRetention = startRetention(services.db.db, services.db.dialect, services.clock, services.logger);
-  const server: ServerType = await new Promise((resolve) => {
-    const s = listen({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
+  // Responses written while stopping carry `Connection: close`, so an idle keep-alive socket left behind by
+  // an in-flight request can't hold the exit back until the keep-alive timeout.
+  let draining = false;
+  const open = new Set<ServerResponse>();
+  server.on("request", (_req: IncomingMessage, res: ServerResponse) => {
+    if (draining) res.setHeader("connection", "close");
+    open.add(res);
+    res.on("close", () => open.delete(res));
   });
-  const port = (server.address() as AddressInfo).port;
-  const url = baseUrlOf({ ...config, port });
+  // The in-process run worker (MOGPLEX_WORKER_CONCURRENCY=0 leaves execution to `mogplex worker` processes).
+  const worker = config.engine.worker.concurrency > 0 ? await startEngine(services) : undefined;
+  const port = config.port;
+  const url = baseUrlOf(config);
   services.logger.info(
     { url, dataDir: config.databaseUrl ? undefined : config.dataDir, database: services.db.dialect },
     "mogplex listening",
@@ -42,6 +87,8 @@ export async function startServer(
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      draining = true;
+      for (const res of open) if (!res.headersSent) res.setHeader("connection", "close");
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           // In-flight requests had their grace period; long-lived streams are cut.
@@ -55,10 +102,19 @@ export async function startServer(
         });
         (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       });
+      await worker?.stop();
       stopRetention();
       await services.close();
     })();
     return stopping;
   };
   return { url, port, stop };
+}
+
+function listenFailure(err: NodeJS.ErrnoException, host: string, port: number): string {
+  const where = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  if (err.code === "EADDRINUSE") return `cannot listen on ${where}: address already in use (choose --port)`;
+  if (err.code === "EACCES") return `cannot listen on ${where}: permission denied (choose a port above 1023)`;
+  if (err.code === "EADDRNOTAVAIL") return `cannot listen on ${where}: no such local address (check --host)`;
+  return `cannot listen on ${where}: ${err.message}`;
 }

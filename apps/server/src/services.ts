@@ -1,9 +1,13 @@
 // The service container: built once by main.ts (or a test) from real adapters, then handed to the app.
 import type { Redis } from "ioredis";
 import { AuditLog } from "./audit/store.js";
+import { CliAuthService } from "./cli-auth/service.js";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
+import { ConnectionService } from "./connections/service.js";
 import type { Db } from "./db/connect.js";
+import type { StdioLauncher } from "./gateway/launcher.js";
+import { Gateway } from "./gateway/service.js";
 import type { Identity } from "./identity/index.js";
 import {
   MemoryRateLimitStore,
@@ -20,6 +24,8 @@ import { RunEventStore } from "./runs/events.js";
 import { RedisEventBus } from "./runs/redis-bus.js";
 import { RunService } from "./runs/service.js";
 import { SandboxService } from "./sandboxes/service.js";
+import type { ServerSecrets } from "./secrets.js";
+import { Keyring } from "./security/envelope.js";
 import { TeamService } from "./teams/service.js";
 import { TokenService } from "./tokens/service.js";
 
@@ -46,8 +52,13 @@ export interface Services {
   runs: RunService;
   events: RunEventStore;
   sandboxes: SandboxService;
+  cliAuth: CliAuthService;
   identity: Identity;
   redis: Redis | undefined;
+  /** Seals credentials at rest (current key) and opens them (current or previous keys). */
+  keyring: Keyring;
+  connections: ConnectionService;
+  gateway: Gateway;
   close(): Promise<void>;
 }
 
@@ -60,6 +71,9 @@ export interface ServiceDeps {
   redis?: Redis | undefined;
   limiter?: RateLimitStore;
   bus?: EventBus;
+  secrets: ServerSecrets;
+  /** How stdio MCP servers are started (the run engine's sandbox provider, once it exists). */
+  launcher?: StdioLauncher;
 }
 
 export function rulesFrom(config: Config): Rules {
@@ -84,6 +98,22 @@ export function buildServices(deps: ServiceDeps): Services {
   const audit = new AuditLog(db.dialect, () => clock.now());
   const repos = new RepoService(db.db, audit, clock);
   const events = new RunEventStore(db.db, db.dialect, clock, bus);
+  const keyring = new Keyring(deps.secrets.encryptionKey, deps.secrets.encryptionKeyPrevious);
+  const teams = new TeamService(db.db, audit, clock);
+  const connections = new ConnectionService(db.db, audit, clock, keyring);
+  const gateway = new Gateway({
+    db: db.db,
+    audit,
+    clock,
+    logger,
+    teams,
+    connections,
+    config: config.gateway,
+    signingSecret: deps.secrets.signingSecret,
+    redis: deps.redis,
+    launcher: deps.launcher,
+  });
+  const tokens = new TokenService(db.db, audit, clock);
   const partial = {
     redis: deps.redis,
     config,
@@ -94,8 +124,8 @@ export function buildServices(deps: ServiceDeps): Services {
     rules,
     audit,
     bus,
-    tokens: new TokenService(db.db, audit, clock),
-    teams: new TeamService(db.db, audit, clock),
+    tokens,
+    teams,
     repos,
     events,
     runs: new RunService({
@@ -108,12 +138,17 @@ export function buildServices(deps: ServiceDeps): Services {
       runStartRules: rules.runStarts,
     }),
     sandboxes: new SandboxService(db.db, audit, clock),
+    cliAuth: new CliAuthService(db.db, audit, clock, tokens),
+    keyring,
+    connections,
+    gateway,
   };
   const identity = deps.identity(partial);
   return {
     ...partial,
     identity,
     async close() {
+      await gateway.close();
       await partial.tokens.stop();
       await limiter.close();
       await bus.close();

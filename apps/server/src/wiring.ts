@@ -45,6 +45,7 @@ export async function wire(o: WireOptions): Promise<Services> {
     logger,
     redis,
     limiter: o.limiter,
+    secrets,
     identity: (p) =>
       createIdentity({
         db,

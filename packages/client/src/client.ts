@@ -9,16 +9,28 @@ import {
   TERMINAL_EVENT_TYPES,
 } from "@mogplex/contract";
 import type { z } from "zod";
-import { MogplexApiError, MogplexTransportError } from "./errors.js";
+import { MogplexApiError, MogplexNetworkError, MogplexTransportError } from "./errors.js";
 import { parseSse } from "./sse.js";
 
 type Out<N extends PublicRouteName> = z.infer<(typeof PUBLIC_ROUTES)[N]["response"]>;
+
+/** What a finished request looked like (no headers, no bodies): for callers' own logs. */
+export interface ResponseInfo {
+  method: string;
+  path: string;
+  status: number;
+  ms: number;
+  requestId: string | undefined;
+}
 
 export interface ClientOptions {
   baseUrl: string;
   token: string;
   fetch?: typeof fetch;
   userAgent?: string;
+  /** Per request (not per stream); a request that takes longer fails with MogplexNetworkError. */
+  timeoutMs?: number;
+  onResponse?: (info: ResponseInfo) => void;
 }
 
 export interface ListOptions {
@@ -58,21 +70,29 @@ export class MogplexClient {
     const url = `${this.base}${path}${qs.size ? `?${qs}` : ""}`;
     const headers = this.headers(extraHeaders);
     if (body !== undefined) headers["content-type"] = "application/json";
+    const method = spec.method.toUpperCase();
+    const started = Date.now();
     let res: Response;
+    let text: string;
     try {
       res = await this.doFetch(url, {
-        method: spec.method.toUpperCase(),
+        method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
+        signal: this.o.timeoutMs ? AbortSignal.timeout(this.o.timeoutMs) : undefined,
       });
+      text = await res.text();
     } catch (err) {
-      throw new MogplexTransportError(`cannot reach ${this.o.baseUrl}: ${(err as Error).message}`);
+      throw this.networkError(err);
     }
-    const text = await res.text();
+    this.report(method, path, res, started);
     let json: unknown;
     try {
       json = text ? JSON.parse(text) : undefined;
     } catch {
+      // A failure page from something in front of the server (proxy, load balancer) still has a status and
+      // maybe Retry-After, which is what callers decide retries on.
+      if (!res.ok) throw toApiError(res, undefined);
       throw new MogplexTransportError(`unexpected response (HTTP ${res.status}) from ${this.o.baseUrl}`);
     }
     if (!res.ok) throw toApiError(res, json);
@@ -81,6 +101,22 @@ export class MogplexClient {
     if (!env?.ok || !parsed.success)
       throw new MogplexTransportError(`response for ${name} does not match the contract`);
     return parsed.data as Out<N>;
+  }
+
+  private networkError(err: unknown): MogplexNetworkError {
+    const e = err as Error;
+    const why = e.name === "TimeoutError" ? `no answer within ${this.o.timeoutMs} ms` : e.message;
+    return new MogplexNetworkError(`cannot reach ${this.o.baseUrl}: ${why}`);
+  }
+
+  private report(method: string, path: string, res: Response, started: number): void {
+    this.o.onResponse?.({
+      method,
+      path: PUBLIC_BASE + path,
+      status: res.status,
+      ms: Date.now() - started,
+      requestId: res.headers.get("x-request-id") ?? undefined,
+    });
   }
 
   listRepos(o: ListOptions & { q?: string } = {}) {
@@ -121,15 +157,16 @@ export class MogplexClient {
   ): AsyncGenerator<RunEvent> {
     const headers = this.headers({ accept: "text/event-stream" });
     if (o.lastEventId !== undefined) headers["last-event-id"] = String(o.lastEventId);
+    const path = `/runs/${encodeURIComponent(id)}/events/stream`;
+    const started = Date.now();
     let res: Response;
     try {
-      res = await this.doFetch(`${this.base}/runs/${encodeURIComponent(id)}/events/stream`, {
-        headers,
-        signal: o.signal,
-      });
+      res = await this.doFetch(`${this.base}${path}`, { headers, signal: o.signal });
     } catch (err) {
-      throw new MogplexTransportError(`cannot reach ${this.o.baseUrl}: ${(err as Error).message}`);
+      if (o.signal?.aborted) throw err;
+      throw this.networkError(err);
     }
+    this.report("GET", path, res, started);
     if (!res.ok || !res.body) {
       const text = await res.text();
       let json: unknown;
@@ -140,11 +177,30 @@ export class MogplexClient {
       }
       throw toApiError(res, json);
     }
-    for await (const m of parseSse(res.body)) {
-      const parsed = RunEventSchema.safeParse(JSON.parse(m.data));
+    const messages = parseSse(res.body);
+    for (;;) {
+      let next: IteratorResult<{ data: string }>;
+      try {
+        next = await messages.next();
+      } catch (err) {
+        // A connection cut mid-stream (server restart, proxy timeout): the caller resumes from the last id.
+        if (o.signal?.aborted) throw err;
+        throw new MogplexNetworkError(`event stream interrupted: ${(err as Error).message}`);
+      }
+      if (next.done) return;
+      let data: unknown;
+      try {
+        data = JSON.parse(next.value.data);
+      } catch {
+        throw new MogplexTransportError("stream event is not JSON");
+      }
+      const parsed = RunEventSchema.safeParse(data);
       if (!parsed.success) throw new MogplexTransportError("stream event does not match the contract");
       yield parsed.data;
-      if ((TERMINAL_EVENT_TYPES as readonly string[]).includes(parsed.data.type)) return;
+      if ((TERMINAL_EVENT_TYPES as readonly string[]).includes(parsed.data.type)) {
+        await messages.return(undefined);
+        return;
+      }
     }
   }
 }

@@ -14,5 +14,10 @@ export class MogplexApiError extends Error {
 
 /** Network failure or a response that isn't the documented envelope. */
 export class MogplexTransportError extends Error {
-  override readonly name = "MogplexTransportError";
+  override readonly name: string = "MogplexTransportError";
+}
+
+/** The server could not be reached, or the connection broke or timed out: worth retrying later. */
+export class MogplexNetworkError extends MogplexTransportError {
+  override readonly name = "MogplexNetworkError";
 }

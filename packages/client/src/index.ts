@@ -1,4 +1,4 @@
 // @mogplex/client: the typed public-API client used by the CLIs, the web app, tests and benchmarks.
-export { type ClientOptions, type ListOptions, MogplexClient } from "./client.js";
-export { MogplexApiError, MogplexTransportError } from "./errors.js";
+export { type ClientOptions, type ListOptions, MogplexClient, type ResponseInfo } from "./client.js";
+export { MogplexApiError, MogplexNetworkError, MogplexTransportError } from "./errors.js";
 export { parseSse, type SseMessage } from "./sse.js";

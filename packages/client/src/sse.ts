@@ -13,12 +13,14 @@ export async function* parseSse(body: ReadableStream<Uint8Array>): AsyncGenerato
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let nl = buffer.search(/\r?\n/);
-      while (nl >= 0) {
+      if (!done) buffer += decoder.decode(value, { stream: true });
+      for (;;) {
+        // Lines end in CRLF, LF or a lone CR; a CR at the very end may be the first half of a CRLF, unless the
+        // stream has ended.
+        const nl = buffer.search(/[\r\n]/);
+        if (nl < 0 || (!done && buffer[nl] === "\r" && nl === buffer.length - 1)) break;
         const line = buffer.slice(0, nl);
-        buffer = buffer.slice(buffer[nl] === "\r" ? nl + 2 : nl + 1);
+        buffer = buffer.slice(buffer[nl] === "\r" && buffer[nl + 1] === "\n" ? nl + 2 : nl + 1);
         if (line === "") {
           if (msg.data.length > 0) yield { id: msg.id, event: msg.event, data: msg.data.join("\n") };
           msg = { data: [] };
@@ -30,8 +32,9 @@ export async function* parseSse(body: ReadableStream<Uint8Array>): AsyncGenerato
           else if (field === "id") msg.id = value;
           else if (field === "event") msg.event = value;
         }
-        nl = buffer.search(/\r?\n/);
       }
+      // Whatever is left has no line ending: an incomplete message, dropped as the format requires.
+      if (done) return;
     }
   } finally {
     reader.releaseLock();

@@ -1,5 +1,6 @@
 // @mogplex/contract: request/response schemas, error codes and the route table shared by server, client and web.
 export * from "./common.js";
+export * from "./connections.js";
 export * from "./envelope.js";
 export * from "./errors.js";
 export * from "./openapi.js";

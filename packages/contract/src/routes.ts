@@ -1,5 +1,6 @@
 // The public v1 route table: one entry per route, used by the server, the client and the OpenAPI document.
 import { z } from "zod";
+import { McpServerConfig } from "./connections.js";
 import type { ErrorCode } from "./errors.js";
 import { CreateRunRequest, Repo, Run, RunEvent, Sandbox } from "./resources.js";
 
@@ -136,6 +137,17 @@ export const PUBLIC_ROUTES = {
     scope: "write",
     response: z.object({ sandbox: Sandbox, alreadyStopped: z.boolean() }),
     errors: [...WRITE, "NOT_FOUND"],
+  },
+  listMcpServers: {
+    method: "get",
+    path: "/mcp/servers",
+    summary:
+      "Resolved MCP server config for the caller (team-global, or for ?repoId= the repo's view), including " +
+      "decrypted headers and env; Cache-Control: no-store, and every read is audited",
+    auth: "pat",
+    scope: "read",
+    response: z.object({ servers: z.array(McpServerConfig), ...PAGE }),
+    errors: [...READ, "NOT_FOUND"],
   },
 } satisfies Record<string, RouteSpec>;
 

@@ -1,33 +1,100 @@
 #!/usr/bin/env node
-// The `mogplex` binary: parses the command line, runs one command, maps failures to exit codes in one place.
+// The `mogplex` binary: registers every command (their code loads only when run; the server package only
+// for serve/admin), opens the session log for client commands, and turns failures into exit codes via errors.ts.
 import { Command, CommanderError } from "commander";
-import { registerServerCommands, UsageError } from "../commands/server.js";
+import { registerAuthCommands } from "../commands/auth.js";
+import { registerReposCommands } from "../commands/repos.js";
+import { registerRunCommand } from "../commands/run.js";
+import { registerRunsCommands } from "../commands/runs.js";
+import { registerSandboxesCommands } from "../commands/sandboxes.js";
+import { isDebug } from "../config/env.js";
+import { type Ctx, createContext, streamIo } from "../context.js";
+import { ALL_PROVIDERS } from "../credentials/providers.js";
+import { EXIT, reportError } from "../errors.js";
+import { VERSION } from "../version.js";
 
-const out = (line: string) => process.stdout.write(`${line}\n`);
+const SERVER_COMMANDS = new Set(["serve", "worker", "admin"]);
+
+function commandPath(cmd: Command): string[] {
+  const path: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) path.unshift(c.name());
+  return path;
+}
+
+/** Opens the session's log: what ran (flag names, never values), and every env secret registered for scrubbing. */
+function startSession(ctx: Ctx, cmd: Command): void {
+  for (const p of ALL_PROVIDERS) ctx.log.secret(ctx.env[p.envVar]?.trim());
+  const opts = cmd.opts();
+  ctx.log.write("session.start", {
+    command: commandPath(cmd).join(" ") || "(start)",
+    flags: Object.keys(opts).filter((k) => opts[k] !== undefined),
+    cli: VERSION,
+    node: process.versions.node,
+    debug: ctx.log.debugEnabled,
+  });
+  if (isDebug(ctx.env)) {
+    ctx.io.err(
+      `mogplex: MOGPLEX_DEBUG=1: ${ctx.log.path} records stream chunks and tool outputs; treat it like source code`,
+    );
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
+  const io = streamIo(process.stdout, process.stderr);
+  const ctx = createContext({
+    env: process.env,
+    io,
+    stdin: process.stdin,
+    interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+  });
+  const json = argv.slice(2).includes("--json");
+  let session = false;
+
   const program = new Command("mogplex")
-    .description("Mogplex control plane for coding agents")
-    .exitOverride();
+    .description("Mogplex control plane for coding agents. Bare `mogplex` signs you in when needed.")
+    .version(VERSION)
+    .exitOverride()
+    .showHelpAfterError("(add --help for usage)");
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  registerServerCommands(program, out);
+  program.hook("preAction", (_root, action) => {
+    if (SERVER_COMMANDS.has(commandPath(action)[0] ?? "")) return;
+    session = true;
+    startSession(ctx, action);
+  });
+  registerAuthCommands(program, ctx);
+  registerReposCommands(program, ctx);
+  registerRunCommand(program, ctx);
+  registerRunsCommands(program, ctx);
+  registerSandboxesCommands(program, ctx);
+  // serve/admin: flag parsing only here; the server package itself loads inside their actions.
+  const { registerServerCommands } = await import("../commands/server.js");
+  registerServerCommands(program, io.out);
+
+  let code: number;
   try {
-    await program.parseAsync(argv);
-    return typeof process.exitCode === "number" ? process.exitCode : 0;
+    if (argv.length <= 2) {
+      // Bare `mogplex`: the interactive entry point (sign-in when there are no credentials).
+      session = true;
+      startSession(ctx, program);
+      const { start } = await import("../actions/auth.js");
+      await start(ctx, {});
+    } else await program.parseAsync(argv);
+    code = typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    if (err instanceof UsageError) {
-      process.stderr.write(`mogplex: ${err.message}\n`);
-      return 2;
+    if (err instanceof CommanderError) {
+      // Help and --version end with 0; every parse failure (missing --repo, unknown flag, …) is a usage error.
+      code = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    } else {
+      const d = reportError(err, { json, write: (s) => process.stderr.write(s) });
+      code = d.exitCode;
+      if (session) ctx.log.write("error", { errorCode: d.code, status: d.status, message: d.message });
     }
-    const name = (err as Error).constructor?.name;
-    if (name === "AdminError" || name === "ConfigError" || name === "MigrationError") {
-      process.stderr.write(`mogplex: ${(err as Error).message}\n`);
-      return 1;
-    }
-    process.stderr.write(`mogplex: ${(err as Error).message ?? String(err)}\n`);
-    return 1;
   }
+  if (session) {
+    ctx.log.write("session.end", { exitCode: code });
+    ctx.log.close();
+  }
+  return code;
 }
 
 main(process.argv).then(
@@ -36,6 +103,6 @@ main(process.argv).then(
   },
   (err: unknown) => {
     process.stderr.write(`mogplex: ${String(err)}\n`);
-    process.exitCode = 1;
+    process.exitCode = EXIT.error;
   },
 );

@@ -1,4 +1,4 @@
-// `mogplex serve` and `mogplex admin …`: thin flag parsing over the server package, loaded only when used.
+// `mogplex serve`, `worker` and `admin …`: thin flag parsing over the server package, loaded only when used.
 import type { Command } from "commander";
 
 export class UsageError extends Error {}
@@ -22,6 +22,16 @@ async function readPassword(): Promise<string> {
     .replace(/\r?\n$/, "");
   if (!text) throw new UsageError("no password on standard input");
   return text;
+}
+
+async function readSecret(prompt: string): Promise<string> {
+  if (process.stdin.isTTY) {
+    const { promptHidden } = await import("../prompt.js");
+    return promptHidden(prompt);
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8").trim();
 }
 
 interface Common {
@@ -49,6 +59,35 @@ export function registerServerCommands(program: Command, out: (line: string) => 
         ...overrides(o),
         ...(o.host ? { host: o.host } : {}),
         ...(port !== undefined ? { port } : {}),
+      });
+      await new Promise<void>((resolve) => {
+        const onSignal = () => {
+          process.off("SIGTERM", onSignal);
+          process.off("SIGINT", onSignal);
+          out("shutting down");
+          running.stop().then(resolve, resolve);
+        };
+        process.on("SIGTERM", onSignal);
+        process.on("SIGINT", onSignal);
+      });
+    });
+
+  program
+    .command("worker")
+    .description("run executor only, for scale-out: claims runs from the shared database and executes them")
+    .option("--data-dir <dir>", "data directory (embedded SQLite, secrets, sandbox workspaces)")
+    .option("--concurrency <n>", "runs executed at once (default: MOGPLEX_WORKER_CONCURRENCY, at least 1)")
+    .action(async (o: Common & { concurrency?: string }) => {
+      let concurrency: number | undefined;
+      if (o.concurrency !== undefined) {
+        if (!/^\d{1,3}$/.test(o.concurrency) || Number(o.concurrency) < 1)
+          throw new UsageError("--concurrency must be 1-999");
+        concurrency = Number(o.concurrency);
+      }
+      const { startWorker } = await server();
+      const running = await startWorker(process.env, {
+        ...overrides(o),
+        ...(concurrency !== undefined ? { concurrency } : {}),
       });
       await new Promise<void>((resolve) => {
         const onSignal = () => {
@@ -125,6 +164,104 @@ export function registerServerCommands(program: Command, out: (line: string) => 
     .action(async (file: string, o: Common) => {
       const { admin: a } = await server();
       out(await a.backup(process.env, overrides(o), file));
+    });
+
+  const collect = (v: string, prev: string[] = []) => [...prev, v];
+  withDataDir(admin.command("add-mcp-server"))
+    .requiredOption("--team <slug>")
+    .requiredOption("--name <name>", "server name: the <name>__ prefix of its tools in the gateway")
+    .option("--url <url>", "Streamable HTTP (or SSE) endpoint")
+    .option("--command <cmd>", "stdio server command (no shell)")
+    .option("--arg <arg>", "argument for --command (repeatable)", collect)
+    .option("--header <K=V>", "HTTP header, stored encrypted (repeatable)", collect)
+    .option("--env <K=V>", "environment entry for a stdio server, stored encrypted (repeatable)", collect)
+    .option("--repo <id>", "scope the server to one repo (default: team-global)")
+    .option("--transport <http|sse>", "for --url: force the old SSE transport")
+    .option("--timeout-ms <ms>", "per-request timeout for this server")
+    .description("register an MCP server with a team; prints its id")
+    .action(
+      async (
+        o: Common & {
+          team: string;
+          name: string;
+          url?: string;
+          command?: string;
+          arg?: string[];
+          header?: string[];
+          env?: string[];
+          repo?: string;
+          transport?: string;
+          timeoutMs?: string;
+        },
+      ) => {
+        if (Boolean(o.url) === Boolean(o.command))
+          throw new UsageError("give exactly one of --url or --command");
+        const { gatewayAdmin } = await server();
+        out(await gatewayAdmin.addMcpServer(process.env, overrides(o), o));
+      },
+    );
+
+  withDataDir(admin.command("create-gateway-key"))
+    .requiredOption("--email <email>")
+    .requiredOption("--name <name>")
+    .option("--servers <list>", "comma-separated server names, or all (default: all team-global servers)")
+    .option("--tools <list>", "comma-separated <server>__<tool> allowlist")
+    .option("--team <slug>")
+    .option("--expires-in-days <n>")
+    .option("--rate-limit-rps <n>")
+    .description("create an MCP gateway key and print only the key")
+    .action(
+      async (
+        o: Common & {
+          email: string;
+          name: string;
+          servers?: string;
+          tools?: string;
+          team?: string;
+          expiresInDays?: string;
+          rateLimitRps?: string;
+        },
+      ) => {
+        const { gatewayAdmin } = await server();
+        out(await gatewayAdmin.createGatewayKey(process.env, overrides(o), o));
+      },
+    );
+
+  withDataDir(admin.command("rotate-encryption-key"))
+    .option("--apply", "write the re-sealed values (default: dry run)")
+    .description(
+      "re-seal stored credentials under MOGPLEX_ENCRYPTION_KEY (old values open with MOGPLEX_ENCRYPTION_KEY_PREVIOUS); " +
+        "every value is verified by a round trip",
+    )
+    .action(async (o: Common & { apply?: boolean }) => {
+      const { gatewayAdmin } = await server();
+      out(await gatewayAdmin.rotateEncryptionKey(process.env, overrides(o), o));
+    });
+
+  withDataDir(admin.command("set-provider-key"))
+    .requiredOption("--team <slug>")
+    .requiredOption(
+      "--provider <name>",
+      "anthropic, openai, google, groq, mistral, deepseek, xai, cohere, vercel, …",
+    )
+    .description("store a team's model-provider key, encrypted; read from standard input (empty removes it)")
+    .action(async (o: Common & { team: string; provider: string }) => {
+      const { engineAdmin } = await server();
+      const key = await readSecret("Key: ");
+      out(await engineAdmin.setProviderKey(process.env, overrides(o), { ...o, key }));
+    });
+
+  withDataDir(admin.command("set-repo-egress"))
+    .requiredOption("--repo <id>")
+    .requiredOption("--hosts <list>", "comma-separated host names or *.suffix patterns; empty for no network")
+    .description("hosts a repo's sandboxes may reach over HTTPS through the egress proxy (default: none)")
+    .action(async (o: Common & { repo: string; hosts: string }) => {
+      const { engineAdmin } = await server();
+      const hosts = o.hosts
+        .split(",")
+        .map((h) => h.trim())
+        .filter(Boolean);
+      out(await engineAdmin.setEgress(process.env, overrides(o), { repo: o.repo, hosts }));
     });
 
   withDataDir(admin.command("migrate"))

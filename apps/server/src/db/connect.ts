@@ -42,6 +42,29 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+/**
+ * better-sqlite3 handle whose prepared statements are reused per SQL text: Kysely prepares on every query,
+ * and preparing cost more than running the hot-path lookups. Bounded so ad-hoc SQL can't grow it forever.
+ */
+function withStatementCache(db: Database.Database, max = 512) {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    close: () => db.close(),
+    prepare(sql: string): Database.Statement {
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        stmt = db.prepare(sql);
+        if (cache.size >= max) {
+          const oldest = cache.keys().next();
+          if (!oldest.done) cache.delete(oldest.value);
+        }
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+  };
+}
+
 // int8 (bigint) columns hold epoch milliseconds, well inside the safe integer range.
 pg.types.setTypeParser(20, (v) => Number(v));
 // numeric (cost) as a JS number
@@ -84,7 +107,9 @@ export function connect(opts: ConnectOptions): Database_ {
   }
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const sqlite = openSqliteFile(join(opts.dataDir, "mogplex.db"));
-  const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  const db = new Kysely<DB>({
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
+  });
   return {
     db,
     dialect: "sqlite",

@@ -1,46 +1,70 @@
-// Forward-only migration runner over Kysely's Migrator (it takes a lock on PostgreSQL).
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
+// Forward-only migration runner: applies each pending migration in its own transaction, once, under a lock.
+import { type Kysely, type Migration, sql } from "kysely";
 import * as m0001 from "./migrations/0001_core.js";
 import { authMigration } from "./migrations/0002_auth.js";
+import * as m0003 from "./migrations/0003_cli_auth.js";
+import * as m0004 from "./migrations/0004_gateway.js";
+import * as m0005 from "./migrations/0005_engine.js";
 
 function migrations(dialect: "sqlite" | "postgres"): Record<string, Migration> {
   return {
     "0001_core": m0001,
     "0002_auth": authMigration(dialect),
+    "0004_gateway": m0004,
+    "0003_cli_auth": m0003,
+    "0005_engine": m0005,
   };
-}
-
-class StaticProvider implements MigrationProvider {
-  constructor(private readonly dialect: "sqlite" | "postgres") {}
-  async getMigrations(): Promise<Record<string, Migration>> {
-    return migrations(this.dialect);
-  }
 }
 
 export class MigrationError extends Error {}
 
-/** Applies every pending migration; returns the names applied. */
-// biome-ignore lint/suspicious/noExplicitAny: the migrator works below the typed schema
+// Arbitrary constant naming the migration lock on PostgreSQL (session-level advisory lock).
+const MIGRATION_LOCK_KEY = 7_402_114;
+
+/**
+ * Applies every pending migration; returns the names applied. Deliberately not Kysely's Migrator: its
+ * introspection reads every schema in the database and fails when another schema is dropped meanwhile.
+ * Only this schema's `mogplex_migrations` table is consulted (same layout as before, so nothing to convert).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the runner works below the typed schema
 export async function migrateToLatest(db: Kysely<any>, dialect: "sqlite" | "postgres"): Promise<string[]> {
-  // Kysely looks for its bookkeeping tables in every schema unless told which one; on a database shared
-  // with other schemas it would find theirs, skip creating ours, then fail on the missing lock table.
-  const schema =
-    dialect === "postgres"
-      ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s
-      : undefined;
-  const migrator = new Migrator({
+  const all = migrations(dialect);
+  const names = Object.keys(all).sort();
+  await sql`create table if not exists mogplex_migrations (name varchar(255) primary key, timestamp varchar(255) not null)`.execute(
     db,
-    provider: new StaticProvider(dialect),
-    migrationTableName: "mogplex_migrations",
-    migrationLockTableName: "mogplex_migrations_lock",
-    ...(schema ? { migrationTableSchema: schema } : {}),
+  );
+  const applied: string[] = [];
+  await db.connection().execute(async (conn) => {
+    if (dialect === "postgres") await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(conn);
+    try {
+      for (const name of names) {
+        const migration = all[name] as Migration;
+        try {
+          const ran = await conn.transaction().execute(async (trx) => {
+            // Re-checked inside the transaction: another process may have applied it while we waited.
+            const done = await trx
+              .selectFrom("mogplex_migrations")
+              .select("name")
+              .where("name", "=", name)
+              .executeTakeFirst();
+            if (done) return false;
+            await migration.up(trx);
+            await trx
+              .insertInto("mogplex_migrations")
+              .values({ name, timestamp: new Date().toISOString() })
+              .execute();
+            return true;
+          });
+          if (ran) applied.push(name);
+        } catch (err) {
+          throw new MigrationError(
+            `migration ${name} failed: ${err instanceof Error ? err.message : String(err)}`,
+          );
+        }
+      }
+    } finally {
+      if (dialect === "postgres") await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(conn);
+    }
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
-    throw new MigrationError(
-      `migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+  return applied;
 }

@@ -158,6 +158,117 @@ export interface UserSecurityTable {
   deleted_at: Ms | null;
 }
 
+export interface CliAuthCodesTable {
+  id: string;
+  code_hash: string;
+  code_challenge: string;
+  user_id: string;
+  team_id: string;
+  created_at: Ms;
+  expires_at: Ms;
+  consumed_at: Ms | null;
+}
+
+export interface CliDeviceCodesTable {
+  id: string;
+  device_code_hash: string;
+  user_code_hash: string;
+  status: "pending" | "approved" | "denied" | "consumed";
+  interval_s: number;
+  last_polled_at: Ms | null;
+  requester_ip: string | null;
+  requester_agent: string | null;
+  user_id: string | null;
+  team_id: string | null;
+  created_at: Ms;
+  expires_at: Ms;
+  decided_at: Ms | null;
+}
+
+export interface ConnectionsTable {
+  id: string;
+  team_id: string;
+  repo_id: string | null; // null = team-global
+  kind: "rest" | "mcp_server";
+  name: string;
+  transport: "stdio" | "http" | "sse" | null; // mcp_server only
+  url: string | null;
+  command: string | null;
+  args: string; // JSON array
+  header_names: string; // JSON array, the values are in headers_enc
+  headers_enc: string | null; // envelope of a JSON object
+  env_names: string; // JSON array
+  env_enc: string | null; // envelope of a JSON object
+  timeout_ms: number | null;
+  enabled: number; // 0 | 1
+  created_by: string | null;
+  created_at: Ms;
+  updated_at: Ms;
+}
+
+export interface ConnectionExclusionsTable {
+  team_id: string;
+  repo_id: string;
+  connection_id: string;
+  created_at: Ms;
+}
+
+export interface GatewayKeysTable {
+  id: string;
+  key_id: string; // the 32-hex id embedded in the key
+  team_id: string;
+  user_id: string;
+  name: string;
+  secret_hash: string; // Argon2id PHC string of the secret part
+  prefix: string;
+  servers: string | null; // JSON array of server names; null = all
+  tools: string | null; // JSON array of <server>__<tool>; null = every tool of the allowed servers
+  rate_limit_rps: number | null;
+  created_at: Ms;
+  last_used_at: Ms | null;
+  expires_at: Ms | null;
+  revoked_at: Ms | null;
+  rotated_at: Ms | null;
+}
+
+export interface GatewayRequestsTable {
+  id: string;
+  key_id: string | null;
+  team_id: string | null;
+  request_id: string;
+  method: string;
+  server: string | null;
+  tool: string | null;
+  status: string;
+  error_class: string | null;
+  latency_ms: number;
+  created_at: Ms;
+}
+
+export interface RunLeasesTable {
+  run_id: string;
+  worker_id: string;
+  claimed_at: Ms;
+  heartbeat_at: Ms;
+  expires_at: Ms;
+  started: number; // 0 | 1: the run moved to running under this lease
+  attempts: number;
+}
+
+export interface TeamProviderKeysTable {
+  team_id: string;
+  provider: string;
+  key_enc: string; // envelope bound to team + provider
+  created_at: Ms;
+  updated_at: Ms;
+}
+
+export interface RepoEgressTable {
+  repo_id: string;
+  hosts: string; // JSON array
+  updated_at: Ms;
+}
+
 export interface MogplexTables {
   teams: TeamsTable;
   team_members: TeamMembersTable;
@@ -171,6 +282,15 @@ export interface MogplexTables {
   audit_events: AuditEventsTable;
   setup_tokens: SetupTokensTable;
   user_security: UserSecurityTable;
+  cli_auth_codes: CliAuthCodesTable;
+  cli_device_codes: CliDeviceCodesTable;
+  connections: ConnectionsTable;
+  connection_exclusions: ConnectionExclusionsTable;
+  gateway_keys: GatewayKeysTable;
+  gateway_requests: GatewayRequestsTable;
+  run_leases: RunLeasesTable;
+  team_provider_keys: TeamProviderKeysTable;
+  repo_egress: RepoEgressTable;
 }
 
 /** The subset of Better Auth's `user` table our own queries read. */

@@ -66,11 +66,9 @@ function resolveIp(c: Context, trustProxy: boolean): string {
     const last = xff?.split(",").pop()?.trim();
     if (last) return last;
   }
-  try {
-    return getConnInfo(c).remote.address ?? "unknown";
-  } catch {
-    return "unknown";
-  }
+  // Requests that didn't come through a socket (in-process calls) have no connection to ask.
+  if (!(c.env as { incoming?: unknown } | undefined)?.incoming) return "unknown";
+  return getConnInfo(c).remote.address ?? "unknown";
 }
 
 /** Applies a sliding-window limit keyed by something on the request; fails closed when the store is down. */

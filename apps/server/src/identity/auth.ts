@@ -1,8 +1,8 @@
-// Better Auth configured for Mogplex: email+password (Argon2id), TOTP 2FA with lockout, device flow, no sign-up.
+// Better Auth configured for Mogplex: email+password (Argon2id), TOTP 2FA with lockout, no sign-up.
+// (The CLI device flow is ours, in cli-auth/, because it must end in a PAT.)
 import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
 import { betterAuth } from "better-auth";
-import { createAuthMiddleware, isAPIError } from "better-auth/api";
-import { deviceAuthorization } from "better-auth/plugins/device-authorization";
+import { APIError, createAuthMiddleware, isAPIError } from "better-auth/api";
 import { twoFactor } from "better-auth/plugins/two-factor";
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema.js";
@@ -22,8 +22,19 @@ const isHashedCode = (c: string) => /^h:[0-9a-f]{64}$/.test(c);
 /** Roughly an address; anything else typed into the email field (often a password) is never recorded. */
 export const EMAIL_SHAPE = /^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{1,63}$/;
 
-export interface SignInEvent {
-  outcome: "success" | "failure" | "second_factor_required";
+/** What happened, as the audit action suffix (`auth.<kind>`). */
+export type AuthEventKind =
+  | "sign_in"
+  | "sign_in_failed"
+  | "second_factor_required"
+  | "two_factor_enabled"
+  | "two_factor_failed"
+  | "two_factor_disabled"
+  | "backup_codes_regenerated"
+  | "password_changed";
+
+export interface AuthEvent {
+  kind: AuthEventKind;
   path: string;
   email: string | null;
   userId: string | null;
@@ -39,7 +50,7 @@ export interface AuthOptions {
   secret: string;
   baseURL: string;
   trustedOrigins: string[];
-  onSignIn: (e: SignInEvent) => Promise<void>;
+  onAuthEvent: (e: AuthEvent) => Promise<void>;
   onSessionCreated?: (userId: string) => Promise<void>;
 }
 
@@ -47,9 +58,104 @@ export interface AuthOptions {
 export const CLIENT_IP_HEADER = "x-mogplex-client-ip";
 export const REQUEST_ID_HEADER = "x-mogplex-request-id";
 
+// Security settings changed from a signed-in session.
+const AUDITED_SESSION_CHANGES: Record<string, AuthEventKind> = {
+  "/two-factor/disable": "two_factor_disabled",
+  "/two-factor/generate-backup-codes": "backup_codes_regenerated",
+  "/change-password": "password_changed",
+};
+const audited = (p: string | undefined) =>
+  p === "/sign-in/email" ||
+  (p?.startsWith("/two-factor/verify-") ?? false) ||
+  (p !== undefined && Object.hasOwn(AUDITED_SESSION_CHANGES, p));
+
+// Minimal view of Better Auth's hook context, for the parts the audit hook reads.
+interface HookCtx {
+  path?: string;
+  body?: unknown;
+  request?: Request;
+  getSignedCookie: (name: string, secret: string) => Promise<string | null | false>;
+  context: {
+    returned?: unknown;
+    secret: string;
+    session: { user: { id: string; email: string } } | null;
+    newSession: { user: { id: string; email: string } } | null;
+    createAuthCookie: (name: string) => { name: string };
+    internalAdapter: {
+      findVerificationValue: (
+        id: string,
+      ) => Promise<{ value: string; expiresAt: Date | string } | null | undefined>;
+      createVerificationValue: (v: {
+        identifier: string;
+        value: string;
+        expiresAt: Date;
+      }) => Promise<unknown>;
+    };
+  };
+}
+
+/** The user a pending second-factor challenge (the signed `two_factor` cookie) belongs to. */
+async function challengeUser(ctx: HookCtx): Promise<string | null> {
+  const id = await ctx.getSignedCookie(ctx.context.createAuthCookie("two_factor").name, ctx.context.secret);
+  if (!id) return null;
+  const v = await ctx.context.internalAdapter.findVerificationValue(id).catch(() => null);
+  return v?.value ?? null;
+}
+
+// Better Auth accepts the previous, current and next 30-second step, so a code stays valid for 90 s at most.
+const TOTP_REUSE_WINDOW_MS = 90_000;
+/** Marks a (user, code) pair as spent; the code itself is not stored. */
+const spentTotpId = (userId: string, code: string) => `mogplex-totp-spent:${sha256Hex(`${userId}:${code}`)}`;
+
+/** Classifies a finished /api/auth call into the audit event it deserves, if any. */
+async function classify(
+  ctx: HookCtx,
+): Promise<Omit<AuthEvent, "path" | "ip" | "userAgent" | "requestId"> | null> {
+  const returned = ctx.context.returned as { twoFactorRedirect?: boolean } | undefined;
+  const failed = isAPIError(returned);
+  const reason = failed
+    ? ((returned.body as { code?: string } | undefined)?.code ?? String(returned.statusCode))
+    : null;
+  const body = (ctx.body ?? {}) as { email?: unknown };
+  const email =
+    typeof body.email === "string" && EMAIL_SHAPE.test(body.email) ? body.email.slice(0, 254) : null;
+  const path = ctx.path ?? "";
+  const signedIn = ctx.context.newSession?.user ?? null;
+  const sessionUser = ctx.context.session?.user ?? null;
+  if (path === "/sign-in/email") {
+    if (failed) return { kind: "sign_in_failed", email, userId: null, reason };
+    if (returned?.twoFactorRedirect) return { kind: "second_factor_required", email, userId: null, reason };
+    return signedIn ? { kind: "sign_in", email: signedIn.email, userId: signedIn.id, reason } : null;
+  }
+  if (path.startsWith("/two-factor/verify-")) {
+    if (sessionUser) {
+      // Verifying with a session is enrolment (Better Auth rotates the session when it turns 2FA on).
+      if (failed)
+        return { kind: "two_factor_failed", email: sessionUser.email, userId: sessionUser.id, reason };
+      return signedIn
+        ? { kind: "two_factor_enabled", email: signedIn.email, userId: signedIn.id, reason }
+        : null;
+    }
+    if (failed) return { kind: "sign_in_failed", email: null, userId: await challengeUser(ctx), reason };
+    return signedIn ? { kind: "sign_in", email: signedIn.email, userId: signedIn.id, reason } : null;
+  }
+  const change = Object.hasOwn(AUDITED_SESSION_CHANGES, path) ? AUDITED_SESSION_CHANGES[path] : undefined;
+  if (change && !failed && sessionUser)
+    return { kind: change, email: sessionUser.email, userId: sessionUser.id, reason };
+  return null;
+}
+
+function requestFacts(ctx: HookCtx): Pick<AuthEvent, "path" | "ip" | "userAgent" | "requestId"> {
+  const headers = ctx.request?.headers;
+  return {
+    path: ctx.path ?? "",
+    ip: headers?.get(CLIENT_IP_HEADER) ?? null,
+    userAgent: headers?.get("user-agent") ?? null,
+    requestId: headers?.get(REQUEST_ID_HEADER) ?? null,
+  };
+}
+
 export function createAuth(o: AuthOptions) {
-  const signInPaths = (p: string | undefined) =>
-    p === "/sign-in/email" || (p?.startsWith("/two-factor/verify-") ?? false);
   return betterAuth({
     appName: "Mogplex",
     baseURL: o.baseURL,
@@ -89,50 +195,53 @@ export function createAuth(o: AuthOptions) {
           },
         },
       }),
-      deviceAuthorization({ expiresIn: "10m", interval: "5s" }),
       {
         id: "mogplex-audit",
         hooks: {
+          before: [
+            {
+              // A TOTP code signs in once (NIST SP 800-63B); Better Auth alone accepts it for its whole window.
+              matcher: (ctx: { path?: string }) => ctx.path === "/two-factor/verify-totp",
+              handler: createAuthMiddleware(async (ctx) => {
+                const hc = ctx as unknown as HookCtx;
+                const code = (ctx.body as { code?: unknown } | undefined)?.code;
+                if (typeof code !== "string") return;
+                const userId = await challengeUser(hc);
+                if (!userId) return;
+                const spent = await hc.context.internalAdapter
+                  .findVerificationValue(spentTotpId(userId, code))
+                  .catch(() => null);
+                if (!spent || new Date(spent.expiresAt).getTime() <= Date.now()) return;
+                await o.onAuthEvent({
+                  kind: "sign_in_failed",
+                  email: null,
+                  userId,
+                  reason: "TOTP_REUSED",
+                  ...requestFacts(hc),
+                });
+                throw new APIError("UNAUTHORIZED", { message: "Invalid code", code: "INVALID_CODE" });
+              }),
+            },
+          ],
           after: [
             {
-              matcher: (ctx: { path?: string }) => signInPaths(ctx.path),
+              matcher: (ctx: { path?: string }) => audited(ctx.path),
               handler: createAuthMiddleware(async (ctx) => {
-                const returned = ctx.context.returned as { twoFactorRedirect?: boolean } | undefined;
-                const body = (ctx.body ?? {}) as { email?: unknown };
-                const headers = ctx.request?.headers;
-                const base = {
-                  path: ctx.path,
-                  email:
-                    typeof body.email === "string" && EMAIL_SHAPE.test(body.email)
-                      ? body.email.slice(0, 254)
-                      : null,
-                  ip: headers?.get(CLIENT_IP_HEADER) ?? null,
-                  userAgent: headers?.get("user-agent") ?? null,
-                  requestId: headers?.get(REQUEST_ID_HEADER) ?? null,
-                };
-                if (isAPIError(returned)) {
-                  const code =
-                    (returned.body as { code?: string } | undefined)?.code ?? String(returned.statusCode);
-                  await o.onSignIn({ ...base, outcome: "failure", userId: null, reason: code });
-                  return;
-                }
-                if (returned?.twoFactorRedirect) {
-                  await o.onSignIn({
-                    ...base,
-                    outcome: "second_factor_required",
-                    userId: null,
-                    reason: null,
-                  });
-                  return;
-                }
-                const s = ctx.context.newSession;
-                if (s) {
-                  await o.onSignIn({
-                    ...base,
-                    email: s.user.email,
-                    outcome: "success",
-                    userId: s.user.id,
-                    reason: null,
+                const hc = ctx as unknown as HookCtx;
+                const event = await classify(hc);
+                if (!event) return;
+                await o.onAuthEvent({ ...event, ...requestFacts(hc) });
+                const code = (ctx.body as { code?: unknown } | undefined)?.code;
+                if (
+                  event.kind === "sign_in" &&
+                  event.userId &&
+                  ctx.path === "/two-factor/verify-totp" &&
+                  typeof code === "string"
+                ) {
+                  await hc.context.internalAdapter.createVerificationValue({
+                    identifier: spentTotpId(event.userId, code),
+                    value: "spent",
+                    expiresAt: new Date(Date.now() + TOTP_REUSE_WINDOW_MS),
                   });
                 }
               }),

@@ -1,7 +1,7 @@
 // People and sessions around Better Auth: user creation, session lookup with absolute expiry,
 // session revocation, first-run setup, data export and account deletion.
 import type { Context } from "hono";
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { AuditContext, AuditLog } from "../audit/store.js";
 import { type Clock, iso } from "../clock.js";
 import type { DB } from "../db/schema.js";
@@ -12,7 +12,6 @@ import type { TeamService } from "../teams/service.js";
 import type { TokenService } from "../tokens/service.js";
 import {
   type Auth,
-  BACKUP_HASH_PREFIX,
   CLIENT_IP_HEADER,
   EMAIL_SHAPE,
   hashBackupCode,
@@ -22,6 +21,18 @@ import {
 } from "./auth.js";
 
 const SETUP_TTL_MS = 3_600_000;
+
+async function readBackupCodeBody(req: Request): Promise<{ code: string } | null> {
+  if (!(req.headers.get("content-type") ?? "").toLowerCase().startsWith("application/json")) return null;
+  try {
+    const parsed = JSON.parse(await req.text()) as unknown;
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return null;
+    const code = (parsed as { code?: unknown }).code;
+    return typeof code === "string" ? (parsed as { code: string }) : null;
+  } catch {
+    return null;
+  }
+}
 
 export interface NewUser {
   email: string;
@@ -46,16 +57,18 @@ export class Identity {
     headers.set(REQUEST_ID_HEADER, c.get("requestId"));
     let body: string | ReadableStream<Uint8Array> | null = c.req.raw.body;
     if (c.req.method === "POST" && c.req.path.endsWith("/two-factor/verify-backup-code")) {
-      // Stored backup codes are digests: compare digest to digest.
-      const text = await c.req.raw.text();
-      try {
-        const parsed = JSON.parse(text) as { code?: unknown };
-        if (typeof parsed.code === "string" && !parsed.code.startsWith(BACKUP_HASH_PREFIX))
-          parsed.code = hashBackupCode(parsed.code);
-        body = JSON.stringify(parsed);
-      } catch {
-        body = text;
+      // Stored backup codes are digests: always hash what was submitted, so a leaked digest is not itself a
+      // code. Only JSON is accepted here: a form body would reach Better Auth unhashed.
+      const parsed = await readBackupCodeBody(c.req.raw);
+      if (!parsed) {
+        return Response.json(
+          { message: "Expected a JSON body with a string code", code: "INVALID_REQUEST_BODY" },
+          { status: 400 },
+        );
       }
+      parsed.code = hashBackupCode(parsed.code);
+      body = JSON.stringify(parsed);
+      headers.set("content-type", "application/json");
       headers.delete("content-length");
     }
     const init: RequestInit & { duplex?: "half" } = { method: c.req.method, headers, body, duplex: "half" };
@@ -75,7 +88,9 @@ export class Identity {
    * Looks up the session and returns any refreshed session cookie Better Auth issued (sliding idle expiry),
    * which the caller must forward or the browser's cookie would lapse while the session lives on.
    */
-  async resolveSession(headers: Headers): Promise<{ principal: SessionPrincipal | null; setCookies: string[] }> {
+  async resolveSession(
+    headers: Headers,
+  ): Promise<{ principal: SessionPrincipal | null; setCookies: string[] }> {
     const res = await this.auth.api.getSession({ headers, returnHeaders: true }).catch(() => null);
     const setCookies = res?.headers?.getSetCookie() ?? [];
     const found = res?.response;
@@ -86,8 +101,24 @@ export class Identity {
       await this.db.deleteFrom("session").where("id", "=", found.session.id).execute();
       return { principal: null, setCookies: [] };
     }
+    // Deletion removes every session, but a flow begun before it (device code, 2FA challenge) could mint one.
+    const sec = await this.db
+      .selectFrom("user_security")
+      .select("deleted_at")
+      .where("user_id", "=", found.user.id)
+      .executeTakeFirst();
+    if (sec && sec.deleted_at !== null) {
+      await this.db.deleteFrom("session").where("userId", "=", found.user.id).execute();
+      return { principal: null, setCookies: [] };
+    }
     return {
-      principal: { kind: "session", userId: found.user.id, sessionId: found.session.id, email: found.user.email, name: found.user.name },
+      principal: {
+        kind: "session",
+        userId: found.user.id,
+        sessionId: found.session.id,
+        email: found.user.email,
+        name: found.user.name,
+      },
       setCookies,
     };
   }
@@ -184,25 +215,41 @@ export class Identity {
       throw new ApiError("CONFLICT", "An account with this email exists: sign in and accept the invitation");
     this.validateNewUser({ email: inv.email, name, password });
     const ac = await this.auth.$context;
-    const user = await ac.internalAdapter.createUser(
-      { email: inv.email, name: name.trim(), emailVerified: true },
-      { method: "email-password" },
-    );
-    await ac.internalAdapter.linkAccount({
-      userId: user.id,
-      providerId: "credential",
-      accountId: user.id,
-      password: await ac.password.hash(password),
-    });
-    await this.db
-      .insertInto("user_security")
-      .values({ user_id: user.id, failed_2fa_count: 0, locked_until: null, deleted_at: null })
-      .execute();
-    await this.teams.acceptInvitation(user.id, inv.email, token, {
-      ...ctx,
-      actorType: "user",
-      actorId: user.id,
-    });
+    const passwordHash = await ac.password.hash(password);
+    // Two racing sign-ups meet at the unique email: the loser gets the same 409 as a later attempt.
+    const user = await ac.internalAdapter
+      .createUser({ email: inv.email, name: name.trim(), emailVerified: true }, { method: "email-password" })
+      .catch(async (err: unknown) => {
+        if (await this.findUserByEmail(inv.email))
+          throw new ApiError(
+            "CONFLICT",
+            "An account with this email exists: sign in and accept the invitation",
+          );
+        throw err;
+      });
+    try {
+      await ac.internalAdapter.linkAccount({
+        userId: user.id,
+        providerId: "credential",
+        accountId: user.id,
+        password: passwordHash,
+      });
+      await this.db
+        .insertInto("user_security")
+        .values({ user_id: user.id, failed_2fa_count: 0, locked_until: null, deleted_at: null })
+        .execute();
+      await this.teams.acceptInvitation(user.id, inv.email, token, {
+        ...ctx,
+        actorType: "user",
+        actorId: user.id,
+      });
+    } catch (err) {
+      // The invitation went (revoked, expired or used meanwhile): no account without its team.
+      await this.db.deleteFrom("user_security").where("user_id", "=", user.id).execute();
+      await this.db.deleteFrom("account").where("userId", "=", user.id).execute();
+      await this.db.deleteFrom("user").where("id", "=", user.id).execute();
+      throw err;
+    }
     return user.id;
   }
 
@@ -391,15 +438,22 @@ export class Identity {
         .select("team_id")
         .where("user_id", "=", userId)
         .execute();
+      // twoFactorEnabled: null rather than false, which SQLite cannot bind; Better Auth reads both as off.
       await trx
         .updateTable("user")
-        .set({ name: "Deleted user", email: `deleted+${userId}@deleted.invalid`, image: null })
+        .set({
+          name: "Deleted user",
+          email: `deleted+${userId}@deleted.invalid`,
+          image: null,
+          twoFactorEnabled: null,
+        })
         .where("id", "=", userId)
         .execute();
       await trx.deleteFrom("session").where("userId", "=", userId).execute();
       await trx.deleteFrom("account").where("userId", "=", userId).execute();
       await trx.deleteFrom("twoFactor").where("userId", "=", userId).execute();
-      await trx.updateTable("user").set({ twoFactorEnabled: false }).where("id", "=", userId).execute();
+      // Better Auth's device-flow table is outside our typed schema.
+      await sql`delete from "deviceCode" where "userId" = ${userId}`.execute(trx);
       await this.tokens.revokeAllForUser(trx, userId);
       await trx.deleteFrom("team_members").where("user_id", "=", userId).execute();
       await trx.updateTable("user_security").set({ deleted_at: now }).where("user_id", "=", userId).execute();

@@ -1,5 +1,5 @@
 // In-process RateLimitStore for single-replica deployments and tests; bounded by LRU eviction.
-import { assertValidNow, assertValidRule, decide } from "./sliding-window.js";
+import { assertValidNow, assertValidRule, decide, decideInPlace, type HitLog } from "./sliding-window.js";
 import {
   type LimitDecision,
   LimiterUnavailableError,
@@ -19,7 +19,7 @@ export interface MemoryRateLimitStoreOptions {
 export class MemoryRateLimitStore implements RateLimitStore {
   readonly #maxKeys: number;
   // Map iteration order doubles as recency order: re-inserting a key moves it to the back.
-  readonly #logs = new Map<string, number[]>();
+  readonly #logs = new Map<string, HitLog>();
   #closed = false;
 
   constructor(options: MemoryRateLimitStoreOptions = {}) {
@@ -40,11 +40,12 @@ export class MemoryRateLimitStore implements RateLimitStore {
     assertValidRule(rule);
     assertValidNow(now);
     const id = logId(key, rule);
-    const { decision, hits } = decide(this.#logs.get(id) ?? [], rule, now);
+    const log = this.#logs.get(id) ?? { hits: [], head: 0 };
+    const decision = decideInPlace(log, rule, now);
     this.#logs.delete(id);
-    if (hits.length > 0) {
+    if (log.hits.length > log.head) {
       // Denied hits refresh recency too: a key being hammered is exactly the one we must not forget.
-      this.#logs.set(id, hits);
+      this.#logs.set(id, log);
       this.#evictOverflow();
     }
     return decision;
@@ -53,7 +54,8 @@ export class MemoryRateLimitStore implements RateLimitStore {
   async peek(key: string, rule: WindowRule, now: number): Promise<LimitDecision> {
     this.#assertOpen();
     // Peeking neither records nor refreshes recency, so probes can't keep stale logs alive.
-    return decide(this.#logs.get(logId(key, rule)) ?? [], rule, now).decision;
+    const log = this.#logs.get(logId(key, rule));
+    return decide(log ? log.hits.slice(log.head) : [], rule, now).decision;
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 // Unit tests for the pure sliding-log decision and rule parsing, driven by an explicit clock.
 import { describe, expect, it } from "vitest";
-import { assertValidRule, decide, parseRule, parseRules } from "./sliding-window.js";
+import { assertValidRule, decide, decideInPlace, parseRule, parseRules } from "./sliding-window.js";
 import type { WindowRule } from "./types.js";
 
 describe("decide", () => {
@@ -254,5 +254,35 @@ describe("parseRules", () => {
 
   it("names the bad entry", () => {
     expect(() => parseRules("10/1m,30/1x,150/1d")).toThrow('"30/1x"');
+  });
+});
+
+describe("decideInPlace", () => {
+  it("agrees with the pure decide on random sequences, including clock steps backwards", () => {
+    let seed = 12345;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    for (let round = 0; round < 40; round++) {
+      const rule = { limit: 1 + Math.floor(rand() * 20), windowMs: 1 + Math.floor(rand() * 500) };
+      let pure: number[] = [];
+      const log = { hits: [] as number[], head: 0 };
+      let now = 1000;
+      for (let i = 0; i < 400; i++) {
+        now += Math.floor(rand() * 60) - 5;
+        const a = decide(pure, rule, now);
+        pure = a.hits;
+        const b = decideInPlace(log, rule, now);
+        expect(b).toEqual(a.decision);
+        expect(log.hits.slice(log.head)).toEqual(pure);
+      }
+    }
+  });
+
+  it("keeps memory proportional to the live hits", () => {
+    const log = { hits: [] as number[], head: 0 };
+    for (let t = 0; t < 100_000; t++) decideInPlace(log, { limit: 1_000_000, windowMs: 100 }, t);
+    expect(log.hits.length).toBeLessThan(400);
   });
 });

@@ -1,6 +1,6 @@
 // Repos belong to one team; every read is scoped by that team (another team's repo is "not found").
 import { normaliseRootDirectory, type Repo } from "@mogplex/contract";
-import type { Kysely } from "kysely";
+import { type Kysely, type SqlBool, sql } from "kysely";
 import type { AuditContext, AuditLog } from "../audit/store.js";
 import { type Clock, iso } from "../clock.js";
 import { decodeCursor, olderThan, pageOf } from "../db/pagination.js";
@@ -47,7 +47,12 @@ export class RepoService {
   async list(teamId: string, opts: { q?: string; limit: number; cursor?: string }) {
     const cursor = decodeCursor(opts.cursor);
     let q = this.db.selectFrom("repos").selectAll().where("team_id", "=", teamId);
-    if (opts.q) q = q.where("full_name", "like", `%${opts.q.replace(/[%_\\]/g, (m) => `\\${m}`)}%`);
+    if (opts.q) {
+      // Same answer on both backends: lower() because PostgreSQL's LIKE is case-sensitive and SQLite's is
+      // not; an explicit ESCAPE because SQLite has no default one, so % and _ in q would act as wildcards.
+      const pattern = `%${opts.q.toLowerCase().replace(/[%_\\]/g, (m) => `\\${m}`)}%`;
+      q = q.where(sql<SqlBool>`lower(full_name) like ${pattern} escape '\\'`);
+    }
     if (cursor) q = q.where(olderThan(cursor));
     const rows = await q
       .orderBy("created_at", "desc")

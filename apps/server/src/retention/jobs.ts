@@ -14,6 +14,8 @@ export interface PurgeCounts {
   invitations: number;
   idempotencyKeys: number;
   deviceCodes: number;
+  cliAuthCodes: number;
+  cliDeviceCodes: number;
   sessions: number;
 }
 
@@ -52,7 +54,14 @@ export async function purgeExpired(
       .executeTakeFirst(),
   );
   const sessions = n(await db.deleteFrom("session").where("expiresAt", "<", cutoff).executeTakeFirst());
-  return { setupTokens, invitations, idempotencyKeys, deviceCodes, sessions };
+  // CLI sign-in: hand-off codes live 60 s and device codes 10 min; used or not, nothing is kept past expiry.
+  const cliAuthCodes = n(
+    await db.deleteFrom("cli_auth_codes").where("expires_at", "<", now).executeTakeFirst(),
+  );
+  const cliDeviceCodes = n(
+    await db.deleteFrom("cli_device_codes").where("expires_at", "<", now).executeTakeFirst(),
+  );
+  return { setupTokens, invitations, idempotencyKeys, deviceCodes, cliAuthCodes, cliDeviceCodes, sessions };
 }
 
 export function startRetention(

@@ -13,6 +13,7 @@ import type { AuditContext, AuditLog } from "../audit/store.js";
 import { type Clock, iso } from "../clock.js";
 import type { Dialect } from "../db/connect.js";
 import { decodeCursor, olderThan, pageOf } from "../db/pagination.js";
+import { precompile } from "../db/precompiled.js";
 import type { DB, RunsTable } from "../db/schema.js";
 import { ApiError, notFound } from "../http/errors.js";
 import type { PatPrincipal } from "../http/types.js";
@@ -21,6 +22,9 @@ import type { RepoService } from "../repos/service.js";
 import { newId, sha256Hex } from "../security/random.js";
 import { generatedBranchName } from "./branch.js";
 import type { RunEventStore } from "./events.js";
+
+const ID_SENTINEL = "\u0000run-id";
+const TEAM_SENTINEL = "\u0000team-id";
 
 export const HARNESSES = ["mogplex"] as const;
 
@@ -70,7 +74,15 @@ export class RunService {
   private cancelHandler: CancelHandler | undefined;
   private readonly createdListeners: Array<(runId: string) => void> = [];
 
-  constructor(private readonly d: RunServiceDeps) {}
+  private readonly byId;
+
+  constructor(private readonly d: RunServiceDeps) {
+    // Every run read and every poll goes through here: compiled once (see db/precompiled.ts).
+    this.byId = precompile(
+      d.db.selectFrom("runs").selectAll().where("id", "=", ID_SENTINEL).where("team_id", "=", TEAM_SENTINEL),
+      [ID_SENTINEL, TEAM_SENTINEL] as const,
+    );
+  }
 
   setCancelHandler(h: CancelHandler): void {
     this.cancelHandler = h;
@@ -92,7 +104,7 @@ export class RunService {
     const requestHash = sha256Hex(canonicalJson(rawBody));
 
     // Fast path: a retry of a finished request needs no lock and spends no budget.
-    const replay = await this.replay(db, p.userId, idempotencyKey, requestHash);
+    const replay = await this.replay(db, p.userId, p.teamId, idempotencyKey, requestHash);
     if (replay) return replay;
 
     if (body.harness && !(HARNESSES as readonly string[]).includes(body.harness)) {
@@ -124,7 +136,7 @@ export class RunService {
     const result = await db.transaction().execute(async (trx) => {
       await this.lockUser(trx, p.userId);
       // Re-check under the lock: a concurrent twin may have committed first.
-      const again = await this.replay(trx, p.userId, idempotencyKey, requestHash);
+      const again = await this.replay(trx, p.userId, p.teamId, idempotencyKey, requestHash);
       if (again) return again;
       const now = clock.now();
       await this.admit(trx, p.userId, now);
@@ -186,6 +198,7 @@ export class RunService {
   private async replay(
     db: Kysely<DB>,
     userId: string,
+    teamId: string,
     key: string,
     requestHash: string,
   ): Promise<{ run: Run; replayed: true } | null> {
@@ -196,18 +209,19 @@ export class RunService {
       .where("key", "=", key)
       .executeTakeFirst();
     if (!prior) return null;
-    if (prior.request_hash !== requestHash || prior.resource_type !== "run") {
-      throw new ApiError(
-        "IDEMPOTENCY_CONFLICT",
-        "Idempotency-Key was already used with a different request body",
-      );
-    }
+    const conflict = new ApiError(
+      "IDEMPOTENCY_CONFLICT",
+      "Idempotency-Key was already used with a different request body",
+    );
+    if (prior.request_hash !== requestHash || prior.resource_type !== "run") throw conflict;
     const run = await db
       .selectFrom("runs")
       .selectAll()
       .where("id", "=", prior.resource_id)
       .executeTakeFirst();
     if (!run) throw notFound("Run");
+    // Keys are per user, but a user's token for another team must not read this team's run back.
+    if (run.team_id !== teamId) throw conflict;
     return { run: toRun(run), replayed: true };
   }
 
@@ -245,12 +259,7 @@ export class RunService {
   }
 
   async get(teamId: string, id: string): Promise<RunsTable> {
-    const row = await this.d.db
-      .selectFrom("runs")
-      .selectAll()
-      .where("id", "=", id)
-      .where("team_id", "=", teamId)
-      .executeTakeFirst();
+    const [row] = await this.byId(this.d.db as never, [id, teamId]);
     if (!row) throw notFound("Run");
     return row;
   }
@@ -285,7 +294,11 @@ export class RunService {
     let published: RunEvent[] = [];
     let handOff = false;
     const alreadyTerminal = await db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+      // Row lock on PostgreSQL so concurrent cancels serialise here and only the first one acts; SQLite's
+      // IMMEDIATE transactions already serialise (and have no FOR UPDATE).
+      let q = trx.selectFrom("runs").selectAll().where("id", "=", id);
+      if (this.d.dialect === "postgres") q = q.forUpdate();
+      const row = await q.executeTakeFirstOrThrow();
       if (isTerminal(row.status)) return true;
       const now = clock.now();
       handOff = row.status === "running" && this.cancelHandler !== undefined;

@@ -107,20 +107,24 @@ export class SandboxService {
     }
     if (this.stopper) await this.stopper(id);
     const now = this.clock.now();
-    await this.db.transaction().execute(async (trx) => {
-      await trx
+    const claimed = await this.db.transaction().execute(async (trx) => {
+      // Conditional, so of several concurrent stops exactly one makes the change and writes the audit row.
+      const res = await trx
         .updateTable("sandboxes")
         .set({ status: "stopped", stop_reason: "manual", last_active_at: now })
         .where("id", "=", id)
         .where("team_id", "=", teamId)
-        .execute();
+        .where("status", "not in", ["stopped", "error"])
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) return false;
       await this.audit.append(trx, ctx, {
         teamId,
         action: "sandbox.stopped",
         targetType: "sandbox",
         targetId: id,
       });
+      return true;
     });
-    return { sandbox: toSandbox(await this.get(teamId, id)), alreadyStopped: false };
+    return { sandbox: toSandbox(await this.get(teamId, id)), alreadyStopped: !claimed };
   }
 }

@@ -310,11 +310,23 @@ export class TeamService {
         .where("expires_at", ">", now)
         .executeTakeFirst();
       if (!inv || inv.email !== email.toLowerCase()) throw notFound("Invitation");
-      await trx
+      // Accepting must never change an existing role (it would bypass the role rules, e.g. the last owner).
+      const already = await trx
+        .selectFrom("team_members")
+        .select("role")
+        .where("team_id", "=", inv.team_id)
+        .where("user_id", "=", userId)
+        .executeTakeFirst();
+      if (already) throw new ApiError("CONFLICT", "You are already a member of this team");
+      // Conditional, so a concurrent accept that read the same open row finds nothing left to claim.
+      const claimed = await trx
         .updateTable("invitations")
         .set({ accepted_at: now, accepted_by: userId })
         .where("id", "=", inv.id)
-        .execute();
+        .where("accepted_at", "is", null)
+        .where("revoked_at", "is", null)
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) throw notFound("Invitation");
       await this.audit.append(trx, ctx, {
         teamId: inv.team_id,
         action: "invitation.accepted",

@@ -4,6 +4,7 @@ import type { Kysely } from "kysely";
 import type { AuditContext, AuditLog } from "../audit/store.js";
 import type { Clock } from "../clock.js";
 import { iso } from "../clock.js";
+import { precompile } from "../db/precompiled.js";
 import type { DB } from "../db/schema.js";
 import { notFound } from "../http/errors.js";
 import type { PatPrincipal, Role } from "../http/types.js";
@@ -11,16 +12,40 @@ import { hashPat, isWellFormedPat, mintPat } from "../security/pat.js";
 import { newId, safeEqual } from "../security/random.js";
 
 const DAY = 86_400_000;
+const HASH_SENTINEL = "\u0000token-hash";
 
 export class TokenService {
   private readonly lastUsed = new Map<string, number>();
   private flushTimer: NodeJS.Timeout | undefined;
 
+  private readonly byHash;
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    // Runs on every public API request: compiled once (see db/precompiled.ts).
+    this.byHash = precompile(
+      this.db
+        .selectFrom("personal_access_tokens as t")
+        .innerJoin("team_members as m", (j) =>
+          j.onRef("m.team_id", "=", "t.team_id").onRef("m.user_id", "=", "t.user_id"),
+        )
+        .select([
+          "t.id",
+          "t.user_id",
+          "t.team_id",
+          "t.token_hash",
+          "t.scopes",
+          "t.expires_at",
+          "t.revoked_at",
+          "m.role",
+        ])
+        .where("t.token_hash", "=", HASH_SENTINEL),
+      [HASH_SENTINEL] as const,
+    );
+  }
 
   async create(
     userId: string,
@@ -120,23 +145,7 @@ export class TokenService {
   async authenticate(token: string): Promise<PatPrincipal | null> {
     if (!isWellFormedPat(token)) return null;
     const hash = hashPat(token);
-    const row = await this.db
-      .selectFrom("personal_access_tokens as t")
-      .innerJoin("team_members as m", (j) =>
-        j.onRef("m.team_id", "=", "t.team_id").onRef("m.user_id", "=", "t.user_id"),
-      )
-      .select([
-        "t.id",
-        "t.user_id",
-        "t.team_id",
-        "t.token_hash",
-        "t.scopes",
-        "t.expires_at",
-        "t.revoked_at",
-        "m.role",
-      ])
-      .where("t.token_hash", "=", hash)
-      .executeTakeFirst();
+    const [row] = await this.byHash(this.db as never, [hash]);
     // The index lookup already matched; the constant-time compare guards against a collation surprise.
     if (!row || !safeEqual(row.token_hash, hash)) return null;
     const now = this.clock.now();

@@ -1,0 +1,52 @@
+// Printing conventions shared by the headless commands: one JSON object, NDJSON for lists, or plain lines.
+import type { Ctx } from "../context.js";
+import { UsageError } from "../errors.js";
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface ListOptions {
+  json?: boolean;
+  limit?: string;
+  cursor?: string;
+  all?: boolean;
+}
+
+/** Walks pages (all of them with --all), printing each item as it arrives; hints at the next cursor. */
+export async function printPages<T>(
+  ctx: Ctx,
+  o: ListOptions,
+  fetchPage: (cursor: string | undefined) => Promise<Page<T>>,
+  line: (item: T) => string,
+  empty: string,
+): Promise<number> {
+  let cursor = o.cursor;
+  let count = 0;
+  for (;;) {
+    const page = await fetchPage(cursor);
+    for (const item of page.items) {
+      if (o.json) ctx.io.json(item);
+      else ctx.io.out(line(item));
+      count++;
+    }
+    cursor = page.nextCursor ?? undefined;
+    if (!cursor) break;
+    if (!o.all) {
+      if (!o.json) ctx.io.err(`more results: add --cursor ${cursor} (or --all)`);
+      break;
+    }
+  }
+  if (count === 0 && !o.json) ctx.io.err(empty);
+  return count;
+}
+
+export const columns = (...cells: Array<string | null | undefined>) => cells.map((c) => c ?? "-").join("  ");
+
+/** `--limit` as the API wants it: a positive integer (the server clamps to 200). */
+export function parseLimit(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d{1,6}$/.test(raw) || Number(raw) < 1) throw new UsageError("--limit must be a positive integer");
+  return Number(raw);
+}

@@ -1,0 +1,45 @@
+// `mogplex run --repo <id> "<prompt>"`: starts a run with an Idempotency-Key (random unless given).
+import { randomUUID } from "node:crypto";
+import type { CreateRunRequest } from "@mogplex/contract";
+import type { Ctx } from "../context.js";
+import { UsageError } from "../errors.js";
+import { readAll } from "../input.js";
+import type { Api } from "./api.js";
+
+export interface RunOptions {
+  repo: string;
+  harness?: string;
+  model?: string;
+  baseBranch?: string;
+  branch?: string;
+  createBranch?: boolean;
+  root?: string;
+  idempotencyKey?: string;
+  json?: boolean;
+}
+
+export async function startRun(ctx: Ctx, api: Api, promptArg: string, o: RunOptions): Promise<void> {
+  const prompt = promptArg === "-" ? (await readAll(ctx.stdin)).trim() : promptArg;
+  if (prompt.trim() === "") throw new UsageError("the prompt is empty");
+  const key = o.idempotencyKey ?? randomUUID();
+  if (key.length > 200) throw new UsageError("--idempotency-key must be at most 200 characters");
+  const body: CreateRunRequest = {
+    repoId: o.repo,
+    prompt,
+    ...(o.harness ? { harness: o.harness } : {}),
+    ...(o.model ? { model: o.model } : {}),
+    ...(o.baseBranch ? { baseBranch: o.baseBranch } : {}),
+    ...(o.branch ? { branch: o.branch } : {}),
+    ...(o.createBranch ? { createBranch: true } : {}),
+    ...(o.root !== undefined ? { rootDirectory: o.root } : {}),
+  };
+  ctx.log.debug("run.prompt", { prompt });
+  const { run, replayed } = await api.createRun(body, key);
+  ctx.log.write("run.start", { runId: run.id, status: run.status, replayed, idempotencyKey: key });
+  if (o.json) {
+    ctx.io.json({ run, replayed, idempotencyKey: key });
+    return;
+  }
+  ctx.io.out(replayed ? `matched existing run ${run.id}` : `started run ${run.id} (${run.status})`);
+  ctx.io.out(`tail it: mogplex runs events ${run.id} --follow`);
+}

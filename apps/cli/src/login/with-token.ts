@@ -1,0 +1,28 @@
+// `mogplex login --with-token`: a PAT from stdin (for scripts), checked for shape and against the server
+// before anything is stored.
+import { clientFor } from "../actions/api.js";
+import type { Ctx } from "../context.js";
+import { PAT_RE } from "../credentials/providers.js";
+import { NotAuthenticatedError, UsageError } from "../errors.js";
+import type { Issued } from "./save.js";
+
+export async function withTokenLogin(ctx: Ctx, base: string, raw: string): Promise<Issued> {
+  const token = raw.trim();
+  ctx.log.secret(token);
+  if (!PAT_RE.test(token)) {
+    throw new UsageError(
+      "expected a Mogplex token on standard input: mog_ followed by 32 letters and digits",
+    );
+  }
+  try {
+    await clientFor(ctx, base, token).listRepos({ limit: 1 });
+  } catch (err) {
+    if ((err as { status?: number }).status === 401) {
+      throw new NotAuthenticatedError(
+        `${base} rejected that token (invalid, expired or revoked); nothing was stored`,
+      );
+    }
+    throw err;
+  }
+  return { token, expiresAt: null };
+}

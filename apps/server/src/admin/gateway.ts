@@ -1,0 +1,149 @@
+// Operator commands for connections and the gateway: add an MCP server, mint a gateway key, rotate the encryption key.
+import { CreateConnectionRequest, CreateGatewayKeyRequest } from "@mogplex/contract";
+import type { AuditContext } from "../audit/store.js";
+import { type ConfigOverrides, loadConfig } from "../config.js";
+import { RotationError, rotateSealedValues } from "../connections/rotate.js";
+import { ApiError } from "../http/errors.js";
+import { validationMessage } from "../http/validate.js";
+import type { Services } from "../services.js";
+import { wire } from "../wiring.js";
+import { AdminError } from "./commands.js";
+
+const ADMIN_CTX: AuditContext = { actorType: "system", actorId: null, authSource: "admin-cli" };
+
+async function withServices<T>(
+  env: NodeJS.ProcessEnv,
+  o: ConfigOverrides,
+  fn: (s: Services) => Promise<T>,
+): Promise<T> {
+  const services = await wire({ config: loadConfig(env, o) });
+  try {
+    return await fn(services);
+  } catch (err) {
+    if (err instanceof ApiError || err instanceof RotationError) throw new AdminError(err.message);
+    throw err;
+  } finally {
+    await services.close();
+  }
+}
+
+/** `K=V` pairs (repeatable flags) → a map; the value may itself contain `=`. */
+export function parsePairs(flag: string, pairs: readonly string[] = []): Record<string, string> | undefined {
+  if (pairs.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const i = p.indexOf("=");
+    if (i <= 0) throw new AdminError(`${flag} expects NAME=VALUE`);
+    out[p.slice(0, i)] = p.slice(i + 1);
+  }
+  return out;
+}
+
+const list = (v: string | undefined) =>
+  v === undefined
+    ? undefined
+    : v
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean);
+
+export async function addMcpServer(
+  env: NodeJS.ProcessEnv,
+  o: ConfigOverrides,
+  a: {
+    team: string;
+    name: string;
+    url?: string;
+    command?: string;
+    arg?: string[];
+    header?: string[];
+    env?: string[];
+    repo?: string;
+    transport?: string;
+    timeoutMs?: string;
+  },
+): Promise<string> {
+  if (a.timeoutMs !== undefined && !/^\d+$/.test(a.timeoutMs))
+    throw new AdminError("--timeout-ms must be a number");
+  const parsed = CreateConnectionRequest.safeParse({
+    kind: "mcp_server",
+    name: a.name,
+    url: a.url,
+    command: a.command,
+    args: a.arg?.length ? a.arg : undefined,
+    headers: parsePairs("--header", a.header),
+    env: parsePairs("--env", a.env),
+    repoId: a.repo,
+    transport: a.transport,
+    timeoutMs: a.timeoutMs === undefined ? undefined : Number(a.timeoutMs),
+  });
+  if (!parsed.success) throw new AdminError(validationMessage(parsed.error));
+  return withServices(env, o, async (s) => {
+    const team = await s.teams.findBySlug(a.team);
+    if (!team) throw new AdminError(`no team with slug ${a.team}`);
+    const created = await s.connections.create(team.id, null, parsed.data, ADMIN_CTX);
+    return created.id;
+  });
+}
+
+export async function createGatewayKey(
+  env: NodeJS.ProcessEnv,
+  o: ConfigOverrides,
+  a: {
+    email: string;
+    name: string;
+    servers?: string;
+    tools?: string;
+    team?: string;
+    expiresInDays?: string;
+    rateLimitRps?: string;
+  },
+): Promise<string> {
+  const num = (flag: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v)) throw new AdminError(`${flag} must be a positive integer`);
+    return Number(v);
+  };
+  const parsed = CreateGatewayKeyRequest.safeParse({
+    name: a.name,
+    servers: a.servers === "all" ? "all" : list(a.servers),
+    tools: list(a.tools),
+    expiresInDays: num("--expires-in-days", a.expiresInDays),
+    rateLimitRps: num("--rate-limit-rps", a.rateLimitRps),
+  });
+  if (!parsed.success) throw new AdminError(validationMessage(parsed.error));
+  return withServices(env, o, async (s) => {
+    const user = await s.identity.findUserByEmail(a.email);
+    if (!user) throw new AdminError(`no user with email ${a.email}`);
+    const teamId = await s.identity.activeTeam(user.id, a.team);
+    if (!teamId)
+      throw new AdminError(
+        a.team ? `${a.email} is not a member of team ${a.team}` : `${a.email} is not a member of any team`,
+      );
+    return (await s.gateway.keys.create(user.id, teamId, parsed.data, ADMIN_CTX)).key;
+  });
+}
+
+/**
+ * Re-seals every stored credential under MOGPLEX_ENCRYPTION_KEY, opening old values with the keys in
+ * MOGPLEX_ENCRYPTION_KEY_PREVIOUS. Without --apply nothing is written; either way every value is round-tripped.
+ */
+export async function rotateEncryptionKey(
+  env: NodeJS.ProcessEnv,
+  o: ConfigOverrides,
+  a: { apply?: boolean },
+): Promise<string> {
+  return withServices(env, o, async (s) => {
+    const r = await rotateSealedValues(s.db.db, s.db.dialect, s.keyring, s.audit, ADMIN_CTX, {
+      apply: a.apply === true,
+    });
+    const found = Object.entries(r.byKeyId)
+      .map(([id, n]) => `${n} under ${id}${id === r.currentKeyId ? " (current)" : ""}`)
+      .join(", ");
+    const head = `current key ${r.currentKeyId}; sealed values: ${found || "none"}; ${r.verified} verified by round trip`;
+    if (!r.applied) {
+      return `${head}\ndry run: ${r.resealed} value(s) would be re-sealed; run again with --apply to write them`;
+    }
+    return `${head}\nre-sealed ${r.resealed} value(s) under ${r.currentKeyId}; previous keys can be removed once every replica runs with the new key`;
+  });
+}

@@ -1,0 +1,216 @@
+// RFC 8628 device flow for the CLI: codes, polling (pending / slow_down / expired / denied), one PAT per approval.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { purgeExpired } from "../retention/jobs.js";
+import { BASE, createHarness, FakeClock, type Harness, type TestUser } from "../test-support/harness.js";
+import { hiddenFields, postForm } from "./test-support/flow.js";
+
+const GRANT = "urn:ietf:params:oauth:grant-type:device_code";
+const clock = new FakeClock();
+let h: Harness;
+let u: TestUser;
+let cookie: string;
+
+beforeAll(async () => {
+  h = await createHarness({ clock });
+  u = await h.user();
+  cookie = await h.signIn(u);
+});
+afterAll(async () => {
+  await h.close();
+});
+
+interface DeviceStart {
+  device_code: string;
+  user_code: string;
+  verification_uri: string;
+  verification_uri_complete: string;
+  expires_in: number;
+  interval: number;
+}
+interface TokenReply {
+  access_token?: string;
+  token_type?: string;
+  expires_in?: number;
+  error?: string;
+}
+
+async function start(): Promise<DeviceStart> {
+  const r = await h.json<DeviceStart>("POST", "/api/cli-auth/device/code", {
+    headers: { "user-agent": "mogplex-cli/test" },
+  });
+  expect(r.status).toBe(200);
+  return r.body;
+}
+const poll = (device_code: string, grant_type = GRANT) =>
+  h.json<TokenReply>("POST", "/api/cli-auth/device/token", { body: { grant_type, device_code } });
+const decide = (decision: "approve" | "deny", userCode: string, c = cookie) =>
+  h.json("POST", `/api/cli-auth/device/${decision}`, { cookie: c, body: { userCode } });
+
+describe("device authorization request", () => {
+  it("answers the RFC 8628 fields with an XXXX-XXXX user code, storing only hashes", async () => {
+    const d = await start();
+    expect(d.device_code).toMatch(/^[0-9A-Za-z]{43}$/);
+    expect(d.user_code).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
+    expect(d.verification_uri).toBe(`${BASE}/device`);
+    expect(d.verification_uri_complete).toBe(`${BASE}/device?user_code=${d.user_code}`);
+    expect(d.expires_in).toBe(600);
+    expect(d.interval).toBe(5);
+    const rows = JSON.stringify(await h.s.db.db.selectFrom("cli_device_codes").selectAll().execute());
+    expect(rows).not.toContain(d.device_code);
+    expect(rows).not.toContain(d.user_code.replace("-", ""));
+  });
+});
+
+describe("polling", () => {
+  it("pending, then slow_down when polled sooner than the interval, which then grows by 5 s", async () => {
+    const d = await start();
+    expect((await poll(d.device_code)).body.error).toBe("authorization_pending");
+    const fast = await poll(d.device_code);
+    expect(fast.status).toBe(400);
+    expect(fast.body.error).toBe("slow_down");
+    clock.advance(5_000);
+    // The interval is now 10 s, counted from the last (too fast) poll.
+    expect((await poll(d.device_code)).body.error).toBe("slow_down");
+    clock.advance(15_000);
+    expect((await poll(d.device_code)).body.error).toBe("authorization_pending");
+  });
+
+  it("approved through the session route: one token, exactly once", async () => {
+    const d = await start();
+    expect((await decide("approve", d.user_code.toLowerCase())).status).toBe(200);
+    clock.advance(5_000);
+    const first = await poll(d.device_code);
+    expect(first.status).toBe(200);
+    expect(first.body.access_token).toMatch(/^mog_[0-9A-Za-z]{32}$/);
+    expect(first.body.token_type).toBe("Bearer");
+    expect(first.body.expires_in).toBe(90 * 86_400);
+    clock.advance(5_000);
+    const again = await poll(d.device_code);
+    expect(again.status).toBe(400);
+    expect(again.body.error).toBe("invalid_grant");
+    const repos = await h.json("GET", "/api/v1/mogplex/repos", { token: first.body.access_token as string });
+    expect(repos.status).toBe(200);
+    const audit = await h.s.db.db
+      .selectFrom("audit_events")
+      .select(["action", "payload"])
+      .where("team_id", "=", u.teamId)
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(["device.approved", "token.created"]));
+    expect(JSON.stringify(audit)).not.toContain(first.body.access_token);
+    expect(JSON.stringify(audit)).not.toContain(d.device_code);
+  });
+
+  it("racing polls after approval mint exactly one token", async () => {
+    const d = await start();
+    await decide("approve", d.user_code);
+    clock.advance(5_000);
+    const replies = await Promise.all(Array.from({ length: 6 }, () => poll(d.device_code)));
+    expect(replies.filter((r) => r.status === 200)).toHaveLength(1);
+  });
+
+  it("denied → access_denied, and the code can't be approved afterwards", async () => {
+    const d = await start();
+    expect((await decide("deny", d.user_code)).status).toBe(200);
+    expect((await poll(d.device_code)).body.error).toBe("access_denied");
+    expect((await decide("approve", d.user_code)).status).toBe(404);
+    const denied = await h.s.db.db
+      .selectFrom("audit_events")
+      .select("action")
+      .where("action", "=", "device.denied")
+      .execute();
+    expect(denied.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("after 600 s: expired_token, and approval is refused", async () => {
+    const d = await start();
+    clock.advance(600_001);
+    expect((await poll(d.device_code)).body.error).toBe("expired_token");
+    expect((await decide("approve", d.user_code)).status).toBe(404);
+  });
+
+  it("unknown device codes and other grant types are refused", async () => {
+    expect((await poll("nope")).body.error).toBe("invalid_grant");
+    const d = await start();
+    const wrong = await poll(d.device_code, "authorization_code");
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error).toBe("unsupported_grant_type");
+  });
+
+  it("approval needs a browser session from our origin", async () => {
+    const d = await start();
+    const { token } = await h.pat(u);
+    const withPat = await h.json("POST", "/api/cli-auth/device/approve", {
+      token,
+      body: { userCode: d.user_code },
+    });
+    expect(withPat.status).toBe(403);
+    const cross = await h.json("POST", "/api/cli-auth/device/approve", {
+      cookie,
+      origin: "https://evil.example",
+      body: { userCode: d.user_code },
+    });
+    expect(cross.status).toBe(403);
+    expect((await poll(d.device_code)).body.error).toBe("authorization_pending");
+  });
+});
+
+describe("GET/POST /device pages", () => {
+  it("redirects to sign-in, then approves through the form with the session's CSRF token", async () => {
+    const d = await start();
+    const anon = await h.request("GET", `/device?user_code=${d.user_code}`);
+    expect(anon.status).toBe(302);
+    expect(anon.headers.get("location")).toBe(
+      `/login?next=${encodeURIComponent(`/device?user_code=${d.user_code}`)}`,
+    );
+
+    const page = await h.request("GET", `/device?user_code=${d.user_code}`, { cookie });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).not.toMatch(/<script/i);
+    expect(html).toContain(d.user_code);
+    expect(html).toContain(u.email);
+    const fields = hiddenFields(html);
+    expect(
+      (await postForm(h, "/device", { ...fields, decision: "approve", csrf: "x" }, { cookie })).status,
+    ).toBe(403);
+    const done = await postForm(h, "/device", { ...fields, decision: "approve" }, { cookie });
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain("Device approved");
+    clock.advance(5_000);
+    const token = await poll(d.device_code);
+    expect(token.status).toBe(200);
+    expect(html).not.toContain(token.body.access_token as string);
+  });
+
+  it("the entry form reviews a typed code; an unknown code is a 404 page", async () => {
+    const entry = await (await h.request("GET", "/device", { cookie })).text();
+    expect(entry).toContain('name="user_code"');
+    const csrf = hiddenFields(entry).csrf as string;
+    const d = await start();
+    const review = await postForm(
+      h,
+      "/device",
+      { csrf, decision: "review", user_code: d.user_code.replace("-", " ") },
+      { cookie },
+    );
+    expect(review.status).toBe(200);
+    expect(await review.text()).toContain("Approve this device?");
+    const unknown = await postForm(
+      h,
+      "/device",
+      { csrf, decision: "review", user_code: "BBBB-BBBB" },
+      { cookie },
+    );
+    expect(unknown.status).toBe(404);
+  });
+});
+
+describe("retention", () => {
+  it("purges expired device and hand-off codes", async () => {
+    await start();
+    const counts = await purgeExpired(h.s.db.db, h.dialect, clock.now() + 601_000);
+    expect(counts.cliDeviceCodes).toBeGreaterThanOrEqual(1);
+    expect(await h.s.db.db.selectFrom("cli_device_codes").selectAll().execute()).toEqual([]);
+    expect(await h.s.db.db.selectFrom("cli_auth_codes").selectAll().execute()).toEqual([]);
+  });
+});

@@ -1,0 +1,116 @@
+// A scripted OpenAI-compatible chat-completions server on 127.0.0.1: the model double for end-to-end runs.
+import { createServer, type IncomingMessage, type Server } from "node:http";
+
+export interface Reply {
+  toolCalls?: Array<{ name: string; args: Record<string, unknown> }>;
+  text?: string;
+  usage?: { prompt: number; completion: number };
+  /** Answer with this HTTP status and error body instead. */
+  status?: number;
+  /** Hold the answer back (to test per-call timeouts and cancel during a model call). */
+  delayMs?: number;
+}
+
+export interface ChatRequest {
+  model: string;
+  messages: Array<{ role: string; content: unknown; tool_calls?: unknown }>;
+  authorization: string | undefined;
+}
+
+/** Picks the reply for a request; `step` counts the assistant turns already in the conversation. */
+export type Script = (req: ChatRequest, step: number) => Reply;
+
+export interface ScriptedModel {
+  baseURL: string;
+  requests: ChatRequest[];
+  /** Routes a conversation to a script by a marker in its first user message. */
+  on(marker: string, script: Script | Reply[]): void;
+  close(): Promise<void>;
+}
+
+const read = (req: IncomingMessage) =>
+  new Promise<string>((resolve, reject) => {
+    let body = "";
+    req.on("data", (d: Buffer) => {
+      body += d.toString();
+    });
+    req.on("end", () => resolve(body));
+    req.on("error", reject);
+  });
+
+function firstUserText(messages: ChatRequest["messages"]): string {
+  const m = messages.find((x) => x.role === "user");
+  if (!m) return "";
+  return typeof m.content === "string" ? m.content : JSON.stringify(m.content);
+}
+
+export async function startScriptedModel(): Promise<ScriptedModel> {
+  const scripts = new Map<string, Script>();
+  const requests: ChatRequest[] = [];
+  let calls = 0;
+  const server: Server = createServer(async (req, res) => {
+    if (req.method !== "POST" || !req.url?.endsWith("/chat/completions")) {
+      res.writeHead(404).end();
+      return;
+    }
+    const body = JSON.parse(await read(req)) as { model: string; messages: ChatRequest["messages"] };
+    console.log("REQ", Date.now() % 100000, firstUserText(body.messages));
+    const chat: ChatRequest = { model: body.model, messages: body.messages, authorization: req.headers.authorization };
+    requests.push(chat);
+    const text = firstUserText(body.messages);
+    const script = [...scripts.entries()].find(([marker]) => text.includes(marker))?.[1];
+    const step = body.messages.filter((m) => m.role === "assistant").length;
+    const reply: Reply = script ? script(chat, step) : { text: "no script for this prompt" };
+    if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
+    if (res.destroyed) return;
+    if (reply.status) {
+      res.writeHead(reply.status, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { message: `scripted failure ${reply.status}`, type: "scripted" } }));
+      return;
+    }
+    const toolCalls = (reply.toolCalls ?? []).map((t) => ({
+      id: `call_${++calls}`,
+      type: "function",
+      function: { name: t.name, arguments: JSON.stringify(t.args) },
+    }));
+    const usage = reply.usage ?? { prompt: 100, completion: 20 };
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(
+      JSON.stringify({
+        id: `chatcmpl-${calls}`,
+        object: "chat.completion",
+        created: Math.floor(Date.now() / 1000),
+        model: body.model,
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: "assistant",
+              content: reply.text ?? null,
+              ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+            },
+            finish_reason: toolCalls.length > 0 ? "tool_calls" : "stop",
+          },
+        ],
+        usage: {
+          prompt_tokens: usage.prompt,
+          completion_tokens: usage.completion,
+          total_tokens: usage.prompt + usage.completion,
+        },
+      }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    baseURL: `http://127.0.0.1:${port}/v1`,
+    requests,
+    on(marker, script) {
+      scripts.set(marker, Array.isArray(script) ? (_req, step) => script[step] ?? { text: "done" } : script);
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,203 @@
+// The run worker: claims runs durably, executes up to N at once, heartbeats, notices cancels, recovers the lost.
+import { hostname } from "node:os";
+import { join } from "node:path";
+import type { Logger } from "../logger.js";
+import type { SandboxProvider } from "../sandboxes/provider/types.js";
+import { newId } from "../security/random.js";
+import type { Services } from "../services.js";
+import { executeRun, RunExecution } from "./execute.js";
+import { ProviderKeyStore } from "./provider-keys.js";
+import { EngineStore } from "./store.js";
+
+export interface WorkerOptions {
+  concurrency?: number;
+  leaseMs?: number;
+  pollMs?: number;
+  provider: SandboxProvider;
+  logger?: Logger;
+}
+
+/** How long cancel waits for the run to reach its end state before answering anyway. */
+const CANCEL_WAIT_MS = 5_000;
+
+function within(p: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    p.then(
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+    );
+  });
+}
+
+export class Worker {
+  readonly id = `${hostname()}:${process.pid}:${newId().slice(0, 8)}`;
+  readonly store: EngineStore;
+  private readonly keys: ProviderKeyStore;
+  private readonly active = new Map<string, RunExecution>();
+  private readonly concurrency: number;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly logger: Logger;
+  private timer: NodeJS.Timeout | undefined;
+  private pumping: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  private maintaining = false;
+  private unsubscribes = new Map<string, () => void>();
+
+  constructor(
+    private readonly s: Services,
+    private readonly o: WorkerOptions,
+  ) {
+    const cfg = s.config.engine.worker;
+    this.concurrency = o.concurrency ?? cfg.concurrency;
+    this.leaseMs = o.leaseMs ?? cfg.leaseMs;
+    this.pollMs = o.pollMs ?? cfg.pollMs;
+    this.logger = o.logger ?? s.logger;
+    this.store = new EngineStore(s.db.db, s.db.dialect, s.clock, s.events);
+    this.keys = new ProviderKeyStore(s.db.db, s.keyring, s.clock);
+  }
+
+  async start(): Promise<void> {
+    const status = await this.o.provider.check();
+    if (!status.ok) {
+      // Said once at start; each run then fails with the same actionable reason (never runs unsandboxed).
+      this.logger.warn({ provider: this.o.provider.name, reason: status.reason }, "sandboxes unavailable: runs will fail");
+    }
+    this.s.runs.onCreated(() => this.wake());
+    this.s.runs.setCancelHandler(async (runId) => {
+      const x = this.active.get(runId);
+      if (!x) return false;
+      x.abort("cancel");
+      await within(x.done, CANCEL_WAIT_MS);
+      return true;
+    });
+    this.s.sandboxes.setStopper(async (sandboxId) => {
+      for (const x of this.active.values()) {
+        if (x.sandboxId !== sandboxId) continue;
+        x.abort("stopped");
+        // Only the processes: the sandbox service writes the stopped record (and its audit row) itself.
+        await within(x.killed, CANCEL_WAIT_MS);
+      }
+    });
+    // Heartbeats at least three times per lease, so one slow round trip never costs the lease.
+    this.timer = setInterval(() => this.tick(), Math.min(this.pollMs, Math.floor(this.leaseMs / 3)));
+    this.wake();
+  }
+
+  /** Runs executing here right now. */
+  get running(): string[] {
+    return [...this.active.keys()];
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = this.pump().finally(() => {
+      this.pumping = null;
+      if (this.again) {
+        this.again = false;
+        this.wake();
+      }
+    });
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      while (!this.stopped && this.active.size < this.concurrency) {
+        const run = await this.store.claim(this.id, this.leaseMs);
+        if (!run) return;
+        this.launch(run);
+      }
+    } catch (err) {
+      this.logger.warn({ err: { message: (err as Error).message } }, "claiming runs failed");
+    }
+  }
+
+  private launch(run: Parameters<typeof executeRun>[0]["run"]): void {
+    const x = new RunExecution(run);
+    this.active.set(run.id, x);
+    // Live bus (in-process, or Redis across replicas) for a prompt reaction; the poll below covers the rest.
+    this.unsubscribes.set(
+      run.id,
+      this.s.events.subscribe(run.id, (e) => {
+        if (e.type === "cancel_requested") x.abort("cancel");
+      }),
+    );
+    x.done = (async () => {
+      try {
+        const started = await this.store.start(run.id, this.id, { worker: this.id, model: run.model });
+        if (!started) {
+          await this.store.release(run.id, this.id);
+          return;
+        }
+        await executeRun(x, {
+          s: this.s,
+          store: this.store,
+          provider: this.o.provider,
+          keys: this.keys,
+          config: this.s.config.engine,
+          logger: this.logger,
+          workerId: this.id,
+          sandboxRoot: join(this.s.config.dataDir, "sandboxes"),
+        });
+      } catch (err) {
+        this.logger.error({ runId: run.id, err: { message: (err as Error).message } }, "run execution crashed");
+      } finally {
+        this.unsubscribes.get(run.id)?.();
+        this.unsubscribes.delete(run.id);
+        this.active.delete(run.id);
+        this.wake();
+      }
+    })();
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    this.wake();
+    if (this.maintaining) return;
+    this.maintaining = true;
+    this.maintain()
+      .catch((err: Error) => this.logger.warn({ err: { message: err.message } }, "worker upkeep failed"))
+      .finally(() => {
+        this.maintaining = false;
+      });
+  }
+
+  /** Heartbeats our leases, picks up cancels and stops recorded by other processes, recovers expired runs. */
+  private async maintain(): Promise<void> {
+    const runs = [...this.active.values()];
+    for (const x of runs) {
+      if (!(await this.store.heartbeat(x.run.id, this.id, this.leaseMs))) x.abort("lease_lost");
+    }
+    const cancelled = await this.store.cancelRequested(runs.map((x) => x.run.id));
+    const sandboxIds = runs.map((x) => x.sandboxId).filter((id): id is string => id !== null);
+    const stopped = await this.store.stoppedSandboxes(sandboxIds);
+    for (const x of runs) {
+      if (cancelled.has(x.run.id)) x.abort("cancel");
+      else if (x.sandboxId && stopped.has(x.sandboxId)) x.abort("stopped");
+    }
+    const lost = await this.store.recoverExpired();
+    if (lost.length > 0) this.logger.warn({ runs: lost }, "runs failed: their worker was lost");
+  }
+
+  /** Stops claiming; runs still executing end as failed (worker_stopped) with their sandboxes killed. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.pumping;
+    for (const x of this.active.values()) x.abort("shutdown");
+    await Promise.all([...this.active.values()].map((x) => x.done));
+  }
+}

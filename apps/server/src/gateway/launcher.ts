@@ -1,0 +1,153 @@
+// Starts stdio MCP servers: the StdioLauncher seam (the run engine's sandbox plugs in here) and a scrubbed-env launcher.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { ReadBuffer, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+
+export interface StdioSpec {
+  serverId: string;
+  command: string;
+  args: readonly string[];
+  /** The server's configured (decrypted) env: the only variables it gets besides a minimal PATH and HOME. */
+  env: Readonly<Record<string, string>>;
+}
+
+export interface LaunchedStdio {
+  transport: Transport;
+  pid: number | undefined;
+  /** SIGTERM to the whole process group, SIGKILL after the grace period; resolves once it has exited. */
+  stop(): Promise<void>;
+  readonly exited: Promise<void>;
+}
+
+export interface StdioLauncher {
+  /** What confines the process, for logs and docs: "scrubbed-env" now, a sandbox provider later. */
+  readonly confinement: string;
+  launch(spec: StdioSpec): Promise<LaunchedStdio>;
+}
+
+const STOP_GRACE_MS = 2_000;
+// Just enough to find interpreters; the node binary's own directory so `node`/`npx` commands resolve.
+const BASE_PATH = [...new Set([dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"])].join(":");
+
+/** SDK Transport over a child's stdin/stdout (newline-delimited JSON-RPC). */
+class ChildTransport implements Transport {
+  private readonly buffer = new ReadBuffer();
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+  private closed = false;
+
+  constructor(
+    private readonly child: ChildProcess,
+    private readonly stopProcess: () => Promise<void>,
+  ) {
+    child.stdout?.on("data", (chunk: Buffer) => {
+      this.buffer.append(chunk);
+      for (;;) {
+        let msg: JSONRPCMessage | null;
+        try {
+          msg = this.buffer.readMessage();
+        } catch (err) {
+          this.onerror?.(err as Error);
+          continue;
+        }
+        if (msg === null) break;
+        this.onmessage?.(msg);
+      }
+    });
+    child.stdin?.on("error", (err) => this.onerror?.(err));
+    child.once("exit", () => this.finish());
+  }
+
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.buffer.clear();
+    this.onclose?.();
+  }
+
+  async start(): Promise<void> {}
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    const stdin = this.child.stdin;
+    if (this.closed || !stdin || stdin.destroyed) throw new Error("stdio server is not running");
+    await new Promise<void>((resolve, reject) => {
+      if (stdin.write(serializeMessage(message))) resolve();
+      else stdin.once("drain", resolve).once("error", reject);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.stopProcess();
+    this.finish();
+  }
+}
+
+/**
+ * Runs the command as a bare process with nothing of the server's own environment: env is exactly the
+ * configured entries plus PATH and HOME, cwd and HOME are a fresh private directory, and it leads its own
+ * process group so stop() reaches anything it spawned. This is NOT a sandbox (same uid, same filesystem,
+ * same network) — the run engine's sandbox provider replaces it through this interface.
+ */
+export class ScrubbedEnvLauncher implements StdioLauncher {
+  readonly confinement = "scrubbed-env";
+
+  async launch(spec: StdioSpec): Promise<LaunchedStdio> {
+    const home = mkdtempSync(join(tmpdir(), "mogplex-mcp-"));
+    const env: Record<string, string> = { PATH: BASE_PATH, HOME: home, ...spec.env };
+    const child = spawn(spec.command, [...spec.args], {
+      cwd: home,
+      env,
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true,
+      windowsHide: true,
+    });
+    // stderr may carry anything the server prints, secrets included: drained, never logged.
+    child.stderr?.resume();
+    const exited = new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve();
+      else child.once("close", () => resolve());
+    }).finally(() => rmSync(home, { recursive: true, force: true }));
+
+    await new Promise<void>((resolve, reject) => {
+      child.once("spawn", () => resolve());
+      child.once("error", (err) =>
+        reject(new Error(`could not start stdio server: ${(err as NodeJS.ErrnoException).code ?? "error"}`)),
+      );
+    });
+    child.on("error", () => undefined);
+
+    const signalGroup = (sig: NodeJS.Signals) => {
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, sig);
+      } catch {
+        child.kill(sig);
+      }
+    };
+    let stopping: Promise<void> | undefined;
+    const stop = () => {
+      stopping ??= (async () => {
+        child.stdin?.end();
+        signalGroup("SIGTERM");
+        const timer = setTimeout(() => signalGroup("SIGKILL"), STOP_GRACE_MS);
+        await exited;
+        clearTimeout(timer);
+        // The leader is gone; make sure nothing it spawned outlives it (ESRCH when the group is empty).
+        if (child.pid !== undefined) {
+          try {
+            process.kill(-child.pid, "SIGKILL");
+          } catch {
+            // nothing left
+          }
+        }
+      })();
+      return stopping;
+    };
+    return { transport: new ChildTransport(child, stop), pid: child.pid, stop, exited };
+  }
+}

@@ -1,0 +1,55 @@
+// POST /api/v1/mogplex/mcp: the platform's own MCP server (stateless Streamable HTTP) behind PAT auth and limits.
+
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { PUBLIC_BASE } from "@mogplex/contract";
+import type { Hono } from "hono";
+import { hostAllowed, originAllowed } from "../gateway/origin.js";
+import { readJsonBody } from "../http/body.js";
+import { ApiError, errorResponse } from "../http/errors.js";
+import { enforceLimit } from "../http/middleware.js";
+import { authenticatePat } from "../http/public-route.js";
+import { type AppEnv, auditContext } from "../http/types.js";
+import type { Services } from "../services.js";
+import { platformServer } from "./tools.js";
+
+export const PLATFORM_MCP_PATH = `${PUBLIC_BASE}/mcp`;
+
+export function registerPlatformMcp(app: Hono<AppEnv>, s: Services): void {
+  app.post(PLATFORM_MCP_PATH, async (c) => {
+    try {
+      if (!hostAllowed(c.req.header("host"), s.config) || !originAllowed(c.req.header("origin"), s.config)) {
+        throw new ApiError("FORBIDDEN", "Origin or Host not allowed");
+      }
+      // The REST order: authenticate → per-token limit → (scope per tool) → validate → act.
+      const principal = await authenticatePat(c, s);
+      const limited = await enforceLimit(c, s.limiter, `pat:${principal.tokenId}`, s.rules.pat, s.clock);
+      if (limited) return limited;
+      const body = await readJsonBody(c, s.config.bodyLimitBytes);
+      const server = platformServer(s, principal, auditContext(c, principal), c.get("requestId"));
+      // Stateless: a fresh transport per request (the SDK forbids reusing one), plain JSON answers.
+      const transport = new WebStandardStreamableHTTPServerTransport({
+        sessionIdGenerator: undefined,
+        enableJsonResponse: true,
+      });
+      await server.connect(transport);
+      const res = await transport.handleRequest(c.req.raw, { parsedBody: body });
+      void server.close().catch(() => undefined);
+      return res;
+    } catch (err) {
+      if (err instanceof ApiError) return errorResponse(c, err);
+      throw err;
+    }
+  });
+  // No server-initiated stream and no sessions to end in stateless mode.
+  app.on(["GET", "DELETE"], PLATFORM_MCP_PATH, (c) =>
+    c.json(
+      {
+        jsonrpc: "2.0",
+        error: { code: -32000, message: "Method not allowed: POST JSON-RPC messages" },
+        id: null,
+      },
+      405,
+      { Allow: "POST" },
+    ),
+  );
+}

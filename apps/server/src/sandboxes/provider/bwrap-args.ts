@@ -1,0 +1,144 @@
+// The bubblewrap command line for one sandboxed invocation: which host paths are visible, and how.
+import { existsSync, lstatSync, readlinkSync } from "node:fs";
+import { join } from "node:path";
+import type { SandboxLimits } from "./types.js";
+import { WORKSPACE } from "./types.js";
+
+/** uid/gid inside the sandbox: never 0, so nothing inside is root even in its own namespace. */
+export const SANDBOX_UID = 1000;
+
+// Only what a toolchain needs from the host's /etc: dynamic linker cache, Debian alternatives symlinks, TLS
+// roots, name-service switch, time zone. Never passwd/shadow/group (synthetic ones are bound instead),
+// never package-manager or tool configs (npmrc, pip.conf, gitconfig can hold registry credentials).
+const ETC_ENTRIES = [
+  "alternatives",
+  "ca-certificates",
+  "ca-certificates.conf",
+  "ssl",
+  "ld.so.cache",
+  "ld.so.conf",
+  "ld.so.conf.d",
+  "localtime",
+  "nsswitch.conf",
+  "protocols",
+  "services",
+  "mime.types",
+  "os-release",
+];
+
+// Top-level system directories: merged-/usr hosts have them as symlinks into /usr, older ones as real dirs.
+const ROOT_DIRS = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"];
+
+/** Host-side layout of one sandbox (all under its root in the server's data directory). */
+export function sandboxDirs(root: string) {
+  return {
+    root,
+    workspace: join(root, "workspace"),
+    tmp: join(root, "tmp"),
+    etc: join(root, "etc"),
+    /** Never bound into the sandbox: the engine's own files (e.g. the copied result bundle). */
+    host: join(root, "host"),
+  };
+}
+
+export function systemBinds(): string[] {
+  const args = ["--ro-bind", "/usr", "/usr"];
+  for (const d of ROOT_DIRS) {
+    const p = `/${d}`;
+    if (!existsSync(p)) continue;
+    const st = lstatSync(p);
+    if (st.isSymbolicLink()) args.push("--symlink", readlinkSync(p), p);
+    else if (st.isDirectory()) args.push("--ro-bind", p, p);
+  }
+  for (const e of ETC_ENTRIES) args.push("--ro-bind-try", `/etc/${e}`, `/etc/${e}`);
+  return args;
+}
+
+export interface InvocationArgs {
+  root: string;
+  env: Readonly<Record<string, string>>;
+  cwd: string;
+  extraBinds: ReadonlyArray<{ host: string; inside: string }>;
+  /** Read-only binds the provider adds (e.g. the egress proxy socket directory). */
+  roBinds?: ReadonlyArray<{ host: string; inside: string }>;
+}
+
+/**
+ * Options for `bwrap --args 3`: they travel over a pipe, so environment values never show up in the host's
+ * process table (argv is world-readable there) and never in a host process's own environment.
+ */
+export function bwrapOptions(a: InvocationArgs): string[] {
+  const dirs = sandboxDirs(a.root);
+  const args = [
+    // Every namespace: no network but the sandbox's own loopback, its own pids, ipc, uts, cgroup view.
+    "--unshare-all",
+    "--unshare-user",
+    // No nested user namespaces: that kernel surface is the usual first step of an escape.
+    "--disable-userns",
+    "--uid",
+    String(SANDBOX_UID),
+    "--gid",
+    String(SANDBOX_UID),
+    "--hostname",
+    "mogplex-sandbox",
+    // If the worker dies (even by SIGKILL) the sandbox dies with it; no terminal to inject keystrokes into.
+    "--die-with-parent",
+    "--new-session",
+    ...systemBinds(),
+    "--ro-bind",
+    join(dirs.etc, "passwd"),
+    "/etc/passwd",
+    "--ro-bind",
+    join(dirs.etc, "group"),
+    "/etc/group",
+    "--ro-bind",
+    join(dirs.etc, "hosts"),
+    "/etc/hosts",
+    "--proc",
+    "/proc",
+    "--dev",
+    "/dev",
+    "--bind",
+    dirs.tmp,
+    "/tmp",
+    "--bind",
+    dirs.workspace,
+    WORKSPACE,
+  ];
+  for (const b of a.roBinds ?? []) args.push("--ro-bind", b.host, b.inside);
+  for (const b of a.extraBinds) args.push("--bind", b.host, b.inside);
+  // The root itself is a bwrap tmpfs: make it read-only so the workspace and /tmp are the only writable places.
+  args.push("--remount-ro", "/", "--chdir", a.cwd, "--clearenv");
+  for (const [k, v] of Object.entries(a.env)) args.push("--setenv", k, v);
+  return args;
+}
+
+// Limits are set by bash inside the sandbox (both soft and hard, so the command cannot raise them), then the
+// real command replaces it. The limiter text is fixed; the command only ever arrives as a positional value.
+const LIMITER =
+  'ulimit -HSu "$1" && ulimit -HSt "$2" && ulimit -HSf "$3" && ulimit -HSn "$4" && ' +
+  '{ [ "$5" = 0 ] || ulimit -HSv "$5"; } && shift 5 && exec /bin/bash -c "$@"';
+
+/** The command bwrap runs: bash applying the limits, then `bash -c script $0 args…`. */
+export function limitedCommand(limits: SandboxLimits, script: string, args: readonly string[]): string[] {
+  return [
+    "/bin/bash",
+    "-c",
+    LIMITER,
+    "mogplex-limits",
+    String(limits.processes),
+    String(limits.cpuSeconds),
+    // ulimit -f counts 1 KiB blocks, -v KiB.
+    String(limits.fileSizeMb * 1024),
+    "4096",
+    String(limits.addressSpaceMb * 1024),
+    script,
+    "mogplex",
+    ...args,
+  ];
+}
+
+/** Validates environment names before they reach `--setenv` (a bad name would confuse every tool inside). */
+export function checkEnvName(name: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(name);
+}

@@ -1,0 +1,307 @@
+// The bubblewrap sandbox provider: each command runs in fresh namespaces over the sandbox's own workspace.
+import { type ChildProcess, spawn } from "node:child_process";
+import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { delimiter, isAbsolute, join } from "node:path";
+import { bwrapOptions, limitedCommand, SANDBOX_UID, sandboxDirs, systemBinds } from "./bwrap-args.js";
+import { Cgroups, type SandboxCgroup } from "./cgroup.js";
+import type { EgressProxy } from "./egress.js";
+import {
+  type ExecRequest,
+  type ExecResult,
+  type ProviderStatus,
+  type SandboxHandle,
+  type SandboxProvider,
+  type SandboxSpec,
+  SandboxUnavailableError,
+  WORKSPACE,
+} from "./types.js";
+
+const DEFAULT_MAX_OUTPUT = 256 * 1024;
+const INSTALL_HINT =
+  "install bubblewrap on the machine running the worker (Debian/Ubuntu: apt-get install bubblewrap; " +
+  "Fedora: dnf install bubblewrap) or point MOGPLEX_SANDBOX_BWRAP at it";
+
+export interface BwrapProviderOptions {
+  /** Binary name (looked up on hostPath) or absolute path. */
+  bwrap: string;
+  hostPath: string;
+  /** Starts the per-sandbox egress proxy when a sandbox names allowed hosts. */
+  egress?: (socketPath: string, hosts: readonly string[]) => Promise<EgressProxy>;
+}
+
+function which(bin: string, path: string): string | null {
+  const candidates = isAbsolute(bin) ? [bin] : path.split(delimiter).map((d) => join(d, bin));
+  for (const c of candidates) {
+    try {
+      accessSync(c, constants.X_OK);
+      return c;
+    } catch {
+      // keep looking
+    }
+  }
+  return null;
+}
+
+interface Spawned {
+  child: ChildProcess;
+  done: Promise<ExecResult>;
+}
+
+export class BwrapProvider implements SandboxProvider {
+  readonly name = "bwrap";
+  private status: Promise<ProviderStatus> | undefined;
+  private bin: string | null = null;
+  private cgroups: Cgroups | null = null;
+
+  constructor(private readonly o: BwrapProviderOptions) {}
+
+  check(): Promise<ProviderStatus> {
+    this.status ??= this.probe();
+    return this.status;
+  }
+
+  private async probe(): Promise<ProviderStatus> {
+    if (process.platform !== "linux") {
+      return { ok: false, reason: "bubblewrap sandboxes need Linux; run workers on a Linux machine" };
+    }
+    this.bin = which(this.o.bwrap, this.o.hostPath);
+    if (!this.bin) return { ok: false, reason: `bubblewrap (${this.o.bwrap}) was not found: ${INSTALL_HINT}` };
+    if (!which("/bin/bash", "")) {
+      return { ok: false, reason: "bash is required inside sandboxes but /bin/bash is missing on this machine" };
+    }
+    const version = await this.runHost([this.bin, "--version"]);
+    // A real sandboxed `true` proves user namespaces are allowed here (they can be disabled by sysctl).
+    const probe = await this.runHost([
+      this.bin,
+      "--unshare-all",
+      "--unshare-user",
+      "--die-with-parent",
+      ...systemBinds(),
+      "/bin/sh",
+      "-c",
+      "exit 0",
+    ]);
+    if (probe.code !== 0) {
+      return {
+        ok: false,
+        reason:
+          `bubblewrap cannot create a sandbox here (${probe.stderr.trim().slice(0, 200) || `exit ${probe.code}`}); ` +
+          "enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 / user.max_user_namespaces)",
+      };
+    }
+    let processLimit: ProviderStatus["processLimit"] = "rlimit";
+    if (process.getuid?.() === 0) {
+      this.cgroups = Cgroups.detect();
+      if (!this.cgroups) {
+        return {
+          ok: false,
+          reason:
+            "the server runs as root, where per-user process limits do not bind and no writable cgroup (pids) " +
+            "was found to cap sandbox processes; run the server as an unprivileged user (recommended) or " +
+            "give it a writable cgroup hierarchy",
+        };
+      }
+      processLimit = "cgroup";
+    }
+    return { ok: true, processLimit, version: version.stdout.trim() };
+  }
+
+  private runHost(argv: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const [cmd, ...rest] = argv;
+      if (!cmd) return resolve({ code: null, stdout: "", stderr: "" });
+      const child = spawn(cmd, rest, { env: { PATH: this.o.hostPath }, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => {
+        stdout += d.toString();
+      });
+      child.stderr.on("data", (d: Buffer) => {
+        stderr += d.toString();
+      });
+      child.on("error", (err) => resolve({ code: null, stdout, stderr: err.message }));
+      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  async create(spec: SandboxSpec): Promise<SandboxHandle> {
+    const status = await this.check();
+    if (!status.ok || !this.bin) throw new SandboxUnavailableError(status.reason ?? "sandbox unavailable");
+    const dirs = sandboxDirs(spec.root);
+    for (const d of [dirs.root, dirs.workspace, dirs.tmp, dirs.etc, dirs.host]) {
+      mkdirSync(d, { recursive: true, mode: 0o700 });
+    }
+    // Synthetic identity files: tools that look up their user find one, and no host account is listed.
+    writeFileSync(join(dirs.etc, "passwd"), `root:x:0:0::/nonexistent:/usr/sbin/nologin\nsandbox:x:${SANDBOX_UID}:${SANDBOX_UID}::/tmp:/bin/bash\n`);
+    writeFileSync(join(dirs.etc, "group"), `root:x:0:\nsandbox:x:${SANDBOX_UID}:\n`);
+    writeFileSync(join(dirs.etc, "hosts"), "127.0.0.1 localhost mogplex-sandbox\n::1 localhost\n");
+    const cgroup = this.cgroups?.create(`mogplex-${spec.id}`, spec.limits) ?? null;
+    let egress: EgressProxy | null = null;
+    if (spec.egressHosts && spec.egressHosts.length > 0) {
+      if (!this.o.egress) throw new SandboxUnavailableError("egress allowlists are not available on this worker");
+      if (!which("socat", "/usr/bin:/bin")) {
+        throw new SandboxUnavailableError("egress allowlists need socat: install it (apt-get install socat)");
+      }
+      mkdirSync(join(dirs.root, "egress"), { recursive: true, mode: 0o700 });
+      egress = await this.o.egress(join(dirs.root, "egress", "proxy.sock"), spec.egressHosts);
+    }
+    return new BwrapSandbox(this.bin, spec, cgroup, egress);
+  }
+}
+
+class BwrapSandbox implements SandboxHandle {
+  readonly id: string;
+  readonly workspace: string;
+  private readonly running = new Set<Spawned>();
+  private dead = false;
+
+  constructor(
+    private readonly bin: string,
+    private readonly spec: SandboxSpec,
+    private readonly cgroup: SandboxCgroup | null,
+    private readonly egress: EgressProxy | null,
+  ) {
+    this.id = spec.id;
+    this.workspace = sandboxDirs(spec.root).workspace;
+  }
+
+  pids(): number[] {
+    const own = [...this.running].map((s) => s.child.pid).filter((p): p is number => p !== undefined);
+    return [...new Set([...own, ...(this.cgroup?.pids() ?? [])])];
+  }
+
+  exec(req: ExecRequest): Promise<ExecResult> {
+    if (this.dead) return Promise.reject(new SandboxUnavailableError("the sandbox has been stopped"));
+    if (req.signal?.aborted) return Promise.reject(new SandboxUnavailableError("aborted before start"));
+    const env = { ...this.spec.env };
+    let script = req.script;
+    if (this.egress) {
+      // Each invocation has its own network namespace; a loopback listener inside forwards to the host proxy.
+      Object.assign(env, this.egress.env);
+      script = `${this.egress.preamble}\n${script}`;
+    }
+    const options = bwrapOptions({
+      root: this.spec.root,
+      env,
+      cwd: req.cwd ?? WORKSPACE,
+      extraBinds: req.extraBinds ?? [],
+      roBinds: this.egress ? [{ host: this.egress.socketDir, inside: this.egress.insideDir }] : [],
+    });
+    const command = [this.bin, "--args", "3", "--", ...limitedCommand(this.spec.limits, script, req.args ?? [])];
+    // Root: join the sandbox's cgroup before bwrap starts, so every descendant is born inside it.
+    const argv = this.cgroup
+      ? [
+          "/bin/sh",
+          "-c",
+          'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; exec "$@"',
+          "mogplex-cgroup",
+          String(this.cgroup.procsFiles.length),
+          ...this.cgroup.procsFiles,
+          ...command,
+        ]
+      : command;
+    const spawned = this.spawn(argv, options, req);
+    this.running.add(spawned);
+    return spawned.done.finally(() => this.running.delete(spawned));
+  }
+
+  private spawn(argv: string[], options: string[], req: ExecRequest): Spawned {
+    const started = Date.now();
+    const [cmd, ...rest] = argv;
+    // detached: its own process group, so a kill reaches bwrap and the wrapper together. No environment and
+    // cwd "/": bwrap's init inside keeps its own, which the sandbox can read from /proc/1/environ.
+    const child = spawn(cmd as string, rest, {
+      env: {},
+      cwd: "/",
+      stdio: ["pipe", "pipe", "pipe", "pipe"],
+      detached: true,
+    });
+    const max = req.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+    const out = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+    const kept = { stdout: 0, stderr: 0 };
+    const dropped = { stdout: 0, stderr: 0 };
+    const collect = (which: "stdout" | "stderr") => (d: Buffer) => {
+      const room = max - kept[which];
+      if (room > 0) out[which].push(room >= d.length ? d : d.subarray(0, room));
+      kept[which] += Math.min(room > 0 ? room : 0, d.length);
+      dropped[which] += Math.max(0, d.length - Math.max(room, 0));
+    };
+    child.stdout?.on("data", collect("stdout"));
+    child.stderr?.on("data", collect("stderr"));
+    const argsPipe = child.stdio[3] as NodeJS.WritableStream | null;
+    argsPipe?.on("error", () => undefined);
+    argsPipe?.end(Buffer.from(`${options.join("\0")}\0`));
+    child.stdin?.on("error", () => undefined);
+    child.stdin?.end(req.stdin ?? "");
+
+    let timedOut = false;
+    let aborted = false;
+    const kill = () => killGroup(child);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, req.timeoutMs);
+    const onAbort = () => {
+      aborted = true;
+      kill();
+    };
+    req.signal?.addEventListener("abort", onAbort, { once: true });
+    const done = new Promise<ExecResult>((resolve, reject) => {
+      child.on("error", (err) => {
+        clearTimeout(timer);
+        req.signal?.removeEventListener("abort", onAbort);
+        reject(new SandboxUnavailableError(`could not start bubblewrap: ${err.message}`));
+      });
+      child.on("close", (code, signal) => {
+        clearTimeout(timer);
+        req.signal?.removeEventListener("abort", onAbort);
+        resolve({
+          exitCode: code,
+          signal,
+          stdout: Buffer.concat(out.stdout).toString("utf8"),
+          stderr: Buffer.concat(out.stderr).toString("utf8"),
+          droppedBytes: dropped,
+          timedOut,
+          aborted: aborted || (this.dead && !timedOut),
+          durationMs: Date.now() - started,
+        });
+      });
+    });
+    return { child, done };
+  }
+
+  async kill(): Promise<void> {
+    this.dead = true;
+    const waits = [...this.running].map((s) => {
+      killGroup(s.child);
+      return s.done.catch(() => undefined);
+    });
+    await Promise.all(waits);
+    // Belt and braces: anything that slipped out of the process group is still in the cgroup.
+    await this.cgroup?.killAll();
+  }
+
+  async destroy(): Promise<void> {
+    await this.kill();
+    await this.egress?.close();
+    this.cgroup?.remove();
+    rmSync(this.spec.root, { recursive: true, force: true });
+  }
+}
+
+/**
+ * SIGKILL to the invocation's process group. bwrap's init inside the sandbox has PDEATHSIG set
+ * (--die-with-parent), and when a PID namespace's init dies the kernel kills every process in it.
+ */
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}

@@ -1,0 +1,77 @@
+// Helpers for sandbox tests: a real bwrap provider over a temp "data dir", and a /proc scan for stray processes.
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BwrapProvider } from "../bwrap.js";
+import type { SandboxHandle, SandboxLimits } from "../types.js";
+
+export const TEST_LIMITS: SandboxLimits = {
+  processes: 64,
+  cpuSeconds: 60,
+  memoryMb: 1024,
+  addressSpaceMb: 0,
+  fileSizeMb: 64,
+};
+
+export const HOST_PATH = "/usr/local/bin:/usr/bin:/bin";
+
+/** Host processes whose command line mentions `marker` (the sandboxed ones are visible from the host). */
+export function processesWith(marker: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, "utf8");
+      if (cmdline.includes(marker)) found.push(Number(name));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return found;
+}
+
+/** Polls until no process mentions `marker`; rejects (failing the test) after `ms`. */
+export async function noProcessesWith(marker: string, ms = 5_000): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const left = processesWith(marker);
+    if (left.length === 0) return;
+    if (Date.now() > until) throw new Error(`processes still running: ${left.join(", ")}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface SandboxFixture {
+  dataDir: string;
+  provider: BwrapProvider;
+  create(env?: Record<string, string>, limits?: Partial<SandboxLimits>): Promise<SandboxHandle>;
+  close(): Promise<void>;
+}
+
+export function sandboxFixture(): SandboxFixture {
+  const dataDir = mkdtempSync(join(tmpdir(), "mogplex-sbx-test-"));
+  const provider = new BwrapProvider({ bwrap: "bwrap", hostPath: HOST_PATH });
+  const handles: SandboxHandle[] = [];
+  return {
+    dataDir,
+    provider,
+    async create(env = {}, limits = {}) {
+      const id = randomBytes(6).toString("hex");
+      const h = await provider.create({
+        id,
+        root: join(dataDir, "sandboxes", id),
+        env: { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: "/tmp", ...env },
+        limits: { ...TEST_LIMITS, ...limits },
+      });
+      handles.push(h);
+      return h;
+    },
+    async close() {
+      for (const h of handles) await h.destroy();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const marker = (p = "mogplex-marker") => `${p}-${randomBytes(5).toString("hex")}`;

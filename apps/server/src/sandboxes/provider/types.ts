@@ -1,0 +1,84 @@
+// The sandbox provider seam: what the run engine asks of an isolated runtime, whatever implements it.
+import type { SandboxLimitsConfig } from "../../engine/config.js";
+
+export type SandboxLimits = SandboxLimitsConfig;
+
+/** Inside every sandbox the repo checkout is here, and only here is writable (besides a private /tmp). */
+export const WORKSPACE = "/workspace";
+
+export interface SandboxSpec {
+  /** Sandbox record id; names the host directory and the cgroup. */
+  id: string;
+  /** Host directory owned by this sandbox: workspace/, tmp/, etc/ and host-only files live under it. */
+  root: string;
+  /** The complete environment the sandboxed processes see (nothing of the server's is added). */
+  env: Readonly<Record<string, string>>;
+  limits: SandboxLimits;
+  /** Host names (or `*.suffix`) reachable through the egress proxy; empty = no network at all. */
+  egressHosts?: readonly string[];
+}
+
+export interface ExecRequest {
+  /** Run through `bash -c` (or `sh -c` where bash is missing). */
+  script: string;
+  /** Positional parameters for the script ($1, $2, …); never interpolated into the script text. */
+  args?: readonly string[];
+  /** Directory inside the sandbox; defaults to the workspace. */
+  cwd?: string;
+  stdin?: string | Buffer;
+  /** Wall-time limit: the whole process tree is killed when it passes. */
+  timeoutMs: number;
+  /** Bytes kept per stream; the rest is counted and dropped. */
+  maxOutputBytes?: number;
+  signal?: AbortSignal;
+  /** Extra host directories bound read-write for this call only (e.g. an output drop for the engine). */
+  extraBinds?: ReadonlyArray<{ host: string; inside: string }>;
+}
+
+export interface ExecResult {
+  exitCode: number | null;
+  /** Set when the process ended by a signal (a kill on timeout or cancel is SIGKILL). */
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  /** Bytes dropped beyond maxOutputBytes, per stream. */
+  droppedBytes: { stdout: number; stderr: number };
+  timedOut: boolean;
+  /** Killed by an abort (cancel, stop) rather than finishing. */
+  aborted: boolean;
+  durationMs: number;
+}
+
+export interface SandboxHandle {
+  readonly id: string;
+  /** Host path of the workspace (only the engine's host-side git setup touches it, before any sandboxed code). */
+  readonly workspace: string;
+  exec(req: ExecRequest): Promise<ExecResult>;
+  /** Host process ids of this sandbox's running invocations (their bwrap processes). */
+  pids(): number[];
+  /** Kills every process of the sandbox and waits until they are gone; later execs are refused. */
+  kill(): Promise<void>;
+  /** kill() and then removes the sandbox's host directory. */
+  destroy(): Promise<void>;
+}
+
+export interface ProviderStatus {
+  ok: boolean;
+  /** When not ok: one actionable sentence for operators and run errors. */
+  reason?: string;
+  /** How the process-count limit is enforced: per-user rlimit in the sandbox's user namespace, or a cgroup. */
+  processLimit?: "rlimit" | "cgroup";
+  version?: string;
+}
+
+export interface SandboxProvider {
+  readonly name: string;
+  /** Probes the machine once (cached): is the isolation real here? */
+  check(): Promise<ProviderStatus>;
+  /** Prepares the sandbox's directories; the caller fills the workspace, then runs commands in it. */
+  create(spec: SandboxSpec): Promise<SandboxHandle>;
+}
+
+export class SandboxUnavailableError extends Error {
+  override readonly name = "SandboxUnavailableError";
+}

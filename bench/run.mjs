@@ -1,0 +1,127 @@
+// `npm run bench`: runs every bench in sequence, each in its own process, then prints one summary of the
+// ratios against their in-run baselines. Extra arguments (e.g. `--db sqlite`) are passed to every bench.
+// Exit 1 if a bench crashed; with --strict also if a ratio misses its target.
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { BENCH_DIR, fmt, RESULTS_DIR, table } from "./lib/common.mjs";
+
+const BENCHES = ["api-throughput", "pat-verify", "cli-startup"];
+const args = process.argv.slice(2).filter((a) => a !== "--strict");
+const strict = process.argv.includes("--strict");
+
+let current;
+let interrupted = false;
+for (const sig of ["SIGINT", "SIGTERM"]) {
+  process.on(sig, () => {
+    // Let the running bench clean up (servers, temp database) before we go.
+    interrupted = true;
+    if (current) current.kill(sig);
+    else process.exit(130);
+  });
+}
+
+function runBench(name) {
+  return new Promise((resolve) => {
+    current = spawn(process.execPath, [join(BENCH_DIR, `${name}.mjs`), ...args], { stdio: "inherit" });
+    current.on("exit", (code, signal) => {
+      current = undefined;
+      if (interrupted || signal) process.exit(130);
+      resolve(code ?? 1);
+    });
+  });
+}
+
+const started = Date.now();
+const outcome = {};
+for (const name of BENCHES) {
+  process.stdout.write(`\n=== ${name} ===\n`);
+  const t = Date.now();
+  const code = await runBench(name);
+  outcome[name] = { code, seconds: (Date.now() - t) / 1000 };
+}
+
+function fresh(name) {
+  const file = join(RESULTS_DIR, `${name}.json`);
+  if (!existsSync(file)) return null;
+  const data = JSON.parse(readFileSync(file, "utf8"));
+  return Date.parse(data.at) >= started ? data : null;
+}
+
+const rows = [];
+let missed = 0;
+const api = fresh("api-throughput");
+for (const r of api?.results ?? []) {
+  if (r.skipped) {
+    rows.push(["api-throughput", r.backend, "skipped", "", "", "", ""]);
+    continue;
+  }
+  const status = !r.valid ? "INVALID" : r.meetsTarget ? "ok" : "BELOW TARGET";
+  if (status !== "ok") missed++;
+  rows.push([
+    "api-throughput",
+    r.backend,
+    `${fmt(r.mogplex.rps, 0)} req/s`,
+    `${fmt(r.bare.rps, 0)} req/s`,
+    fmt(r.ratio, 2),
+    `≥ ${r.target}`,
+    status,
+  ]);
+  if (r.longWindow)
+    rows.push([
+      "  └ 60s limiter window",
+      r.backend,
+      `${fmt(r.longWindow.rps, 0)} req/s`,
+      `${fmt(r.bare.rps, 0)} req/s`,
+      fmt(r.longWindow.ratio, 2),
+      "diag",
+      "",
+    ]);
+}
+const pat = fresh("pat-verify");
+for (const r of pat?.results ?? []) {
+  if (r.skipped) {
+    rows.push(["pat-verify", r.backend, "skipped", "", "", "", ""]);
+    continue;
+  }
+  rows.push([
+    "pat-verify",
+    r.backend,
+    `${fmt(r.authenticate.usPerOp, 1)} µs/op`,
+    `${fmt(r.sha256.usPerOp, 2)} µs/op`,
+    `${fmt(r.ratio, 0)}×`,
+    "report",
+    "",
+  ]);
+}
+
+const cli = fresh("cli-startup");
+if (cli) {
+  const base = cli.results.find((r) => r.name === "node -e 0");
+  for (const r of cli.results.filter((x) => !x.name.startsWith("node"))) {
+    rows.push([
+      `cli-startup: ${r.name === "help" ? "--help" : r.name}`,
+      "sqlite",
+      `${fmt(r.medianMs, 0)} ms`,
+      `${fmt(base?.medianMs, 0)} ms`,
+      `${fmt(r.ratio, 2)}×`,
+      "report",
+      "",
+    ]);
+  }
+}
+
+process.stdout.write(
+  `\n=== summary (${fmt((Date.now() - started) / 1000, 0)} s) ===\n\n` +
+    table(["bench", "backend", "measured", "baseline", "ratio", "target", ""], rows) +
+    "\n\n",
+);
+let crashed = false;
+for (const [name, o] of Object.entries(outcome)) {
+  const ok = o.code === 0 && fresh(name);
+  if (!ok) crashed = true;
+  process.stdout.write(
+    `${name}: ${ok ? "done" : `FAILED (exit ${o.code})`} in ${fmt(o.seconds, 0)} s → bench/results/${name}.json\n`,
+  );
+}
+process.exitCode = crashed || (strict && missed > 0) ? 1 : 0;
