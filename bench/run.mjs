@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BENCH_DIR, fmt, RESULTS_DIR, table } from "./lib/common.mjs";
 
-const BENCHES = ["api-throughput", "pat-verify", "cli-startup"];
+const BENCHES = ["api-throughput", "pat-verify", "cli-startup", "gateway", "engine"];
 const args = process.argv.slice(2).filter((a) => a !== "--strict");
 const strict = process.argv.includes("--strict");
 
@@ -95,6 +95,40 @@ for (const r of pat?.results ?? []) {
   ]);
 }
 
+const gw = fresh("gateway");
+for (const r of gw?.results ?? []) {
+  const flag = (ok) => (!r.valid ? "INVALID" : ok ? "ok" : "BELOW TARGET");
+  if (!r.valid || !r.meetsTargets.addedP50) missed++;
+  if (!r.valid || !r.meetsTargets.throughput) missed++;
+  rows.push([
+    "gateway: added p50 / p99",
+    "sqlite",
+    `+${fmt(r.addedLatencyMs.p50, 3)} / +${fmt(r.addedLatencyMs.p99, 3)} ms`,
+    `${fmt(r.direct.seq.latencyMs.p50, 3)} ms direct`,
+    "",
+    `≤ +${r.targets.addedP50Ms} ms`,
+    flag(r.meetsTargets.addedP50),
+  ]);
+  rows.push([
+    `gateway: throughput (${r.clients} clients)`,
+    "sqlite",
+    `${fmt(r.gateway.par.rps, 0)} calls/s`,
+    `${fmt(r.direct.par.rps, 0)} calls/s`,
+    fmt(r.throughputRatio, 2),
+    `≥ ${r.targets.throughputRatio}`,
+    flag(r.meetsTargets.throughput),
+  ]);
+  rows.push([
+    "gateway: key verify cold / warm",
+    "sqlite",
+    `${fmt(r.keyVerification.coldMsMedian, 1)} ms / ${fmt(r.keyVerification.warmUs, 1)} µs`,
+    `${fmt(r.keyVerification.sha256Us, 2)} µs sha256`,
+    "",
+    "report",
+    "",
+  ]);
+}
+
 const cli = fresh("cli-startup");
 if (cli) {
   const base = cli.results.find((r) => r.name === "node -e 0");
@@ -109,6 +143,57 @@ if (cli) {
       "",
     ]);
   }
+}
+
+const engine = fresh("engine");
+for (const r of engine?.results ?? []) {
+  if (r.skipped) {
+    rows.push(["engine", r.backend, "skipped", "", "", "", ""]);
+    continue;
+  }
+  const ev = (x) => `${fmt(x.perSec, 0)} events/s`;
+  rows.push([
+    "engine: event ingest",
+    r.backend,
+    ev(r.ingest.mogplex),
+    `${ev(r.ingest.baseline)} raw`,
+    fmt(r.ingest.ratio, 2),
+    "report",
+    "",
+  ]);
+  if (r.ingest.emitter) {
+    rows.push([
+      "  └ engine emitter, burst",
+      r.backend,
+      ev(r.ingest.emitter),
+      `${ev(r.ingest.baseline)} raw`,
+      fmt(r.ingest.emitter.perSec / r.ingest.baseline.perSec, 2),
+      "report",
+      "",
+    ]);
+  }
+  const ms = (x) => `${fmt(x.p50, 1)} / ${fmt(x.p99, 1)} ms`;
+  rows.push([
+    "engine: SSE p50 / p99, 50 followers",
+    r.backend,
+    ms(r.sse.mogplex),
+    `${ms(r.sse.baseline)} bare`,
+    `${fmt(r.sse.p50Ratio, 2)} / ${fmt(r.sse.p99Ratio, 2)}`,
+    "report",
+    "",
+  ]);
+}
+if (engine?.sandbox && !engine.sandbox.skipped) {
+  const sb = engine.sandbox;
+  rows.push([
+    "engine: sandbox start (clone + bwrap)",
+    "—",
+    `${fmt(sb.sandboxStartMsMedian, 0)} ms`,
+    `${fmt(sb.cloneMsMedian, 0)} ms git clone`,
+    `${fmt(sb.ratio, 2)}×`,
+    "report",
+    "",
+  ]);
 }
 
 process.stdout.write(

@@ -67,8 +67,9 @@ export async function startServer(
     open.add(res);
     res.on("close", () => open.delete(res));
   });
-  // The in-process run worker (MOGPLEX_WORKER_CONCURRENCY=0 leaves execution to `mogplex worker` processes).
-  const worker = config.engine.worker.concurrency > 0 ? await startEngine(services) : undefined;
+  // The in-process run worker. With MOGPLEX_WORKER_CONCURRENCY=0 it executes nothing (that is left to
+  // `mogplex worker` processes) but still relays cancels and recovers runs whose worker was lost.
+  const worker = await startEngine(services);
   const port = config.port;
   const url = baseUrlOf(config);
   services.logger.info(
@@ -102,7 +103,7 @@ export async function startServer(
         });
         (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       });
-      await worker?.stop();
+      await worker.stop();
       stopRetention();
       await services.close();
     })();

@@ -79,7 +79,13 @@ export function tempDir(prefix = "mogplex-e2e-"): string {
  * drive the API and CLI, not run execution, so `serve` starts no in-process worker and runs stay pending.
  */
 export function cleanEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { PATH: process.env.PATH ?? "", HOME: home, MOGPLEX_LOG_LEVEL: "warn", MOGPLEX_WORKER_CONCURRENCY: "0", ...extra };
+  return {
+    PATH: process.env.PATH ?? "",
+    HOME: home,
+    MOGPLEX_LOG_LEVEL: "warn",
+    MOGPLEX_WORKER_CONCURRENCY: "0",
+    ...extra,
+  };
 }
 
 export interface CliResult {

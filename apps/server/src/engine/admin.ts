@@ -1,10 +1,11 @@
 // Operator commands for the run engine: team provider keys and per-repo egress allowlists (audited).
-import type { AuditContext } from "../audit/store.js";
+
 import { AdminError } from "../admin/commands.js";
+import type { AuditContext } from "../audit/store.js";
 import { type ConfigOverrides, loadConfig } from "../config.js";
 import { wire } from "../wiring.js";
-import { OPENAI_COMPATIBLE } from "./models.js";
 import { PROVIDER_KEY_VARS } from "./config.js";
+import { OPENAI_COMPATIBLE } from "./models.js";
 import { ProviderKeyStore } from "./provider-keys.js";
 import { SetupError, setRepoEgress } from "./setup.js";
 
@@ -23,7 +24,8 @@ export async function setProviderKey(
   o: ConfigOverrides,
   a: { team: string; provider: string; key: string },
 ): Promise<string> {
-  if (!PROVIDERS.includes(a.provider)) throw new AdminError(`--provider must be one of: ${PROVIDERS.join(", ")}`);
+  if (!PROVIDERS.includes(a.provider))
+    throw new AdminError(`--provider must be one of: ${PROVIDERS.join(", ")}`);
   const s = await wire({ config: loadConfig(env, o) });
   try {
     const id = await teamId(s, a.team);
@@ -56,7 +58,11 @@ export async function setEgress(
 ): Promise<string> {
   const s = await wire({ config: loadConfig(env, o) });
   try {
-    const repo = await s.db.db.selectFrom("repos").select(["id", "team_id", "full_name"]).where("id", "=", a.repo).executeTakeFirst();
+    const repo = await s.db.db
+      .selectFrom("repos")
+      .select(["id", "team_id", "full_name"])
+      .where("id", "=", a.repo)
+      .executeTakeFirst();
     if (!repo) throw new AdminError(`no repo with id ${a.repo}`);
     try {
       await setRepoEgress(s.db.db, repo.id, a.hosts, s.clock.now());

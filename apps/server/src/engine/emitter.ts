@@ -10,8 +10,12 @@ export function clip(text: string, max = 1_900): string {
   return `${text.slice(0, head)}\n…[${text.length - head - tail} chars omitted]…\n${text.slice(-tail)}`;
 }
 
+/** Events stored in one transaction at most, when they queue up while an append is in flight. */
+const MAX_BATCH = 100;
+
 export class RunEmitter {
-  private chain: Promise<void> = Promise.resolve();
+  private readonly queue: Array<{ event: NewEvent; done: () => void }> = [];
+  private draining: Promise<void> | null = null;
   /** Literal values to redact before storage: sandbox env values, provider keys. Grows as the run learns them. */
   readonly secrets: string[] = [];
 
@@ -28,18 +32,40 @@ export class RunEmitter {
     }
   }
 
-  /** Appends in call order (one at a time, so seq follows the order things happened). */
+  /**
+   * Stores events in call order (seq follows the order things happened). One append at a time; whatever
+   * queued up meanwhile goes into the next transaction together, so a burst costs one commit, not many.
+   */
   emit(event: NewEvent): Promise<void> {
-    const next = this.chain.then(async () => {
+    return new Promise((done) => {
+      this.queue.push({ event, done });
+      this.draining ??= this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
       try {
-        await this.events.append(this.runId, [event], this.secrets);
+        await this.events.append(
+          this.runId,
+          batch.map((b) => b.event),
+          this.secrets,
+        );
       } catch (err) {
         // An event that cannot be stored must not take the run down with it; the log says what was lost.
-        this.logger.warn({ runId: this.runId, type: event.type, err: { message: (err as Error).message } }, "event lost");
+        this.logger.warn(
+          {
+            runId: this.runId,
+            types: batch.map((b) => b.event.type),
+            err: { message: (err as Error).message },
+          },
+          "events lost",
+        );
       }
-    });
-    this.chain = next;
-    return next;
+      for (const b of batch) b.done();
+    }
+    this.draining = null;
   }
 
   log(message: string, payload?: Record<string, unknown>): Promise<void> {
@@ -47,6 +73,6 @@ export class RunEmitter {
   }
 
   flush(): Promise<void> {
-    return this.chain;
+    return this.draining ?? Promise.resolve();
   }
 }

@@ -3,8 +3,8 @@ import { existsSync, lstatSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { RunsTable } from "../db/schema.js";
 import type { Logger } from "../logger.js";
-import { redactKnownSecrets, sanitizeEventText } from "../sanitize/index.js";
 import type { SandboxHandle, SandboxProvider } from "../sandboxes/provider/types.js";
+import { redactKnownSecrets, sanitizeEventText } from "../sanitize/index.js";
 import type { Services } from "../services.js";
 import type { EngineConfig } from "./config.js";
 import { clip, RunEmitter } from "./emitter.js";
@@ -120,9 +120,12 @@ function failure(err: unknown, stage: Stage, secrets: readonly string[]): Outcom
   const message = sanitizeEventText(raw, { knownSecrets: secrets });
   const kind =
     err instanceof Error
-      ? ({ ModelSetupError: "model_setup", SandboxUnavailableError: "sandbox_unavailable", SetupError: "setup_failed", GitError: "git" }[
-          err.name
-        ] ?? (stage === "agent" ? "model_error" : "internal"))
+      ? ({
+          ModelSetupError: "model_setup",
+          SandboxUnavailableError: "sandbox_unavailable",
+          SetupError: "setup_failed",
+          GitError: "git",
+        }[err.name] ?? (stage === "agent" ? "model_error" : "internal"))
       : "internal";
   return {
     status: "failed",
@@ -159,7 +162,11 @@ export async function executeRun(x: RunExecution, d: ExecDeps): Promise<void> {
     emit.addSecrets(model.secrets);
     const status = await d.provider.check();
     if (!status.ok) throw new SetupError(`Sandbox unavailable: ${status.reason}`);
-    const repo = await s.db.db.selectFrom("repos").selectAll().where("id", "=", run.repo_id).executeTakeFirstOrThrow();
+    const repo = await s.db.db
+      .selectFrom("repos")
+      .selectAll()
+      .where("id", "=", run.repo_id)
+      .executeTakeFirstOrThrow();
     const setup = await resolveSetup(s.db.db, s.keyring, config, repo, run.root_directory);
     emit.addSecrets(setup.secrets);
     x.check();
@@ -200,11 +207,14 @@ export async function executeRun(x: RunExecution, d: ExecDeps): Promise<void> {
       }
     };
     timers.push(
-      setInterval(() => {
-        const now = Date.now();
-        if (now - created > config.sandbox.lifetimeMs) x.abort("lifetime_timeout");
-        else if (busy === 0 && now - lastActive > config.sandbox.idleMs) x.abort("idle_timeout");
-      }, Math.min(1_000, config.sandbox.idleMs)),
+      setInterval(
+        () => {
+          const now = Date.now();
+          if (now - created > config.sandbox.lifetimeMs) x.abort("lifetime_timeout");
+          else if (busy === 0 && now - lastActive > config.sandbox.idleMs) x.abort("idle_timeout");
+        },
+        Math.min(1_000, config.sandbox.idleMs),
+      ),
       setTimeout(() => x.abort("run_timeout"), config.agent.runTimeoutMs),
     );
     const sandbox: SandboxHandle = {
@@ -236,13 +246,18 @@ export async function executeRun(x: RunExecution, d: ExecDeps): Promise<void> {
     });
     const rootHost = join(handle.workspace, run.root_directory);
     if (run.root_directory && !(existsSync(rootHost) && lstatSync(rootHost).isDirectory())) {
-      throw new SetupError(`Root directory "${run.root_directory}" does not exist in the repo at ${working}.`);
+      throw new SetupError(
+        `Root directory "${run.root_directory}" does not exist in the repo at ${working}.`,
+      );
     }
-    await emit.log(`Cloned ${repo.full_name} at ${run.base_branch} (${baseSha.slice(0, 12)}), working on ${working}`, {
-      base: run.base_branch,
-      working,
-      commit: baseSha,
-    });
+    await emit.log(
+      `Cloned ${repo.full_name} at ${run.base_branch} (${baseSha.slice(0, 12)}), working on ${working}`,
+      {
+        base: run.base_branch,
+        working,
+        commit: baseSha,
+      },
+    );
     x.check();
 
     if (repo.install_command) {
@@ -310,7 +325,10 @@ export async function executeRun(x: RunExecution, d: ExecDeps): Promise<void> {
     stage = "publish";
     const outDir = join(d.sandboxRoot, record.id, "out");
     mkdirSync(outDir, { recursive: true, mode: 0o700 });
-    const message = redactKnownSecrets(commitMessage(run.prompt, result.text, run.id, model.id), emit.secrets);
+    const message = redactKnownSecrets(
+      commitMessage(run.prompt, result.text, run.id, model.id),
+      emit.secrets,
+    );
     const fin = await commitAndPush({
       sandbox,
       hostDir: join(d.sandboxRoot, record.id, "host"),
@@ -347,8 +365,14 @@ export async function executeRun(x: RunExecution, d: ExecDeps): Promise<void> {
     for (const t of timers) clearTimeout(t);
   }
   // The sandbox's processes and files go before the run reads as ended, so a terminal run has nothing left.
-  await x.handle?.destroy().catch((err: Error) => d.logger.warn({ runId: run.id, err: { message: err.message } }, "sandbox cleanup failed"));
+  await x.handle
+    ?.destroy()
+    .catch((err: Error) =>
+      d.logger.warn({ runId: run.id, err: { message: err.message } }, "sandbox cleanup failed"),
+    );
   await emit.flush();
   if (x.reason === "lease_lost") return; // another worker owns the run's end now
-  await d.store.finish(run.id, outcome, usage, x.sandboxId);
+  const ended = await d.store.finish(run.id, outcome, usage, x.sandboxId);
+  // The run was ended by someone else meanwhile (e.g. recovered as lost): its sandbox record still ends here.
+  if (!ended && x.sandboxId && outcome.sandbox) await d.store.endSandboxIfLive(x.sandboxId, outcome.sandbox);
 }

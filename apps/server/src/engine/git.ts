@@ -22,7 +22,10 @@ export interface HostGit {
 }
 
 /** Runs host git with a small, explicit environment (never the server's provider keys). */
-export function git(args: string[], o: HostGit & { cwd?: string }): Promise<{ stdout: string; stderr: string }> {
+export function git(
+  args: string[],
+  o: HostGit & { cwd?: string },
+): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn("git", args, {
       cwd: o.cwd,
@@ -67,12 +70,15 @@ export async function cloneForRun(i: CloneInput): Promise<string> {
   // --no-hardlinks: a hard-linked object file would let the sandbox rewrite the source repo's objects.
   await git(["clone", "--quiet", "--no-hardlinks", "--branch", startBranch, "--", i.source, i.dest], i).catch(
     (err: Error) => {
-      throw new GitError(`cannot clone the repo at branch ${startBranch}: ${err.message.replace(/^git clone failed: /, "")}`);
+      throw new GitError(
+        `cannot clone the repo at branch ${startBranch}: ${err.message.replace(/^git clone failed: /, "")}`,
+      );
     },
   );
   // The remote URL can carry credentials and names a host path: the agent gets neither.
   await git(["-C", i.dest, "remote", "remove", "origin"], i);
-  if (i.createBranch && i.working !== i.base) await git(["-C", i.dest, "checkout", "--quiet", "-b", i.working], i);
+  if (i.createBranch && i.working !== i.base)
+    await git(["-C", i.dest, "checkout", "--quiet", "-b", i.working], i);
   return (await git(["-C", i.dest, "rev-parse", "HEAD"], i)).stdout.trim();
 }
 
@@ -120,7 +126,9 @@ export async function commitAndPush(o: {
     extraBinds: [{ host: o.outDir, inside: OUT_INSIDE }],
   });
   if (r.exitCode !== 0) {
-    throw new GitError(`committing the changes failed: ${(r.stderr || r.stdout).trim().slice(-500) || `exit ${r.exitCode}`}`);
+    throw new GitError(
+      `committing the changes failed: ${(r.stderr || r.stdout).trim().slice(-500) || `exit ${r.exitCode}`}`,
+    );
   }
   const sha = r.stdout.trim().split("\n").pop() ?? "";
   if (sha === o.baseSha) return { sha, changed: false, message: o.message };
@@ -128,7 +136,10 @@ export async function commitAndPush(o: {
   // Copy the bundle out refusing symlinks and special files: the out dir was writable from inside.
   // Reads through the one descriptor it checked, so nothing can be swapped in between.
   const copy = join(o.hostDir, "result.bundle");
-  const fd = openSync(join(o.outDir, "result.bundle"), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  const fd = openSync(
+    join(o.outDir, "result.bundle"),
+    constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+  );
   if (!fstatSync(fd).isFile()) {
     closeSync(fd);
     throw new GitError("the result bundle is not a regular file");
@@ -136,14 +147,28 @@ export async function commitAndPush(o: {
   await pipeline(createReadStream("", { fd }), createWriteStream(copy, { flags: "wx", mode: 0o600 }));
   const exportRepo = join(o.hostDir, "export.git");
   await git(["init", "--quiet", "--bare", exportRepo], o.host);
-  await git(["-C", exportRepo, "fetch", "--quiet", "--no-tags", copy, `+refs/heads/${o.branch}:refs/heads/${o.branch}`], o.host);
-  const fetched = (await git(["-C", exportRepo, "rev-parse", `refs/heads/${o.branch}`], o.host)).stdout.trim();
-  if (fetched !== sha) throw new GitError("the result bundle does not hold the commit the sandbox reported");
-  await git(["-C", exportRepo, "push", "--quiet", o.source, `refs/heads/${o.branch}:refs/heads/${o.branch}`], o.host).catch(
-    (err: Error) => {
-      throw new GitError(`pushing ${o.branch} failed: ${err.message.replace(/^git push failed: /, "")}`);
-    },
+  await git(
+    [
+      "-C",
+      exportRepo,
+      "fetch",
+      "--quiet",
+      "--no-tags",
+      copy,
+      `+refs/heads/${o.branch}:refs/heads/${o.branch}`,
+    ],
+    o.host,
   );
+  const fetched = (
+    await git(["-C", exportRepo, "rev-parse", `refs/heads/${o.branch}`], o.host)
+  ).stdout.trim();
+  if (fetched !== sha) throw new GitError("the result bundle does not hold the commit the sandbox reported");
+  await git(
+    ["-C", exportRepo, "push", "--quiet", o.source, `refs/heads/${o.branch}:refs/heads/${o.branch}`],
+    o.host,
+  ).catch((err: Error) => {
+    throw new GitError(`pushing ${o.branch} failed: ${err.message.replace(/^git push failed: /, "")}`);
+  });
   return { sha, changed: true, message: o.message };
 }
 

@@ -26,12 +26,18 @@ export interface RunningWorker {
 }
 
 /** `mogplex worker`: run executor only (no HTTP), sharing the database (and Redis) with the servers. */
-export async function startWorker(env: NodeJS.ProcessEnv, overrides: ConfigOverrides & { concurrency?: number } = {}) {
+export async function startWorker(
+  env: NodeJS.ProcessEnv,
+  overrides: ConfigOverrides & { concurrency?: number } = {},
+) {
   const config = loadConfig(env, overrides);
   const services = await wire({ config });
   const concurrency = overrides.concurrency ?? Math.max(1, config.engine.worker.concurrency);
   const worker = await startEngine(services, { concurrency });
-  services.logger.info({ worker: worker.id, concurrency, database: services.db.dialect }, "mogplex worker started");
+  services.logger.info(
+    { worker: worker.id, concurrency, database: services.db.dialect },
+    "mogplex worker started",
+  );
   process.stdout.write(`mogplex worker ${worker.id} started (concurrency ${concurrency})\n`);
   return {
     id: worker.id,

@@ -48,7 +48,9 @@ beforeAll(async () => {
     { kind: "mcp_server", name: "deploy-env", command: "true", env: { DEPLOY_TOKEN } },
     { actorType: "system", actorId: null },
   );
-  a.repoId = await addRepo(h, a.user.teamId, bareRemote(h.dataDir), { environmentSource: "connection:deploy-env" });
+  a.repoId = await addRepo(h, a.user.teamId, bareRemote(h.dataDir), {
+    environmentSource: "connection:deploy-env",
+  });
 });
 
 afterAll(async () => {
@@ -70,16 +72,27 @@ describe("inside a run's sandbox", () => {
       'echo "token=$DEPLOY_TOKEN"',
       "cat /proc/1/environ | tr '\\0' '\\n'",
     ].join("; ");
-    model.on("E2E-ISOLATION", [{ toolCalls: [{ name: "run_command", args: { command: probe } }] }, { text: "probed" }]);
+    model.on("E2E-ISOLATION", [
+      { toolCalls: [{ name: "run_command", args: { command: probe } }] },
+      { text: "probed" },
+    ]);
     const run = await startRun(h, a.token, { repoId: a.repoId, prompt: "E2E-ISOLATION" });
     const done = await untilTerminal(h, a.user.teamId, dataOf(run.body).run.id);
     expect(done.status).toBe("success");
 
     // What the agent saw (the tool result sent back to the model), before any redaction.
-    const conversation = model.requests.filter((r) => JSON.stringify(r.messages).includes("E2E-ISOLATION")).at(-1);
+    const conversation = model.requests
+      .filter((r) => JSON.stringify(r.messages).includes("E2E-ISOLATION"))
+      .at(-1);
     const seen = JSON.stringify(conversation?.messages.filter((m) => m.role === "tool"));
     expect(seen).toContain(`token=${DEPLOY_TOKEN}`); // the one secret the run setup names
-    const hostValues = [ANTHROPIC_KEY, COMPAT_KEY, PROCESS_SENTINEL, "MOGPLEX_ISOLATION_SENTINEL", process.cwd()];
+    const hostValues = [
+      ANTHROPIC_KEY,
+      COMPAT_KEY,
+      PROCESS_SENTINEL,
+      "MOGPLEX_ISOLATION_SENTINEL",
+      process.cwd(),
+    ];
     for (const leaked of [...hostValues, "REACHED-HOST", "host service"]) {
       expect(seen).not.toContain(leaked);
     }
@@ -91,16 +104,23 @@ describe("inside a run's sandbox", () => {
     // What was stored: the sandbox's secret is redacted before storage, everywhere.
     const stored = JSON.stringify(await allEvents(h, done.id));
     expect(stored).toContain("token=[redacted]");
-    for (const value of [DEPLOY_TOKEN, ANTHROPIC_KEY, COMPAT_KEY, PROCESS_SENTINEL]) expect(stored).not.toContain(value);
+    for (const value of [DEPLOY_TOKEN, ANTHROPIC_KEY, COMPAT_KEY, PROCESS_SENTINEL])
+      expect(stored).not.toContain(value);
   });
 });
 
 describe("without bubblewrap", () => {
   it("refuses the run with an actionable error instead of running it unsandboxed", async () => {
     const h2 = await createHarness({
-      env: { MOGPLEX_OPENAI_COMPATIBLE_BASE_URL: model.baseURL, MOGPLEX_DEFAULT_MODEL: "openai-compatible/x" },
+      env: {
+        MOGPLEX_OPENAI_COMPATIBLE_BASE_URL: model.baseURL,
+        MOGPLEX_DEFAULT_MODEL: "openai-compatible/x",
+      },
     });
-    const missing = new BwrapProvider({ bwrap: "bwrap-not-installed", hostPath: "/usr/local/bin:/usr/bin:/bin" });
+    const missing = new BwrapProvider({
+      bwrap: "bwrap-not-installed",
+      hostPath: "/usr/local/bin:/usr/bin:/bin",
+    });
     const w = await startEngine(h2.s, { pollMs: 200, provider: missing });
     try {
       const b = await actor(h2);
@@ -109,10 +129,15 @@ describe("without bubblewrap", () => {
       const run = await startRun(h2, b.token, { repoId, prompt: "E2E-NO-BWRAP" });
       const done = await untilTerminal(h2, b.user.teamId, dataOf(run.body).run.id);
       expect(done.status).toBe("failed");
-      expect(done.error).toMatch(/^Sandbox unavailable: bubblewrap \(bwrap-not-installed\) was not found: install bubblewrap/);
+      expect(done.error).toMatch(
+        /^Sandbox unavailable: bubblewrap \(bwrap-not-installed\) was not found: install bubblewrap/,
+      );
       expect(done.sandboxId).toBeNull();
       expect(model.requests.length).toBe(before);
-      expect((await allEvents(h2, done.id)).at(-1)).toMatchObject({ type: "failed", payload: { reason: "setup_failed" } });
+      expect((await allEvents(h2, done.id)).at(-1)).toMatchObject({
+        type: "failed",
+        payload: { reason: "setup_failed" },
+      });
     } finally {
       await w.stop();
       await h2.close();

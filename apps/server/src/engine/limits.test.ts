@@ -55,16 +55,21 @@ describe("agent limits", () => {
   });
 
   it("a model call past the per-step timeout fails the run, saying so", async () => {
-    model.on("LIMIT-STEP", [{ text: "too late", delayMs: 2_500 }]);
-    const done = await run(h, a, "LIMIT-STEP");
+    model.on("LIMIT-CALL-TIMEOUT", [{ text: "too late", delayMs: 2_500 }]);
+    const done = await run(h, a, "LIMIT-CALL-TIMEOUT");
     expect(done.status).toBe("failed");
     expect(done.error).toBe("model call timed out after 1s");
-    expect((await allEvents(h, done.id)).at(-1)?.payload).toMatchObject({ reason: "model_error", stage: "agent" });
+    expect((await allEvents(h, done.id)).at(-1)?.payload).toMatchObject({
+      reason: "model_error",
+      stage: "agent",
+    });
   });
 
   it("a run past its time limit is failed and its sandbox's processes killed", async () => {
     const marker = `run-timeout-${Date.now()}`;
-    model.on("LIMIT-RUN", [{ toolCalls: [{ name: "run_command", args: { command: `sleep 60; echo ${marker}` } }] }]);
+    model.on("LIMIT-RUN", [
+      { toolCalls: [{ name: "run_command", args: { command: `sleep 60; echo ${marker}` } }] },
+    ]);
     const done = await run(h, a, "LIMIT-RUN");
     expect(done.status).toBe("failed");
     expect(done.error).toBe("run_timeout: the run passed its 4s time limit");
@@ -76,11 +81,12 @@ describe("agent limits", () => {
       toolCalls: [{ name: "write_file", args: { path: `step-${step}.txt`, content: `${step}\n` } }],
     }));
     const done = await run(h, a, "LIMIT-STEPS");
-    console.log("ERR", done.error, JSON.stringify((await allEvents(h, done.id)).map((e) => [e.type, e.message])));
     expect(done.status).toBe("success");
     const events = await allEvents(h, done.id);
     expect(events.filter((e) => e.type === "model_call")).toHaveLength(2);
-    expect(events.find((e) => e.type === "log" && e.message?.startsWith("Stopped at the step limit"))).toBeTruthy();
+    expect(
+      events.find((e) => e.type === "log" && e.message?.startsWith("Stopped at the step limit")),
+    ).toBeTruthy();
     expect(events.filter((e) => e.type === "commit")).toHaveLength(1);
   });
 });

@@ -5,30 +5,42 @@ import { createHarness, type Harness } from "../test-support/harness.js";
 import { costUsd, ModelSetupError, resolveModel, splitModelId } from "./models.js";
 import { ProviderKeyStore } from "./provider-keys.js";
 
-const cfg = (env: Record<string, string> = {}) => loadConfig({ MOGPLEX_DATA_DIR: "/nonexistent", ...env }).engine;
+const cfg = (env: Record<string, string> = {}) =>
+  loadConfig({ MOGPLEX_DATA_DIR: "/nonexistent", ...env }).engine;
 const noTeamKey = async () => null;
 
 describe("resolveModel", () => {
   it("takes the run's model, then the team default, then MOGPLEX_DEFAULT_MODEL", async () => {
-    const config = cfg({ MOGPLEX_DEFAULT_MODEL: "openai/gpt-4o-mini", OPENAI_API_KEY: "sk-server-openai-key" });
+    const config = cfg({
+      MOGPLEX_DEFAULT_MODEL: "openai/gpt-4o-mini",
+      OPENAI_API_KEY: "sk-server-openai-key",
+    });
     const base = { config, teamKey: noTeamKey };
-    expect((await resolveModel({ ...base, runModel: "openai/gpt-4.1", teamDefault: "openai/gpt-4o" })).id).toBe(
-      "openai/gpt-4.1",
+    expect(
+      (await resolveModel({ ...base, runModel: "openai/gpt-4.1", teamDefault: "openai/gpt-4o" })).id,
+    ).toBe("openai/gpt-4.1");
+    expect((await resolveModel({ ...base, runModel: null, teamDefault: "openai/gpt-4o" })).id).toBe(
+      "openai/gpt-4o",
     );
-    expect((await resolveModel({ ...base, runModel: null, teamDefault: "openai/gpt-4o" })).id).toBe("openai/gpt-4o");
     const fallback = await resolveModel({ ...base, runModel: null, teamDefault: null });
     expect(fallback).toMatchObject({ id: "openai/gpt-4o-mini", provider: "openai", modelId: "gpt-4o-mini" });
     expect(fallback.secrets).toEqual(["sk-server-openai-key"]);
   });
 
   it("says what to set when there is no model at all", async () => {
-    await expect(resolveModel({ config: cfg(), teamKey: noTeamKey, runModel: null, teamDefault: null })).rejects.toThrow(
-      /No model for this run: pass `model`.*set MOGPLEX_DEFAULT_MODEL/,
-    );
+    await expect(
+      resolveModel({ config: cfg(), teamKey: noTeamKey, runModel: null, teamDefault: null }),
+    ).rejects.toThrow(/No model for this run: pass `model`.*set MOGPLEX_DEFAULT_MODEL/);
   });
 
   it("names the provider's variable and the team setting when credentials are missing", async () => {
-    const attempt = resolveModel({ config: cfg(), teamKey: noTeamKey, runModel: "groq/llama-3.3-70b", teamDefault: null, teamSlug: "acme" });
+    const attempt = resolveModel({
+      config: cfg(),
+      teamKey: noTeamKey,
+      runModel: "groq/llama-3.3-70b",
+      teamDefault: null,
+      teamSlug: "acme",
+    });
     await expect(attempt).rejects.toBeInstanceOf(ModelSetupError);
     await expect(attempt).rejects.toThrow(
       'No credentials for provider "groq" (model groq/llama-3.3-70b): set GROQ_API_KEY on the server, ' +
@@ -38,7 +50,12 @@ describe("resolveModel", () => {
 
   it("needs MOGPLEX_OPENAI_COMPATIBLE_BASE_URL for openai-compatible models, the key being optional", async () => {
     await expect(
-      resolveModel({ config: cfg(), teamKey: noTeamKey, runModel: "openai-compatible/qwen", teamDefault: null }),
+      resolveModel({
+        config: cfg(),
+        teamKey: noTeamKey,
+        runModel: "openai-compatible/qwen",
+        teamDefault: null,
+      }),
     ).rejects.toThrow(/set MOGPLEX_OPENAI_COMPATIBLE_BASE_URL/);
     const m = await resolveModel({
       config: cfg({ MOGPLEX_OPENAI_COMPATIBLE_BASE_URL: "http://127.0.0.1:8000/v1" }),
@@ -50,9 +67,9 @@ describe("resolveModel", () => {
   });
 
   it("rejects an unknown provider with the list of known ones", async () => {
-    await expect(resolveModel({ config: cfg(), teamKey: noTeamKey, runModel: "acme/m1", teamDefault: null })).rejects.toThrow(
-      /Unknown model provider "acme".*anthropic, openai/,
-    );
+    await expect(
+      resolveModel({ config: cfg(), teamKey: noTeamKey, runModel: "acme/m1", teamDefault: null }),
+    ).rejects.toThrow(/Unknown model provider "acme".*anthropic, openai/);
     expect(splitModelId("no-slash")).toBeNull();
   });
 

@@ -24,7 +24,9 @@ export class ProviderKeyStore {
     await this.db
       .insertInto("team_provider_keys")
       .values({ team_id: teamId, provider, key_enc: sealed, created_at: now, updated_at: now })
-      .onConflict((oc) => oc.columns(["team_id", "provider"]).doUpdateSet({ key_enc: sealed, updated_at: now }))
+      .onConflict((oc) =>
+        oc.columns(["team_id", "provider"]).doUpdateSet({ key_enc: sealed, updated_at: now }),
+      )
       .execute();
   }
 

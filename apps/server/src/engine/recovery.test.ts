@@ -1,13 +1,21 @@
 // Crash recovery: a `mogplex worker` killed with SIGKILL mid-run, and claims that never started.
 import { type ChildProcess, spawn } from "node:child_process";
-import { sql } from "kysely";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, ensureBuilt } from "../../../cli/src/e2e/support.js";
 import { type Actor, actor, dataOf, ROOMY_BUDGETS, startRun } from "../runs/test-support/api.js";
 import { noProcessesWith, processesWith } from "../sandboxes/provider/test-support/sandbox.js";
 import { createHarness, type Harness } from "../test-support/harness.js";
 import { startEngine } from "./index.js";
-import { addRepo, allEvents, bareRemote, untilEvent, untilTerminal } from "./test-support/engine.js";
+import {
+  addRepo,
+  allEvents,
+  bareRemote,
+  harnessEnv,
+  untilEvent,
+  untilTerminal,
+} from "./test-support/engine.js";
 import { type ScriptedModel, startScriptedModel } from "./test-support/scripted-model.js";
 import type { Worker } from "./worker.js";
 
@@ -31,25 +39,12 @@ beforeAll(async () => {
   h = await createHarness({ env: { ...ROOMY_BUDGETS, ...engineEnv } });
   a = await actor(h);
   a.repoId = await addRepo(h, a.user.teamId, bareRemote(h.dataDir));
-  const secrets = h.s.config.secrets;
   childEnv = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: h.dataDir,
-    MOGPLEX_DATA_DIR: h.dataDir,
-    MOGPLEX_LOG_LEVEL: "warn",
-    MOGPLEX_ENCRYPTION_KEY: secrets.encryptionKey as string,
-    MOGPLEX_SIGNING_SECRET: secrets.signingSecret as string,
-    MOGPLEX_AUTH_SECRET: secrets.authSecret as string,
+    ...(await harnessEnv(h)),
     ...engineEnv,
   };
-  if (h.dialect === "postgres") {
-    // The same database and the harness's own schema, so the worker process sees this suite's rows.
-    const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(h.s.db.db)).rows[0]?.s as string;
-    const url = new URL(h.s.config.databaseUrl as string);
-    url.searchParams.set("options", `-c search_path=${schema}`);
-    childEnv.DATABASE_URL = url.toString();
-    childEnv.REDIS_URL = h.s.config.redisUrl as string;
-  }
 });
 
 afterAll(async () => {
@@ -90,19 +85,24 @@ function spawnWorker(): Promise<ChildProcess> {
 describe("worker crash recovery", () => {
   it("kill -9 of the worker mid-run: the sandbox dies with it and another worker fails the run as worker_lost", async () => {
     const marker = `crash-marker-${Date.now()}`;
-    model.on("E2E-CRASH", [{ toolCalls: [{ name: "run_command", args: { command: `sleep 300; echo ${marker}` } }] }]);
+    model.on("E2E-CRASH", [
+      { toolCalls: [{ name: "run_command", args: { command: `sleep 300; echo ${marker}` } }] },
+    ]);
     const doomed = await spawnWorker();
     const r = await startRun(h, a.token, { repoId: a.repoId, prompt: "E2E-CRASH" });
     const runId = dataOf(r.body).run.id;
     await untilEvent(h, runId, (e) => e.type === "tool_started", 20_000);
     const until = Date.now() + 10_000;
-    while (processesWith(marker).length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+    while (processesWith(marker).length === 0 && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 25));
     expect(processesWith(marker).length).toBeGreaterThan(0);
 
     doomed.kill("SIGKILL");
     // --die-with-parent: the sandboxed command goes with its worker, nothing is left running.
     await noProcessesWith(marker, 5_000);
-    expect((await h.s.runs.get(a.user.teamId, runId)).status).toBe("running");
+    const crashed = await h.s.runs.get(a.user.teamId, runId);
+    expect(crashed.status).toBe("running");
+    expect(existsSync(join(h.dataDir, "sandboxes", crashed.sandbox_id as string))).toBe(true);
 
     workers.push(await startEngine(h.s, { leaseMs: LEASE_MS, pollMs: 200 }));
     const done = await untilTerminal(h, a.user.teamId, runId, 15_000);
@@ -113,6 +113,11 @@ describe("worker crash recovery", () => {
     expect(events.at(-2)?.payload).toEqual({ from: "running", to: "failed" });
     const sandbox = await h.s.sandboxes.get(a.user.teamId, done.sandboxId as string);
     expect(sandbox).toMatchObject({ status: "error", error: "worker_lost" });
+    // What the dead worker left on disk is swept by the worker that recovered the run.
+    const dir = join(h.dataDir, "sandboxes", sandbox.id);
+    const until2 = Date.now() + 10_000;
+    while (existsSync(dir) && Date.now() < until2) await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(dir)).toBe(false);
   });
 
   it("a run claimed by a worker that died before starting it goes to the next worker", async () => {
@@ -124,7 +129,15 @@ describe("worker crash recovery", () => {
     const now = Date.now();
     await h.s.db.db
       .insertInto("run_leases")
-      .values({ run_id: runId, worker_id: "dead", claimed_at: now, heartbeat_at: now, expires_at: now + 500, started: 0, attempts: 1 })
+      .values({
+        run_id: runId,
+        worker_id: "dead",
+        claimed_at: now,
+        heartbeat_at: now,
+        expires_at: now + 500,
+        started: 0,
+        attempts: 1,
+      })
       .execute();
     const next = await startEngine(h.s, { leaseMs: LEASE_MS, pollMs: 200 });
     workers.push(next);

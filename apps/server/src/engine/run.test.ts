@@ -3,7 +3,17 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { RunEvent } from "@mogplex/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API, type Actor, actor, dataOf, eventOf, ROOMY_BUDGETS, SseReader, startRun, within } from "../runs/test-support/api.js";
+import {
+  type Actor,
+  API,
+  actor,
+  dataOf,
+  eventOf,
+  ROOMY_BUDGETS,
+  SseReader,
+  startRun,
+  within,
+} from "../runs/test-support/api.js";
 import { createHarness, type Harness } from "../test-support/harness.js";
 import { startEngine } from "./index.js";
 import { addRepo, allEvents, bareRemote, gitIn, untilEvent, untilTerminal } from "./test-support/engine.js";
@@ -50,7 +60,11 @@ describe("a run end to end", () => {
   it("edits the repo in the sandbox, runs a command, commits to the working branch of the remote, streams every step", async () => {
     model.on("E2E-HAPPY", [
       { toolCalls: [{ name: "write_file", args: { path: "hello.txt", content: "hello\nworld\n" } }] },
-      { toolCalls: [{ name: "run_command", args: { command: "cat hello.txt && echo built > build.log && id -u" } }] },
+      {
+        toolCalls: [
+          { name: "run_command", args: { command: "cat hello.txt && echo built > build.log && id -u" } },
+        ],
+      },
       { toolCalls: [{ name: "edit_file", args: { path: "src/app.txt", old: "two", new: "2" } }] },
       { text: "Added hello.txt, wrote build.log, edited src/app.txt." },
     ]);
@@ -58,7 +72,9 @@ describe("a run end to end", () => {
     // Follow live over SSE from the start: the stream closes itself after the terminal event.
     const res = await h.request("GET", `${API}/runs/${run.id}/events/stream`, { token: a.token });
     expect(res.status).toBe(200);
-    const streamed = (await within(new SseReader(res).rest(20_000), 30_000, "the run's event stream")).map(eventOf);
+    const streamed = (await within(new SseReader(res).rest(20_000), 30_000, "the run's event stream")).map(
+      eventOf,
+    );
 
     const done = await untilTerminal(h, a.user.teamId, run.id);
     expect(done.status).toBe("success");
@@ -90,7 +106,8 @@ describe("a run end to end", () => {
       "status_changed",
       "finished",
     ]);
-    const byType = (t: string, tool?: string) => streamed.filter((e) => e.type === t && (!tool || e.toolName === tool));
+    const byType = (t: string, tool?: string) =>
+      streamed.filter((e) => e.type === t && (!tool || e.toolName === tool));
     expect(byType("file_changed").map((e) => e.payload)).toEqual([
       { path: "hello.txt", added: 2, removed: 0, binary: false },
       { path: "build.log", added: 1, removed: 0, binary: false },
@@ -162,19 +179,29 @@ describe("a run end to end", () => {
     const run = await start({ prompt: "needs anthropic", model: "anthropic/claude-sonnet-4-5" });
     const done = await untilTerminal(h, a.user.teamId, run.id);
     expect(done.status).toBe("failed");
-    expect(done.error).toMatch(/No credentials for provider "anthropic".*set ANTHROPIC_API_KEY on the server/);
+    expect(done.error).toMatch(
+      /No credentials for provider "anthropic".*set ANTHROPIC_API_KEY on the server/,
+    );
     expect(done.sandboxId).toBeNull();
-    expect(types(await allEvents(h, run.id))).toEqual(["started", "status_changed", "status_changed", "failed"]);
+    expect(types(await allEvents(h, run.id))).toEqual([
+      "started",
+      "status_changed",
+      "status_changed",
+      "failed",
+    ]);
   });
 
   it("cancel during a long command: stops the loop, kills the sandbox's processes, ends cancelled", async () => {
     const marker = `sleep-marker-${Date.now()}`;
-    model.on("E2E-CANCEL", [{ toolCalls: [{ name: "run_command", args: { command: `sleep 300; echo ${marker}` } }] }]);
+    model.on("E2E-CANCEL", [
+      { toolCalls: [{ name: "run_command", args: { command: `sleep 300; echo ${marker}` } }] },
+    ]);
     const run = await start({ prompt: "E2E-CANCEL" });
     await untilEvent(h, run.id, (e) => e.type === "tool_started");
     const { processesWith, noProcessesWith } = await import("../sandboxes/provider/test-support/sandbox.js");
     const until = Date.now() + 10_000;
-    while (processesWith(marker).length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+    while (processesWith(marker).length === 0 && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 25));
     expect(processesWith(marker).length).toBeGreaterThan(0);
 
     const r = await h.json<{ ok: true; data: { run: { status: string }; alreadyTerminal: boolean } }>(
@@ -198,12 +225,14 @@ describe("a run end to end", () => {
     const run = await start({ prompt: "E2E-STOP" });
     await untilEvent(h, run.id, (e) => e.type === "tool_started");
     const sandboxId = (await h.s.runs.get(a.user.teamId, run.id)).sandbox_id as string;
-    const r = await h.json<{ ok: true; data: { sandbox: { status: string; stopReason: string }; alreadyStopped: boolean } }>(
-      "POST",
-      `${API}/sandboxes/${sandboxId}/stop`,
-      { token: a.token },
-    );
-    expect(r.body.data).toMatchObject({ alreadyStopped: false, sandbox: { status: "stopped", stopReason: "manual" } });
+    const r = await h.json<{
+      ok: true;
+      data: { sandbox: { status: string; stopReason: string }; alreadyStopped: boolean };
+    }>("POST", `${API}/sandboxes/${sandboxId}/stop`, { token: a.token });
+    expect(r.body.data).toMatchObject({
+      alreadyStopped: false,
+      sandbox: { status: "stopped", stopReason: "manual" },
+    });
     const done = await untilTerminal(h, a.user.teamId, run.id);
     expect(done.status).toBe("failed");
     expect(done.error).toMatch(/^sandbox_stopped:/);

@@ -3,10 +3,10 @@ import type { Kysely } from "kysely";
 import { sealedContext } from "../connections/service.js";
 import type { DB, ReposTable } from "../db/schema.js";
 import { checkEnvName } from "../sandboxes/provider/bwrap-args.js";
+import { validEgressPattern } from "../sandboxes/provider/egress.js";
 import { WORKSPACE } from "../sandboxes/provider/types.js";
 import type { Keyring } from "../security/envelope.js";
 import type { EngineConfig } from "./config.js";
-import { validEgressPattern } from "../sandboxes/provider/egress.js";
 
 export class SetupError extends Error {
   override readonly name = "SetupError";
@@ -64,13 +64,19 @@ async function sourceEnv(
     .where("name", "=", name)
     .executeTakeFirst();
   if (!row || (row.repo_id !== null && row.repo_id !== repo.id)) {
-    throw new SetupError(`Environment source connection "${name}" does not exist in this team (repo ${repo.full_name}).`);
+    throw new SetupError(
+      `Environment source connection "${name}" does not exist in this team (repo ${repo.full_name}).`,
+    );
   }
   if (!row.enabled) throw new SetupError(`Environment source connection "${name}" is disabled.`);
   if (row.env_enc === null) return {};
-  const values = JSON.parse(keyring.decrypt(row.env_enc, sealedContext(row.id, "env"))) as Record<string, string>;
+  const values = JSON.parse(keyring.decrypt(row.env_enc, sealedContext(row.id, "env"))) as Record<
+    string,
+    string
+  >;
   for (const k of Object.keys(values)) {
-    if (!checkEnvName(k)) throw new SetupError(`Environment source "${name}" has an invalid variable name: ${k}`);
+    if (!checkEnvName(k))
+      throw new SetupError(`Environment source "${name}" has an invalid variable name: ${k}`);
   }
   return values;
 }
@@ -83,7 +89,11 @@ export async function resolveSetup(
   rootDirectory: string,
 ): Promise<RunSetup> {
   const named = await sourceEnv(db, keyring, repo);
-  const egress = await db.selectFrom("repo_egress").select("hosts").where("repo_id", "=", repo.id).executeTakeFirst();
+  const egress = await db
+    .selectFrom("repo_egress")
+    .select("hosts")
+    .where("repo_id", "=", repo.id)
+    .executeTakeFirst();
   const egressHosts = egress ? (JSON.parse(egress.hosts) as string[]).filter(validEgressPattern) : [];
   const root = rootDirectory.replace(/^\/+|\/+$/g, "");
   return {
@@ -95,7 +105,12 @@ export async function resolveSetup(
 }
 
 /** Sets (or clears, with an empty list) a repo's egress allowlist. */
-export async function setRepoEgress(db: Kysely<DB>, repoId: string, hosts: string[], now: number): Promise<void> {
+export async function setRepoEgress(
+  db: Kysely<DB>,
+  repoId: string,
+  hosts: string[],
+  now: number,
+): Promise<void> {
   const bad = hosts.find((h) => !validEgressPattern(h));
   if (bad) throw new SetupError(`"${bad}" is not a host name or *.suffix pattern`);
   if (hosts.length === 0) {

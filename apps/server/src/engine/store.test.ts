@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Actor, actor, newRun, ROOMY_BUDGETS } from "../runs/test-support/api.js";
 import { createHarness, type Harness } from "../test-support/harness.js";
-import { allEvents } from "./test-support/engine.js";
 import { EngineStore, MAX_CLAIM_ATTEMPTS } from "./store.js";
+import { allEvents } from "./test-support/engine.js";
 
 let h: Harness;
 let a: Actor;
@@ -64,9 +64,15 @@ describe("EngineStore", () => {
     await store.claim("gone-too", 60_000);
     await store.start(started.id, "gone-too", {});
     // Expire both leases (a worker that stopped heartbeating).
-    await h.s.db.db.updateTable("run_leases").set({ expires_at: 0 }).where("run_id", "in", [queued.id, started.id]).execute();
+    await h.s.db.db
+      .updateTable("run_leases")
+      .set({ expires_at: 0 })
+      .where("run_id", "in", [queued.id, started.id])
+      .execute();
 
-    expect(await Promise.all([store.recoverExpired(), store.recoverExpired()]).then((r) => r.flat())).toEqual([started.id]);
+    expect(await Promise.all([store.recoverExpired(), store.recoverExpired()]).then((r) => r.flat())).toEqual(
+      [started.id],
+    );
     const failed = await h.s.runs.get(a.user.teamId, started.id);
     expect(failed).toMatchObject({ status: "failed" });
     expect(failed.error).toMatch(/^worker_lost:/);

@@ -59,7 +59,9 @@ export class EngineStore {
         .selectAll("runs")
         .where("runs.status", "=", "pending")
         .where((eb) => eb.or([eb("run_leases.run_id", "is", null), eb("run_leases.expires_at", "<", now)]))
-        .where((eb) => eb.or([eb("run_leases.attempts", "is", null), eb("run_leases.attempts", "<", MAX_CLAIM_ATTEMPTS)]))
+        .where((eb) =>
+          eb.or([eb("run_leases.attempts", "is", null), eb("run_leases.attempts", "<", MAX_CLAIM_ATTEMPTS)]),
+        )
         .orderBy("runs.created_at")
         .orderBy("runs.id")
         .limit(1);
@@ -118,7 +120,11 @@ export class EngineStore {
       if (Number(moved.numUpdatedRows) !== 1) return false;
       published = await this.events.appendIn(trx, runId, [
         { type: "started", message: "Run started", payload: info },
-        { type: "status_changed", message: "pending -> running", payload: { from: "pending", to: "running" } },
+        {
+          type: "status_changed",
+          message: "pending -> running",
+          payload: { from: "pending", to: "running" },
+        },
       ]);
       return true;
     });
@@ -139,7 +145,11 @@ export class EngineStore {
   }
 
   async release(runId: string, workerId: string): Promise<void> {
-    await this.db.deleteFrom("run_leases").where("run_id", "=", runId).where("worker_id", "=", workerId).execute();
+    await this.db
+      .deleteFrom("run_leases")
+      .where("run_id", "=", runId)
+      .where("worker_id", "=", workerId)
+      .execute();
   }
 
   /** running → terminal with its events, usage and the sandbox's end, in one transaction. */
@@ -202,7 +212,13 @@ export class EngineStore {
         let q = trx
           .selectFrom("runs")
           .innerJoin("run_leases", "run_leases.run_id", "runs.id")
-          .select(["runs.status", "runs.sandbox_id", "run_leases.expires_at", "run_leases.started", "run_leases.attempts"])
+          .select([
+            "runs.status",
+            "runs.sandbox_id",
+            "run_leases.expires_at",
+            "run_leases.started",
+            "run_leases.attempts",
+          ])
           .where("runs.id", "=", lease.run_id);
         if (this.dialect === "postgres") q = q.forUpdate(["runs"]).skipLocked();
         const row = await q.executeTakeFirst();
@@ -301,6 +317,11 @@ export class EngineStore {
       .where("id", "=", id)
       .where("status", "not in", ["stopped", "error"])
       .execute();
+  }
+
+  /** Ends a sandbox record that is still live, outside a run transition (the run ended elsewhere). */
+  async endSandboxIfLive(id: string, end: NonNullable<Outcome["sandbox"]>): Promise<void> {
+    await this.endSandbox(this.db, id, end, this.clock.now());
   }
 
   private async endSandbox(

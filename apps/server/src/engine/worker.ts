@@ -1,4 +1,5 @@
 // The run worker: claims runs durably, executes up to N at once, heartbeats, notices cancels, recovers the lost.
+import { existsSync, readdirSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "../logger.js";
@@ -19,6 +20,8 @@ export interface WorkerOptions {
 
 /** How long cancel waits for the run to reach its end state before answering anyway. */
 const CANCEL_WAIT_MS = 5_000;
+/** How often leftovers of crashed workers on this machine are looked for. */
+const SWEEP_MS = 60_000;
 
 function within(p: Promise<unknown>, ms: number): Promise<void> {
   return new Promise((resolve) => {
@@ -49,6 +52,8 @@ export class Worker {
   private pumping: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  private lastSweep = 0;
+  private readonly sandboxRoot: string;
   private maintaining = false;
   private unsubscribes = new Map<string, () => void>();
 
@@ -63,13 +68,22 @@ export class Worker {
     this.logger = o.logger ?? s.logger;
     this.store = new EngineStore(s.db.db, s.db.dialect, s.clock, s.events);
     this.keys = new ProviderKeyStore(s.db.db, s.keyring, s.clock);
+    this.sandboxRoot = join(s.config.dataDir, "sandboxes");
   }
 
   async start(): Promise<void> {
-    const status = await this.o.provider.check();
-    if (!status.ok) {
-      // Said once at start; each run then fails with the same actionable reason (never runs unsandboxed).
-      this.logger.warn({ provider: this.o.provider.name, reason: status.reason }, "sandboxes unavailable: runs will fail");
+    if (this.concurrency > 0) {
+      const status = await this.o.provider.check();
+      if (!status.ok) {
+        // Said once at start; each run then fails with the same actionable reason (never runs unsandboxed).
+        this.logger.warn(
+          { provider: this.o.provider.name, reason: status.reason },
+          "sandboxes unavailable: runs will fail",
+        );
+      }
+      await this.sweep().catch((err: Error) =>
+        this.logger.warn({ err: { message: err.message } }, "sweep failed"),
+      );
     }
     this.s.runs.onCreated(() => this.wake());
     this.s.runs.setCancelHandler(async (runId) => {
@@ -149,10 +163,13 @@ export class Worker {
           config: this.s.config.engine,
           logger: this.logger,
           workerId: this.id,
-          sandboxRoot: join(this.s.config.dataDir, "sandboxes"),
+          sandboxRoot: this.sandboxRoot,
         });
       } catch (err) {
-        this.logger.error({ runId: run.id, err: { message: (err as Error).message } }, "run execution crashed");
+        this.logger.error(
+          { runId: run.id, err: { message: (err as Error).message } },
+          "run execution crashed",
+        );
       } finally {
         this.unsubscribes.get(run.id)?.();
         this.unsubscribes.delete(run.id);
@@ -189,6 +206,29 @@ export class Worker {
     }
     const lost = await this.store.recoverExpired();
     if (lost.length > 0) this.logger.warn({ runs: lost }, "runs failed: their worker was lost");
+    if (this.concurrency > 0 && (lost.length > 0 || Date.now() - this.lastSweep > SWEEP_MS))
+      await this.sweep();
+  }
+
+  /**
+   * Removes sandbox directories (and cgroups) whose record is no longer live: what a crashed worker on this
+   * machine left behind. Records go live before their directory exists, so a sandbox being set up is kept.
+   */
+  private async sweep(): Promise<void> {
+    this.lastSweep = Date.now();
+    if (!existsSync(this.sandboxRoot)) return;
+    const names = readdirSync(this.sandboxRoot).filter((n) => /^[0-9a-f-]{36}$/.test(n));
+    if (names.length === 0) return;
+    const live = await this.s.db.db
+      .selectFrom("sandboxes")
+      .select("id")
+      .where("id", "in", names)
+      .where("status", "in", ["creating", "installing", "running"])
+      .execute();
+    const keep = new Set([...live.map((r) => r.id), ...[...this.active.values()].map((x) => x.sandboxId)]);
+    for (const name of names) {
+      if (!keep.has(name)) await this.o.provider.cleanup(name, join(this.sandboxRoot, name));
+    }
   }
 
   /** Stops claiming; runs still executing end as failed (worker_stopped) with their sandboxes killed. */

@@ -22,6 +22,7 @@ export class UpstreamPool {
   private readonly upstreams = new Map<string, Upstream>();
   private readonly stdioHolders = new Set<Upstream>();
   private readonly retiring = new Set<Promise<void>>();
+  private readonly waiters: Array<() => void> = [];
   private readonly listeners: Array<(serverId: string, kind: ListKind) => void> = [];
   private closed = false;
 
@@ -48,6 +49,10 @@ export class UpstreamPool {
       acquireStdio: (x) => this.acquireStdio(x),
       releaseStdio: (x) => {
         this.stdioHolders.delete(x);
+        this.wake();
+      },
+      onIdle: (x) => {
+        if (x.isStdio) this.wake();
       },
       onListChanged: (x, kind) => {
         if (this.upstreams.get(x.config.id) === x) for (const l of this.listeners) l(x.config.id, kind);
@@ -70,36 +75,52 @@ export class UpstreamPool {
     this.retiring.add(tracked);
   }
 
+  private wake(): void {
+    const waiting = this.waiters.splice(0);
+    for (const w of waiting) w();
+  }
+
   /**
    * A process slot for `u`. At the cap, the least recently used idle stdio server is stopped to make room;
-   * if every one is busy the call fails rather than queueing without bound.
+   * when every one is busy, the call waits for one to become idle (or exit) up to the upstream timeout, then
+   * fails rather than queueing without bound.
    */
   private async acquireStdio(u: Upstream): Promise<void> {
-    if (this.stdioHolders.size >= this.o.maxStdio) {
-      const idle = [...this.stdioHolders]
-        .filter((x) => x !== u && x.inflight === 0)
-        .sort((a, b) => a.lastUsed - b.lastUsed)[0];
-      if (!idle) {
-        throw new GatewayError(
-          "upstream_unavailable",
-          ErrorCode.InternalError,
-          "Too many stdio MCP servers running",
-        );
+    const giveUpAt = Date.now() + this.o.timeoutMs;
+    for (;;) {
+      if (this.stdioHolders.size < this.o.maxStdio) {
+        this.stdioHolders.add(u);
+        return;
       }
-      // Swap the slot synchronously so a concurrent acquire can't take it, then wait for the old one to exit.
-      this.stdioHolders.delete(idle);
-      this.stdioHolders.add(u);
-      await idle.idle();
-      return;
+      const idle = [...this.stdioHolders]
+        .filter((x) => x !== u && !x.busy)
+        .sort((a, b) => a.lastUsed - b.lastUsed)[0];
+      if (idle) {
+        // Swap the slot synchronously so a concurrent acquire can't take it, then wait for the old one to exit.
+        this.stdioHolders.delete(idle);
+        this.stdioHolders.add(u);
+        await idle.idle();
+        return;
+      }
+      const left = giveUpAt - Date.now();
+      if (left <= 0 || this.closed) {
+        throw new GatewayError("upstream_unavailable", ErrorCode.InternalError, "Too many stdio MCP servers running");
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
     }
-    this.stdioHolders.add(u);
   }
 
   /** Stops stdio processes idle longer than the limit (called on a timer, and by tests with a fake clock). */
   async reapIdle(): Promise<number> {
     const now = this.o.clock.now();
     const idle = [...this.upstreams.values()].filter(
-      (u) => u.isStdio && u.live && u.inflight === 0 && now - u.lastUsed >= this.o.stdioIdleMs,
+      (u) => u.isStdio && u.live && !u.busy && now - u.lastUsed >= this.o.stdioIdleMs,
     );
     await Promise.all(idle.map((u) => u.idle()));
     return idle.length;
@@ -116,6 +137,7 @@ export class UpstreamPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.wake();
     const all = [...this.upstreams.values()];
     this.upstreams.clear();
     await Promise.all([...all.map((u) => u.close().catch(() => undefined)), ...this.retiring]);

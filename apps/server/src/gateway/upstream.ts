@@ -29,6 +29,8 @@ export type Result = Record<string, unknown>;
 // Results are relayed as they are: the downstream client validates them, so the gateway doesn't re-parse.
 const Passthrough = z.looseObject({});
 const MAX_PAGES = 50;
+/** Starting a process or a session can take longer than a call is allowed to: never less than this. */
+const CONNECT_TIMEOUT_MS = 30_000;
 
 export interface UpstreamDeps {
   launcher: StdioLauncher;
@@ -40,6 +42,8 @@ export interface UpstreamDeps {
   /** The pool's stdio cap: resolves when this upstream may start a process (possibly after reaping another). */
   acquireStdio(u: Upstream): Promise<void>;
   releaseStdio(u: Upstream): void;
+  /** Called when the last in-flight request ends (a waiter for a process slot may now take this one's). */
+  onIdle(u: Upstream): void;
   onListChanged(u: Upstream, kind: ListKind): void;
 }
 
@@ -101,8 +105,17 @@ export class Upstream {
     return this.client !== undefined || this.connecting !== undefined;
   }
 
+  /** Starting, or serving a request: not to be stopped to make room for another. */
+  get busy(): boolean {
+    return this.inflight > 0 || this.connecting !== undefined;
+  }
+
   private get timeout(): number {
     return this.config.timeoutMs ?? this.d.timeoutMs;
+  }
+
+  private get connectTimeout(): number {
+    return Math.max(this.timeout, CONNECT_TIMEOUT_MS);
   }
 
   private ensureClient(): Promise<Client> {
@@ -167,7 +180,7 @@ export class Upstream {
       this.d.releaseStdio(this);
     });
     try {
-      await client.connect(launched.transport, { timeout: this.timeout });
+      await client.connect(launched.transport, { timeout: this.connectTimeout });
     } catch (err) {
       await launched.stop();
       throw err;
@@ -179,7 +192,7 @@ export class Upstream {
     const requestInit = { headers: this.config.headers };
     const sse = () => new SSEClientTransport(url, { requestInit });
     if (this.config.transport === "sse") {
-      await client.connect(sse(), { timeout: this.timeout });
+      await client.connect(sse(), { timeout: this.connectTimeout });
       return;
     }
     try {
@@ -192,7 +205,7 @@ export class Upstream {
       const legacy = code >= 400 && code < 500 && ![401, 403, 429].includes(code);
       if (!legacy) throw err;
       await client.close().catch(() => undefined);
-      await client.connect(sse(), { timeout: this.timeout });
+      await client.connect(sse(), { timeout: this.connectTimeout });
     }
   }
 
@@ -268,6 +281,7 @@ export class Upstream {
     } finally {
       this.inflight--;
       this.lastUsed = this.d.clock.now();
+      if (this.inflight === 0) this.d.onIdle(this);
     }
   }
 

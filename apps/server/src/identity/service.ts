@@ -72,12 +72,13 @@ export class Identity {
       headers.delete("content-length");
     }
     const init: RequestInit & { duplex?: "half" } = { method: c.req.method, headers, body, duplex: "half" };
-    return this.auth.handler(
+    const res = await this.auth.handler(
       new Request(
         c.req.url,
         c.req.method === "GET" || c.req.method === "HEAD" ? { method: c.req.method, headers } : init,
       ),
     );
+    return withoutSessionTokens(res);
   }
 
   async getSession(headers: Headers): Promise<SessionPrincipal | null> {
@@ -467,4 +468,27 @@ export class Identity {
       }
     });
   }
+}
+
+/**
+ * Better Auth echoes the session token (the httpOnly cookie's value) in JSON bodies — sign-in, 2FA
+ * verification, get-session. Page script must never see it, so it is removed; the cookie carries the session.
+ */
+export async function withoutSessionTokens(res: Response): Promise<Response> {
+  if (!(res.headers.get("content-type") ?? "").includes("application/json")) return res;
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers });
+  }
+  if (json && typeof json === "object") {
+    const o = json as { token?: unknown; session?: { token?: unknown } | null };
+    delete o.token;
+    if (o.session && typeof o.session === "object") delete o.session.token;
+  }
+  const headers = new Headers(res.headers);
+  headers.delete("content-length");
+  return new Response(JSON.stringify(json), { status: res.status, statusText: res.statusText, headers });
 }

@@ -122,3 +122,33 @@ describe("password sign-in", () => {
     expect(await h.s.identity.findUserByEmail("newcomer@example.test")).toBeUndefined();
   });
 });
+
+describe("session token stays out of page script", () => {
+  it("strips the session token from sign-in and get-session JSON while the cookie still works", async () => {
+    const h2 = await createHarness();
+    try {
+      const u = await h2.user();
+      const res = await h2.request("POST", "/api/auth/sign-in/email", {
+        body: { email: u.email, password: u.password },
+      });
+      expect(res.status).toBe(200);
+      const cookie = res.headers
+        .getSetCookie()
+        .map((c) => c.split(";")[0])
+        .join("; ");
+      const raw = decodeURIComponent(cookie.split("=")[1] ?? "").split(".")[0] ?? "";
+      expect(raw.length).toBeGreaterThan(10);
+      const signIn = await res.text();
+      expect(signIn).not.toContain(raw);
+      expect(JSON.parse(signIn)).not.toHaveProperty("token");
+      const gs = await h2.request("GET", "/api/auth/get-session", { cookie });
+      const body = await gs.text();
+      expect(gs.status).toBe(200);
+      expect(body).not.toContain(raw);
+      expect(JSON.parse(body).user.email).toBe(u.email);
+      expect((await h2.json("GET", "/api/me", { cookie })).status).toBe(200);
+    } finally {
+      await h2.close();
+    }
+  });
+});

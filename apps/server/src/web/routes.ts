@@ -133,7 +133,7 @@ export function registerWebRoutes(app: Hono<AppEnv>, s: Services): void {
 
   // EventSource can't send headers, so the team may also come as ?team=; the same membership check applies.
   sessionRoute(app, s, "GET", "/api/web/runs/:id/events/stream", async (c, { principal }) => {
-    const requested = c.req.query("team");
+    const requested = c.req.query("team") || c.req.header("x-mogplex-team");
     const teamId = await s.identity.activeTeam(principal.userId, requested || undefined);
     if (!teamId) throw notFound("Run");
     const run = await s.runs.get(teamId, c.req.param("id") ?? "");

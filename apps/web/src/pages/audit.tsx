@@ -46,12 +46,12 @@ function Row({ e, names }: { e: AuditEvent; names: Map<string, string> }) {
       <td>{actor}</td>
       <td>
         {e.targetType ? (
-          <>
+          <span>
             {e.targetType}{" "}
             {e.targetId ? (
               <code title={e.targetId}>{names.get(e.targetId) ?? e.targetId.slice(0, 12)}</code>
             ) : null}
-          </>
+          </span>
         ) : (
           "—"
         )}

@@ -54,7 +54,6 @@ export async function runAgent(o: AgentOptions): Promise<AgentResult> {
     },
     wrapGenerate: async ({ doGenerate, params }) => {
       const started = Date.now();
-      console.log("CALL", started % 100000);
       try {
         const result = await doGenerate();
         await o.onModelCall({

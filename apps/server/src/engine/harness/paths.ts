@@ -17,7 +17,9 @@ export function resolveInside(root: string, p: string | undefined): string {
   if (raw.length > 4096) throw new PathError("path is too long");
   const abs = posix.resolve(root, raw);
   if (abs !== WORKSPACE && !abs.startsWith(`${WORKSPACE}/`)) {
-    throw new PathError(`path ${JSON.stringify(raw)} is outside the workspace; use paths inside ${WORKSPACE}`);
+    throw new PathError(
+      `path ${JSON.stringify(raw)} is outside the workspace; use paths inside ${WORKSPACE}`,
+    );
   }
   return abs;
 }

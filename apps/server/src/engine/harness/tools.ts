@@ -43,10 +43,20 @@ export function buildTools(env: ToolEnv): ToolSet {
   async function step(
     name: string,
     shownArgs: Record<string, unknown>,
-    body: () => Promise<{ text: string; exitCode?: number | null; mutates?: boolean; extra?: Record<string, unknown> }>,
+    body: () => Promise<{
+      text: string;
+      exitCode?: number | null;
+      mutates?: boolean;
+      extra?: Record<string, unknown>;
+    }>,
   ): Promise<string> {
     const started = Date.now();
-    await emit.emit({ type: "tool_started", toolName: name, message: `${name} started`, payload: { arguments: shownArgs } });
+    await emit.emit({
+      type: "tool_started",
+      toolName: name,
+      message: `${name} started`,
+      payload: { arguments: shownArgs },
+    });
     try {
       const r = await body();
       if (env.signal.aborted) throw env.signal.reason;
@@ -74,7 +84,10 @@ export function buildTools(env: ToolEnv): ToolSet {
       return r.text;
     } catch (err) {
       if (env.signal.aborted) throw err;
-      const message = err instanceof ToolFailure || err instanceof PathError ? err.message : String((err as Error).message ?? err);
+      const message =
+        err instanceof ToolFailure || err instanceof PathError
+          ? err.message
+          : String((err as Error).message ?? err);
       await emit.emit({
         type: "tool_finished",
         toolName: name,
@@ -86,10 +99,11 @@ export function buildTools(env: ToolEnv): ToolSet {
   }
 
   async function readWhole(abs: string, max: number): Promise<string> {
-    const r = await exec('[ -f "$1" ] || { echo "not a regular file: $1" >&2; exit 2; }; head -c "$2" -- "$1"', [
-      abs,
-      String(max + 1),
-    ], { maxOutputBytes: max + 1 });
+    const r = await exec(
+      '[ -f "$1" ] || { echo "not a regular file: $1" >&2; exit 2; }; head -c "$2" -- "$1"',
+      [abs, String(max + 1)],
+      { maxOutputBytes: max + 1 },
+    );
     if (r.exitCode !== 0) throw new ToolFailure(out(r) || `cannot read ${display(root, abs)}`);
     return r.stdout;
   }
@@ -139,7 +153,9 @@ export function buildTools(env: ToolEnv): ToolSet {
           const first = text.indexOf(old);
           if (first < 0) throw new ToolFailure(`the text to replace was not found in ${display(root, abs)}`);
           if (text.indexOf(old, first + 1) >= 0) {
-            throw new ToolFailure(`the text to replace appears more than once in ${display(root, abs)}; add context`);
+            throw new ToolFailure(
+              `the text to replace appears more than once in ${display(root, abs)}; add context`,
+            );
           }
           await writeWhole(abs, text.slice(0, first) + replacement + text.slice(first + old.length));
           return { text: `edited ${display(root, abs)}`, mutates: true };
@@ -147,7 +163,8 @@ export function buildTools(env: ToolEnv): ToolSet {
     }),
 
     list_files: tool({
-      description: "List files under a directory (recursive, honours .gitignore). Defaults to the repository root.",
+      description:
+        "List files under a directory (recursive, honours .gitignore). Defaults to the repository root.",
       inputSchema: z.object({ path: z.string().optional() }),
       execute: ({ path }) =>
         step("list_files", { path: path ?? "." }, async () => {
@@ -158,14 +175,21 @@ export function buildTools(env: ToolEnv): ToolSet {
             [abs],
           );
           if (r.exitCode !== 0 && !r.stdout) throw new ToolFailure(out(r) || "cannot list files");
-          const lines = r.stdout.split("\n").filter(Boolean).map((l) => display(root, l));
+          const lines = r.stdout
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => display(root, l));
           const more = lines.length > 1000;
-          return { text: `${lines.slice(0, 1000).join("\n")}${more ? "\n…[more files not shown]" : ""}` || "(no files)" };
+          return {
+            text:
+              `${lines.slice(0, 1000).join("\n")}${more ? "\n…[more files not shown]" : ""}` || "(no files)",
+          };
         }),
     }),
 
     search: tool({
-      description: "Search file contents with a regular expression (ripgrep). Returns path:line:text matches.",
+      description:
+        "Search file contents with a regular expression (ripgrep). Returns path:line:text matches.",
       inputSchema: z.object({ pattern: z.string().min(1).max(1000), path: z.string().optional() }),
       execute: ({ pattern, path }) =>
         step("search", { pattern, path: path ?? "." }, async () => {
@@ -190,17 +214,27 @@ export function buildTools(env: ToolEnv): ToolSet {
         "Returns the exit code, stdout and stderr.",
       inputSchema: z.object({
         command: z.string().min(1).max(100_000),
-        timeoutSeconds: z.number().int().min(1).max(24 * 3600).optional(),
+        timeoutSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 3600)
+          .optional(),
       }),
       execute: ({ command, timeoutSeconds }) =>
         step("run_command", { command, ...(timeoutSeconds ? { timeoutSeconds } : {}) }, async () => {
-          const timeoutMs = Math.min(timeoutSeconds ? timeoutSeconds * 1000 : DEFAULT_COMMAND_MS, env.maxCommandMs);
+          const timeoutMs = Math.min(
+            timeoutSeconds ? timeoutSeconds * 1000 : DEFAULT_COMMAND_MS,
+            env.maxCommandMs,
+          );
           env.activity();
           const r = await sandbox
             .exec({ script: command, cwd: root, timeoutMs, signal: env.signal, maxOutputBytes: 1024 * 1024 })
             .finally(env.activity);
           const parts = [
-            r.timedOut ? `command timed out after ${Math.round(timeoutMs / 1000)}s and was killed` : `exit code: ${r.exitCode ?? r.signal}`,
+            r.timedOut
+              ? `command timed out after ${Math.round(timeoutMs / 1000)}s and was killed`
+              : `exit code: ${r.exitCode ?? r.signal}`,
             `--- stdout ---\n${clip(r.stdout, MODEL_STREAM_MAX)}`,
             `--- stderr ---\n${clip(r.stderr, MODEL_STREAM_MAX)}`,
           ];

@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Run, RunEvent } from "@mogplex/contract";
+import { sql } from "kysely";
 import type { Harness } from "../../test-support/harness.js";
 import { uniq } from "../../test-support/harness.js";
 
@@ -85,4 +86,28 @@ export async function untilEvent(
 
 export async function allEvents(h: Harness, runId: string): Promise<RunEvent[]> {
   return (await h.s.events.list(runId, 0, 1000)).events;
+}
+
+/**
+ * Environment for another process (or an admin action) to use the harness's database: its data directory
+ * and secrets, and on PostgreSQL the same database with the harness's own schema first on the search path.
+ */
+export async function harnessEnv(h: Harness): Promise<Record<string, string>> {
+  const secrets = h.s.config.secrets;
+  const env: Record<string, string> = {
+    MOGPLEX_DATA_DIR: h.dataDir,
+    MOGPLEX_LOG_LEVEL: "warn",
+    MOGPLEX_ENCRYPTION_KEY: secrets.encryptionKey as string,
+    MOGPLEX_SIGNING_SECRET: secrets.signingSecret as string,
+    MOGPLEX_AUTH_SECRET: secrets.authSecret as string,
+  };
+  if (h.dialect === "postgres") {
+    const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(h.s.db.db)).rows[0]
+      ?.s as string;
+    const url = new URL(h.s.config.databaseUrl as string);
+    url.searchParams.set("options", `-c search_path=${schema}`);
+    env.DATABASE_URL = url.toString();
+    env.REDIS_URL = h.s.config.redisUrl as string;
+  }
+  return env;
 }

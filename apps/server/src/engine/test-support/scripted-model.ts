@@ -54,11 +54,17 @@ export async function startScriptedModel(): Promise<ScriptedModel> {
       return;
     }
     const body = JSON.parse(await read(req)) as { model: string; messages: ChatRequest["messages"] };
-    console.log("REQ", Date.now() % 100000, firstUserText(body.messages));
-    const chat: ChatRequest = { model: body.model, messages: body.messages, authorization: req.headers.authorization };
+    const chat: ChatRequest = {
+      model: body.model,
+      messages: body.messages,
+      authorization: req.headers.authorization,
+    };
     requests.push(chat);
     const text = firstUserText(body.messages);
-    const script = [...scripts.entries()].find(([marker]) => text.includes(marker))?.[1];
+    // Longest marker first, so "RUN-STEPS" is not taken for "RUN-STEP".
+    const script = [...scripts.entries()]
+      .sort(([x], [y]) => y.length - x.length)
+      .find(([marker]) => text.includes(marker))?.[1];
     const step = body.messages.filter((m) => m.role === "assistant").length;
     const reply: Reply = script ? script(chat, step) : { text: "no script for this prompt" };
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));

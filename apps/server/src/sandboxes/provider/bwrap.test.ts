@@ -6,7 +6,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BwrapProvider } from "./bwrap.js";
-import { HOST_PATH, marker, noProcessesWith, processesWith, type SandboxFixture, sandboxFixture } from "./test-support/sandbox.js";
+import {
+  HOST_PATH,
+  marker,
+  noProcessesWith,
+  processesWith,
+  type SandboxFixture,
+  sandboxFixture,
+} from "./test-support/sandbox.js";
 import { SandboxUnavailableError } from "./types.js";
 
 let f: SandboxFixture;
@@ -29,8 +36,16 @@ afterAll(async () => {
   await f.close();
 });
 
-const sh = (h: { exec: (r: { script: string; timeoutMs: number }) => Promise<{ stdout: string; stderr: string; exitCode: number | null }> }, script: string, timeoutMs = 10_000) =>
-  h.exec({ script, timeoutMs });
+const sh = (
+  h: {
+    exec: (r: {
+      script: string;
+      timeoutMs: number;
+    }) => Promise<{ stdout: string; stderr: string; exitCode: number | null }>;
+  },
+  script: string,
+  timeoutMs = 10_000,
+) => h.exec({ script, timeoutMs });
 
 describe("bwrap provider", () => {
   it("reports itself usable on this machine with a binding process limit", async () => {
@@ -49,15 +64,15 @@ describe("bwrap provider", () => {
 
   it("cannot write outside the workspace and its private /tmp", async () => {
     const h = await f.create();
-    const escape = join(f.dataDir, `escape-${Date.now()}`);
+    const outside = join(f.dataDir, `escape-${Date.now()}`);
     const r = await sh(
       h,
-      `for p in /usr/x /etc/x /x /bin/x ${escape}; do touch "$p" 2>/dev/null && echo "WROTE $p"; done; ` +
+      `for p in /usr/x /etc/x /x /bin/x ${outside}; do touch "$p" 2>/dev/null && echo "WROTE $p"; done; ` +
         "touch /tmp/private && echo tmp-ok",
     );
     expect(r.stdout).not.toContain("WROTE");
     expect(r.stdout).toContain("tmp-ok");
-    expect(existsSync(escape)).toBe(false);
+    expect(existsSync(outside)).toBe(false);
     // The sandbox's /tmp is its own, not the host's.
     expect(existsSync(join(tmpdir(), "private"))).toBe(false);
   });
@@ -115,7 +130,11 @@ describe("bwrap provider", () => {
   it("leaves no background process behind when a command ends", async () => {
     const h = await f.create();
     const m = marker();
-    const r = await h.exec({ script: '(sleep 300; echo "$1") >/dev/null 2>&1 & echo started', args: [m], timeoutMs: 5_000 });
+    const r = await h.exec({
+      script: '(sleep 300; echo "$1") >/dev/null 2>&1 & echo started',
+      args: [m],
+      timeoutMs: 5_000,
+    });
     expect(r.stdout).toBe("started\n");
     await noProcessesWith(m);
   });
@@ -154,7 +173,11 @@ describe("bwrap provider", () => {
 
   it("caps the output it keeps and says how much it dropped", async () => {
     const h = await f.create();
-    const r = await h.exec({ script: "head -c 100000 /dev/zero | tr '\\0' a", timeoutMs: 10_000, maxOutputBytes: 1000 });
+    const r = await h.exec({
+      script: "head -c 100000 /dev/zero | tr '\\0' a",
+      timeoutMs: 10_000,
+      maxOutputBytes: 1000,
+    });
     expect(r.stdout.length).toBe(1000);
     expect(r.droppedBytes.stdout).toBe(99_000);
   });
@@ -165,9 +188,16 @@ describe("bwrap missing", () => {
     const p = new BwrapProvider({ bwrap: "bwrap-not-installed-here", hostPath: HOST_PATH });
     const status = await p.check();
     expect(status.ok).toBe(false);
-    expect(status.reason).toMatch(/bubblewrap \(bwrap-not-installed-here\) was not found: install bubblewrap/);
+    expect(status.reason).toMatch(
+      /bubblewrap \(bwrap-not-installed-here\) was not found: install bubblewrap/,
+    );
     await expect(
-      p.create({ id: "x", root: join(f.dataDir, "never"), env: {}, limits: { processes: 8, cpuSeconds: 1, memoryMb: 64, addressSpaceMb: 0, fileSizeMb: 1 } }),
+      p.create({
+        id: "x",
+        root: join(f.dataDir, "never"),
+        env: {},
+        limits: { processes: 8, cpuSeconds: 1, memoryMb: 64, addressSpaceMb: 0, fileSizeMb: 1 },
+      }),
     ).rejects.toBeInstanceOf(SandboxUnavailableError);
     expect(existsSync(join(f.dataDir, "never"))).toBe(false);
   });

@@ -65,9 +65,13 @@ export class BwrapProvider implements SandboxProvider {
       return { ok: false, reason: "bubblewrap sandboxes need Linux; run workers on a Linux machine" };
     }
     this.bin = which(this.o.bwrap, this.o.hostPath);
-    if (!this.bin) return { ok: false, reason: `bubblewrap (${this.o.bwrap}) was not found: ${INSTALL_HINT}` };
+    if (!this.bin)
+      return { ok: false, reason: `bubblewrap (${this.o.bwrap}) was not found: ${INSTALL_HINT}` };
     if (!which("/bin/bash", "")) {
-      return { ok: false, reason: "bash is required inside sandboxes but /bin/bash is missing on this machine" };
+      return {
+        ok: false,
+        reason: "bash is required inside sandboxes but /bin/bash is missing on this machine",
+      };
     }
     const version = await this.runHost([this.bin, "--version"]);
     // A real sandboxed `true` proves user namespaces are allowed here (they can be disabled by sysctl).
@@ -132,13 +136,17 @@ export class BwrapProvider implements SandboxProvider {
       mkdirSync(d, { recursive: true, mode: 0o700 });
     }
     // Synthetic identity files: tools that look up their user find one, and no host account is listed.
-    writeFileSync(join(dirs.etc, "passwd"), `root:x:0:0::/nonexistent:/usr/sbin/nologin\nsandbox:x:${SANDBOX_UID}:${SANDBOX_UID}::/tmp:/bin/bash\n`);
+    writeFileSync(
+      join(dirs.etc, "passwd"),
+      `root:x:0:0::/nonexistent:/usr/sbin/nologin\nsandbox:x:${SANDBOX_UID}:${SANDBOX_UID}::/tmp:/bin/bash\n`,
+    );
     writeFileSync(join(dirs.etc, "group"), `root:x:0:\nsandbox:x:${SANDBOX_UID}:\n`);
     writeFileSync(join(dirs.etc, "hosts"), "127.0.0.1 localhost mogplex-sandbox\n::1 localhost\n");
     const cgroup = this.cgroups?.create(`mogplex-${spec.id}`, spec.limits) ?? null;
     let egress: EgressProxy | null = null;
     if (spec.egressHosts && spec.egressHosts.length > 0) {
-      if (!this.o.egress) throw new SandboxUnavailableError("egress allowlists are not available on this worker");
+      if (!this.o.egress)
+        throw new SandboxUnavailableError("egress allowlists are not available on this worker");
       if (!which("socat", "/usr/bin:/bin")) {
         throw new SandboxUnavailableError("egress allowlists need socat: install it (apt-get install socat)");
       }
@@ -146,6 +154,16 @@ export class BwrapProvider implements SandboxProvider {
       egress = await this.o.egress(join(dirs.root, "egress", "proxy.sock"), spec.egressHosts);
     }
     return new BwrapSandbox(this.bin, spec, cgroup, egress);
+  }
+
+  async cleanup(id: string, root: string): Promise<void> {
+    await this.check();
+    const cgroup = this.cgroups?.existing(`mogplex-${id}`);
+    if (cgroup) {
+      await cgroup.killAll();
+      cgroup.remove();
+    }
+    rmSync(root, { recursive: true, force: true });
   }
 }
 
@@ -187,7 +205,13 @@ class BwrapSandbox implements SandboxHandle {
       extraBinds: req.extraBinds ?? [],
       roBinds: this.egress ? [{ host: this.egress.socketDir, inside: this.egress.insideDir }] : [],
     });
-    const command = [this.bin, "--args", "3", "--", ...limitedCommand(this.spec.limits, script, req.args ?? [])];
+    const command = [
+      this.bin,
+      "--args",
+      "3",
+      "--",
+      ...limitedCommand(this.spec.limits, script, req.args ?? []),
+    ];
     // Root: join the sandbox's cgroup before bwrap starts, so every descendant is born inside it.
     const argv = this.cgroup
       ? [
@@ -223,7 +247,7 @@ class BwrapSandbox implements SandboxHandle {
     const collect = (which: "stdout" | "stderr") => (d: Buffer) => {
       const room = max - kept[which];
       if (room > 0) out[which].push(room >= d.length ? d : d.subarray(0, room));
-      kept[which] += Math.min(room > 0 ? room : 0, d.length);
+      kept[which] += Math.min(Math.max(room, 0), d.length);
       dropped[which] += Math.max(0, d.length - Math.max(room, 0));
     };
     child.stdout?.on("data", collect("stdout"));

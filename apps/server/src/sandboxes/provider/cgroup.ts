@@ -52,7 +52,8 @@ function detectLayout(): Layout | null {
     kind: "v1",
     // Under our own cgroups, so the sandboxes stay inside whatever limits the server itself runs under.
     pids: join(ROOT, "pids", pidsOwn, "mogplex"),
-    memory: memOwn !== null && existsSync(join(ROOT, "memory")) ? join(ROOT, "memory", memOwn, "mogplex") : null,
+    memory:
+      memOwn !== null && existsSync(join(ROOT, "memory")) ? join(ROOT, "memory", memOwn, "mogplex") : null,
   };
 }
 
@@ -135,6 +136,22 @@ export class Cgroups {
 
   get kind(): "v1" | "v2" {
     return this.layout.kind;
+  }
+
+  /** The cgroup a sandbox named `name` had, if it still exists (after a worker crash). */
+  existing(name: string): SandboxCgroup | null {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) return null;
+    const dirs =
+      this.layout.kind === "v2"
+        ? [join(this.layout.base, name)]
+        : [join(this.layout.pids, name), ...(this.layout.memory ? [join(this.layout.memory, name)] : [])];
+    const present = dirs.filter((d) => existsSync(d));
+    return present.length > 0
+      ? new Cgroup(
+          present,
+          present.map((d) => join(d, "cgroup.procs")),
+        )
+      : null;
   }
 
   create(name: string, limits: CgroupLimits): SandboxCgroup {

@@ -9,7 +9,7 @@ import { dirname } from "node:path";
 // and the name is resolved here, on the host, so the sandbox can't smuggle in an address of its choosing.
 export const PROXY_PORT = 3128;
 const INSIDE_DIR = "/run/mogplex-egress";
-const ALLOWED_PORTS = new Set([80, 443]);
+const DEFAULT_PORTS = [80, 443];
 
 export interface EgressProxy {
   /** Host directory holding the socket (bound read-only at insideDir). */
@@ -25,6 +25,8 @@ export interface EgressOptions {
   lookup?: (host: string) => Promise<string[]>;
   /** Addresses never dialled even when a name resolves to them (default: loopback, link-local, unspecified). */
   blocked?: (address: string) => boolean;
+  /** Ports a tunnel may reach (default 80 and 443). */
+  ports?: readonly number[];
 }
 
 const DEFAULT_BLOCKS = new BlockList();
@@ -55,7 +57,9 @@ export function hostAllowed(host: string, patterns: readonly string[]): boolean 
 }
 
 export function validEgressPattern(p: string): boolean {
-  return /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$/.test(p);
+  return /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$/.test(
+    p,
+  );
 }
 
 function parseTarget(url: string | undefined): { host: string; port: number } | null {
@@ -71,12 +75,16 @@ export async function startEgressProxy(
   o: EgressOptions = {},
 ): Promise<EgressProxy> {
   const lookup =
-    o.lookup ?? (async (h: string) => (await dnsLookup(h, { all: true, verbatim: true })).map((a) => a.address));
+    o.lookup ??
+    (async (h: string) => (await dnsLookup(h, { all: true, verbatim: true })).map((a) => a.address));
   const blocked = o.blocked ?? defaultBlocked;
+  const ports = new Set(o.ports ?? DEFAULT_PORTS);
   const sockets = new Set<Socket>();
   const server = createServer((_req, res) => {
     // Plain-HTTP proxying would let the sandbox speak to anything the host can read; tunnels only.
-    res.writeHead(403, { "content-type": "text/plain" }).end("mogplex egress: only CONNECT tunnels are allowed\n");
+    res
+      .writeHead(403, { "content-type": "text/plain" })
+      .end("mogplex egress: only CONNECT tunnels are allowed\n");
   });
   server.on("connect", (req: IncomingMessage, client: Socket, head: Buffer) => {
     sockets.add(client);
@@ -87,8 +95,9 @@ export async function startEgressProxy(
     };
     const target = parseTarget(req.url);
     if (!target) return deny("bad CONNECT target");
-    if (!ALLOWED_PORTS.has(target.port)) return deny(`port ${target.port} is not allowed`);
-    if (!hostAllowed(target.host, hosts)) return deny(`${target.host} is not in this repo's egress allowlist`);
+    if (!ports.has(target.port)) return deny(`port ${target.port} is not allowed`);
+    if (!hostAllowed(target.host, hosts))
+      return deny(`${target.host} is not in this repo's egress allowlist`);
     lookup(target.host).then(
       (addresses) => {
         const address = addresses.find((a) => !blocked(a));
@@ -118,7 +127,13 @@ export async function startEgressProxy(
   return {
     socketDir: dirname(socketPath),
     insideDir: INSIDE_DIR,
-    env: { HTTPS_PROXY: url, HTTP_PROXY: url, https_proxy: url, http_proxy: url, NO_PROXY: "localhost,127.0.0.1" },
+    env: {
+      HTTPS_PROXY: url,
+      HTTP_PROXY: url,
+      https_proxy: url,
+      http_proxy: url,
+      NO_PROXY: "localhost,127.0.0.1",
+    },
     preamble: [
       `socat TCP-LISTEN:${PROXY_PORT},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${INSIDE_DIR}/proxy.sock >/dev/null 2>&1 &`,
       `for _i in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/${PROXY_PORT}) 2>/dev/null && break; sleep 0.02; done`,

@@ -77,6 +77,8 @@ export interface SandboxProvider {
   check(): Promise<ProviderStatus>;
   /** Prepares the sandbox's directories; the caller fills the workspace, then runs commands in it. */
   create(spec: SandboxSpec): Promise<SandboxHandle>;
+  /** Removes what a dead worker left of a sandbox (processes in its cgroup, its directory). */
+  cleanup(id: string, root: string): Promise<void>;
 }
 
 export class SandboxUnavailableError extends Error {
