@@ -2,8 +2,9 @@
 // upstream (server-everything over Streamable HTTP, its own process), both driven by the SDK's own Client from a
 // third process, in the same run. Reports the latency the gateway adds (p50/p99, one call at a time) and the
 // throughput ratio (several clients), plus the cost of verifying a gateway key cold (Argon2id) and warm (cache).
+// A bare node:http pass-through proxy runs in the same rounds as a diagnostic: the floor of one extra HTTP hop.
 //
-//   node bench/gateway.mjs [--calls 3000] [--seq 1000] [--clients 8] [--rounds 2] [--cold 12]
+//   node bench/gateway.mjs [--calls 3000] [--seq 1000] [--clients 8] [--rounds 3] [--cold 12]
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { connect } from "node:net";
@@ -35,7 +36,7 @@ function arg(name, fallback) {
 const CALLS = arg("calls", 3_000);
 const SEQ = arg("seq", 1_000);
 const CLIENTS = arg("clients", 8);
-const ROUNDS = arg("rounds", 2);
+const ROUNDS = arg("rounds", 3);
 const COLD = arg("cold", 12);
 
 const cleanups = cleanupStack();
@@ -156,8 +157,21 @@ async function main() {
   cleanups.push(mog.stop);
   const base = mog.match[1];
 
+  const proxy = await spawnReady(join(BENCH_DIR, "lib", "bare-proxy.mjs"), [up.url], {
+    env: { PATH: process.env.PATH },
+    ready: /bare proxy listening on (\d+)/,
+  });
+  cleanups.push(proxy.stop);
+
   const targets = {
     direct: { url: up.url, headers: {}, tool: "echo", serverPids: [up.pid] },
+    // Not a target: the floor any extra HTTP hop costs on this machine (see the README).
+    bareProxy: {
+      url: `http://127.0.0.1:${proxy.match[1]}/mcp`,
+      headers: {},
+      tool: "echo",
+      serverPids: [proxy.child.pid, up.pid],
+    },
     gateway: {
       url: `${base}/mcp`,
       headers: { Authorization: `Bearer ${key}` },
@@ -165,10 +179,15 @@ async function main() {
       serverPids: [mog.child.pid, up.pid],
     },
   };
-  const rounds = { direct: { seq: [], par: [] }, gateway: { seq: [], par: [] } };
+  const rounds = {
+    direct: { seq: [], par: [] },
+    gateway: { seq: [], par: [] },
+    bareProxy: { seq: [], par: [] },
+  };
   for (let r = 0; r < ROUNDS; r++) {
-    // Alternate the order so neither path always runs on a cooler or hotter machine.
-    for (const which of r % 2 === 0 ? ["direct", "gateway"] : ["gateway", "direct"]) {
+    // Rotate the order so no path always runs on a cooler or hotter machine.
+    const order = ["direct", "gateway", "bareProxy"];
+    for (const which of [...order.slice(r % 3), ...order.slice(0, r % 3)]) {
       const seq = await mcpLoad({ ...targets[which], clients: 1, warmup: 300, calls: SEQ });
       logRow(`round ${r + 1} ${which} (1 client)`, seq);
       const par = await mcpLoad({ ...targets[which], clients: CLIENTS, warmup: 500, calls: CALLS });
@@ -178,6 +197,7 @@ async function main() {
     }
   }
   await mog.stop();
+  await proxy.stop();
   process.stderr.write("  key verification…\n");
   const verify = await keyVerification(env);
   await up.stop();
@@ -187,6 +207,7 @@ async function main() {
   const bestRps = (list) => list.reduce((a, x) => (x.rps > a.rps ? x : a));
   const d = { seq: bestLatency(rounds.direct.seq), par: bestRps(rounds.direct.par) };
   const g = { seq: bestLatency(rounds.gateway.seq), par: bestRps(rounds.gateway.par) };
+  const p = { seq: bestLatency(rounds.bareProxy.seq), par: bestRps(rounds.bareProxy.par) };
   const valid = [
     ...rounds.direct.seq,
     ...rounds.direct.par,
@@ -202,6 +223,12 @@ async function main() {
     direct: d,
     gateway: g,
     addedLatencyMs: { p50: addedP50, p99: addedP99 },
+    bareProxy: p,
+    bareProxyAddedLatencyMs: {
+      p50: p.seq.latencyMs.p50 - d.seq.latencyMs.p50,
+      p99: p.seq.latencyMs.p99 - d.seq.latencyMs.p99,
+    },
+    bareProxyThroughputRatio: p.par.rps / d.par.rps,
     throughputRatio: ratio,
     targets: { addedP50Ms: TARGET_ADDED_P50_MS, throughputRatio: TARGET_RATIO },
     meetsTargets: {
@@ -213,39 +240,38 @@ async function main() {
     rounds,
   };
   const file = writeResults(NAME, { machine: machineInfo(), results: [result] });
+  const line = (label, x, vs, target) => [
+    label,
+    fmt(x.rps, 0),
+    fmt(x.latencyMs.p50, 3),
+    fmt(x.latencyMs.p99, 3),
+    vs,
+    target,
+  ];
+  const added = (x) =>
+    `+${fmt(x.seq.latencyMs.p50 - d.seq.latencyMs.p50, 3)} / +${fmt(x.seq.latencyMs.p99 - d.seq.latencyMs.p99, 3)} ms`;
   const rows = [
-    [
-      "direct (1 client)",
-      fmt(d.seq.rps, 0),
-      fmt(d.seq.latencyMs.p50, 3),
-      fmt(d.seq.latencyMs.p99, 3),
-      "",
-      "",
-    ],
-    [
+    line("direct (1 client)", d.seq, "", ""),
+    line(
       "gateway (1 client)",
-      fmt(g.seq.rps, 0),
-      fmt(g.seq.latencyMs.p50, 3),
-      fmt(g.seq.latencyMs.p99, 3),
-      `+${fmt(addedP50, 3)} / +${fmt(addedP99, 3)} ms`,
+      g.seq,
+      added(g),
       `p50 ≤ +${TARGET_ADDED_P50_MS} ms: ${result.meetsTargets.addedP50 ? "ok" : "MISSED"}`,
-    ],
-    [
-      `direct (${CLIENTS} clients)`,
-      fmt(d.par.rps, 0),
-      fmt(d.par.latencyMs.p50, 3),
-      fmt(d.par.latencyMs.p99, 3),
-      "",
-      "",
-    ],
-    [
+    ),
+    line("bare proxy (1 client)", p.seq, added(p), "floor (diagnostic)"),
+    line(`direct (${CLIENTS} clients)`, d.par, "", ""),
+    line(
       `gateway (${CLIENTS} clients)`,
-      fmt(g.par.rps, 0),
-      fmt(g.par.latencyMs.p50, 3),
-      fmt(g.par.latencyMs.p99, 3),
+      g.par,
       `${fmt(ratio, 2)}× direct`,
       `≥ ${TARGET_RATIO}×: ${result.meetsTargets.throughput ? "ok" : "MISSED"}`,
-    ],
+    ),
+    line(
+      `bare proxy (${CLIENTS} clients)`,
+      p.par,
+      `${fmt(p.par.rps / d.par.rps, 2)}× direct`,
+      "floor (diagnostic)",
+    ),
   ];
   process.stdout.write(
     `\n${table(["path", "calls/s", "p50 ms", "p99 ms", "gateway vs direct", "target"], rows)}\n\n` +

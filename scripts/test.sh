@@ -14,4 +14,4 @@ export MOGPLEX_TEST_REDIS_URL="${MOGPLEX_TEST_REDIS_URL:-redis://127.0.0.1:6379}
 echo "== tests on SQLite (embedded default)"
 MOGPLEX_TEST_DB=sqlite npx vitest run
 echo "== integration tests on PostgreSQL + Redis (scale-out)"
-MOGPLEX_TEST_DB=postgres npx vitest run --dir apps/server/src
+MOGPLEX_TEST_DB=postgres npx vitest run apps/server/src packages

@@ -51,7 +51,9 @@ describe("loadSecrets (embedded)", () => {
       process.stdout.write(loadSecrets(config).authSecret);`;
     const at = String(Date.now() + 4000);
     const outs = await Promise.all(
-      Array.from({ length: 8 }, () => run(process.execPath, ["--input-type=module", "-e", script, dataDir, at])),
+      Array.from({ length: 8 }, () =>
+        run(process.execPath, ["--input-type=module", "-e", script, dataDir, at]),
+      ),
     );
     const seen = new Set(outs.map((o) => o.stdout));
     expect(seen.size).toBe(1);

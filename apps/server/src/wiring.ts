@@ -37,6 +37,9 @@ export async function wire(o: WireOptions): Promise<Services> {
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false })
     : undefined;
   redis?.on("error", (err) => logger.warn({ err: { message: err.message } }, "redis error"));
+  // Commands fail fast while disconnected (limits fail closed), so give the first connection a moment
+  // before serving; if Redis stays down the server still starts and answers 503 where it is needed.
+  if (redis) await waitForReady(redis, 2_000);
   const base = baseUrlOf(config);
   const services = buildServices({
     config,
@@ -65,4 +68,18 @@ export async function wire(o: WireOptions): Promise<Services> {
     await db.close();
   };
   return services;
+}
+
+function waitForReady(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === "ready") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off("ready", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    redis.once("ready", done);
+  });
 }

@@ -27,7 +27,8 @@ export const ListQuery = z.object({
 /** git check-ref-format rules for a branch name (one component or many, no tricks). */
 export function isValidBranchName(name: string): boolean {
   if (name.length === 0 || name.length > 255) return false;
-  if (name === "@" || name === "HEAD" || name.startsWith("-") || name.startsWith("/") || name.endsWith("/")) return false;
+  if (name === "@" || name === "HEAD" || name.startsWith("-") || name.startsWith("/") || name.endsWith("/"))
+    return false;
   if (name.endsWith(".") || name.endsWith(".lock")) return false;
   if (name.includes("..") || name.includes("//") || name.includes("@{")) return false;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what git forbids

@@ -14,6 +14,7 @@ import { ChangeTracker } from "./harness/changes.js";
 import { buildTools } from "./harness/tools.js";
 import { costUsd, priceOf, resolveModel, serverModelSecrets } from "./models.js";
 import type { ProviderKeyStore } from "./provider-keys.js";
+import { watchSandbox } from "./session.js";
 import { resolveSetup, SetupError } from "./setup.js";
 import type { EngineStore, Outcome, Usage } from "./store.js";
 
@@ -144,7 +145,8 @@ export async function executeRun(x: RunExecution, d: ExecDeps): Promise<void> {
   const usage: Usage = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
   let stage: Stage = "setup";
   let outcome: Outcome;
-  const timers: NodeJS.Timeout[] = [];
+  let stopWatching = () => {};
+  const runTimer = setTimeout(() => x.abort("run_timeout"), config.agent.runTimeoutMs);
   try {
     const team = await s.db.db
       .selectFrom("teams")
@@ -194,48 +196,18 @@ export async function executeRun(x: RunExecution, d: ExecDeps): Promise<void> {
     if (x.reason) x.killed = handle.kill();
     x.check();
 
-    // Idle and lifetime limits of the sandbox; the run's own time limit.
-    const created = Date.now();
-    let lastActive = created;
-    let busy = 0;
-    let lastTouch = 0;
-    const activity = () => {
-      lastActive = Date.now();
-      if (lastActive - lastTouch > 5_000) {
-        lastTouch = lastActive;
+    const watched = watchSandbox(
+      handle,
+      config.sandbox,
+      (why) => x.abort(why),
+      () => {
         d.store.touchSandbox(record.id).catch(() => undefined);
-      }
-    };
-    timers.push(
-      setInterval(
-        () => {
-          const now = Date.now();
-          if (now - created > config.sandbox.lifetimeMs) x.abort("lifetime_timeout");
-          else if (busy === 0 && now - lastActive > config.sandbox.idleMs) x.abort("idle_timeout");
-        },
-        Math.min(1_000, config.sandbox.idleMs),
-      ),
-      setTimeout(() => x.abort("run_timeout"), config.agent.runTimeoutMs),
-    );
-    const sandbox: SandboxHandle = {
-      id: handle.id,
-      workspace: handle.workspace,
-      pids: () => handle.pids(),
-      kill: () => handle.kill(),
-      destroy: () => handle.destroy(),
-      exec: async (req) => {
-        busy++;
-        activity();
-        try {
-          return await handle.exec(req);
-        } finally {
-          busy--;
-          activity();
-        }
       },
-    };
+    );
+    stopWatching = watched.stop;
+    const { sandbox, activity } = watched;
 
-    const host = { path: config.hostPath };
+    const host = { path: config.hostPath, signal: x.controller.signal };
     const baseSha = await cloneForRun({
       ...host,
       source: repo.source_url,
@@ -358,11 +330,10 @@ export async function executeRun(x: RunExecution, d: ExecDeps): Promise<void> {
     if (x.reason === "lease_lost") outcome = ABORT_OUTCOMES.shutdown(config);
     else if (x.reason) outcome = ABORT_OUTCOMES[x.reason](config);
     else outcome = failure(err, stage, emit.secrets);
-    if (!x.reason && !(err instanceof Error && /Error$/.test(err.name) && err.name !== "Error")) {
-      d.logger.warn({ runId: run.id, err: { message: (err as Error).message } }, "run failed");
-    }
+    if (!x.reason) d.logger.warn({ runId: run.id, stage, error: outcome.error }, "run failed");
   } finally {
-    for (const t of timers) clearTimeout(t);
+    clearTimeout(runTimer);
+    stopWatching();
   }
   // The sandbox's processes and files go before the run reads as ended, so a terminal run has nothing left.
   await x.handle

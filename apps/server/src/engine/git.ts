@@ -19,6 +19,8 @@ export class GitError extends Error {
 export interface HostGit {
   path: string;
   timeoutMs?: number;
+  /** Kills the git process (e.g. a long clone of a run that was cancelled meanwhile). */
+  signal?: AbortSignal;
 }
 
 /** Runs host git with a small, explicit environment (never the server's provider keys). */
@@ -41,11 +43,15 @@ export function git(
       if (stderr.length < 100_000) stderr += d.toString();
     });
     const timer = setTimeout(() => child.kill("SIGKILL"), o.timeoutMs ?? 600_000);
+    const onAbort = () => child.kill("SIGKILL");
+    o.signal?.addEventListener("abort", onAbort, { once: true });
     child.on("error", (err) => {
+      o.signal?.removeEventListener("abort", onAbort);
       clearTimeout(timer);
       reject(new GitError(`git is not available on this machine: ${err.message}`));
     });
     child.on("close", (code, signal) => {
+      o.signal?.removeEventListener("abort", onAbort);
       clearTimeout(timer);
       if (code === 0) resolve({ stdout, stderr });
       else {

@@ -165,6 +165,20 @@ describe("gateway keys", () => {
     expect(keys.cacheSize).toBe(before);
   });
 
+  it("revokeAllForUser (account deletion, leaving a team) ends every key of the user at once", async () => {
+    const m = await h.user({ team: owner.team, role: "member" });
+    const a = await h.s.gateway.keys.create(m.userId, owner.teamId, { name: "a" }, SYS);
+    const b = await h.s.gateway.keys.create(m.userId, owner.teamId, { name: "b" }, SYS);
+    expect(await h.s.gateway.keys.authenticate(a.key)).not.toBeNull();
+    const ids = await h.s.db.db
+      .transaction()
+      .execute((trx) => h.s.gateway.keys.revokeAllForUser(trx, m.userId));
+    expect(ids.sort()).toEqual([a.key.slice(7, 39), b.key.slice(7, 39)].sort());
+    await h.s.gateway.keys.invalidate(ids);
+    expect(await h.s.gateway.keys.authenticate(a.key)).toBeNull();
+    expect(await h.s.gateway.keys.authenticate(b.key)).toBeNull();
+  });
+
   it("checks the signature before any storage lookup", async () => {
     const closed = new Kysely<DB>({ dialect: new SqliteDialect({ database: new Database(":memory:") }) });
     await closed.destroy(); // any query now throws

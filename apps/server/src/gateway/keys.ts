@@ -61,7 +61,11 @@ export class GatewayKeyService {
   constructor(private readonly d: GatewayKeyDeps) {
     d.bus.subscribe((msg) => {
       if (msg.kind === "key") this.dropLocal(msg.keyId);
-      if (msg.kind === "all") for (const keyId of [...this.cache.keys()]) this.dropLocal(keyId);
+      if (msg.kind === "all") {
+        // Messages may have been missed: forget every verified key (sessions stay; each request re-verifies).
+        this.epoch++;
+        this.cache.clear();
+      }
     });
   }
 
@@ -202,6 +206,32 @@ export class GatewayKeyService {
       return cur;
     });
     await this.d.bus.publish({ kind: "key", keyId: row.key_id });
+  }
+
+  /**
+   * For account deletion and removal from a team: revokes every live key of the user (in the caller's
+   * transaction) and returns their key ids; call `invalidate` with them once the transaction has committed.
+   */
+  async revokeAllForUser(trx: Kysely<DB>, userId: string, teamId?: string): Promise<string[]> {
+    let q = trx
+      .selectFrom("gateway_keys")
+      .select("key_id")
+      .where("user_id", "=", userId)
+      .where("revoked_at", "is", null);
+    if (teamId) q = q.where("team_id", "=", teamId);
+    const rows = await q.execute();
+    if (rows.length === 0) return [];
+    let u = trx
+      .updateTable("gateway_keys")
+      .set({ revoked_at: this.d.clock.now() })
+      .where("user_id", "=", userId);
+    if (teamId) u = u.where("team_id", "=", teamId);
+    await u.where("revoked_at", "is", null).execute();
+    return rows.map((r) => r.key_id);
+  }
+
+  async invalidate(keyIds: readonly string[]): Promise<void> {
+    for (const keyId of keyIds) await this.d.bus.publish({ kind: "key", keyId });
   }
 
   /** Same key id, new secret: the old key string stops working on the next request, everywhere. */

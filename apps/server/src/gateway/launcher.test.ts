@@ -40,7 +40,8 @@ describe("ScrubbedEnvLauncher", () => {
       });
       launched.push(l);
       const report = await new Promise<{ env: Record<string, string>; cwd: string }>((resolve) => {
-        l.transport.onmessage = (m) => resolve((m as unknown as { params: { env: Record<string, string>; cwd: string } }).params);
+        l.transport.onmessage = (m) =>
+          resolve((m as unknown as { params: { env: Record<string, string>; cwd: string } }).params);
         void l.transport.send({ jsonrpc: "2.0", method: "go" });
       });
       expect(Object.keys(report.env).sort()).toEqual(["CONFIGURED", "HOME", "PATH"]);
@@ -57,7 +58,12 @@ describe("ScrubbedEnvLauncher", () => {
   it("escalates to SIGKILL for a server that ignores SIGTERM, and takes its children with it", async () => {
     // The leader ignores SIGTERM and has a child of its own that does too.
     const stubborn = `process.on('SIGTERM',()=>{});require('child_process').spawn(process.execPath,['-e',"process.on('SIGTERM',()=>{});setInterval(()=>{},1000)"],{stdio:'ignore'});setInterval(()=>{},1000)`;
-    const l = await new ScrubbedEnvLauncher().launch({ serverId: "s", command: process.execPath, args: ["-e", stubborn], env: {} });
+    const l = await new ScrubbedEnvLauncher().launch({
+      serverId: "s",
+      command: process.execPath,
+      args: ["-e", stubborn],
+      env: {},
+    });
     const pid = l.pid as number;
     expect(childPids()).toContain(pid);
     await vi.waitFor(() => expect(liveInGroup(pid).length).toBe(2)); // the leader and its child
@@ -68,7 +74,12 @@ describe("ScrubbedEnvLauncher", () => {
 
   it("reports a command that does not exist as a start failure", async () => {
     await expect(
-      new ScrubbedEnvLauncher().launch({ serverId: "s", command: "/nonexistent/mcp-server", args: [], env: {} }),
+      new ScrubbedEnvLauncher().launch({
+        serverId: "s",
+        command: "/nonexistent/mcp-server",
+        args: [],
+        env: {},
+      }),
     ).rejects.toThrow(/could not start stdio server: ENOENT/);
   });
 });

@@ -1,6 +1,11 @@
 // Aggregated names: allowed characters and length, deterministic collision handling, allowlist matching.
 import { describe, expect, it } from "vitest";
+import type { ResolvedServer } from "../connections/service.js";
+import { createLogger } from "../logger.js";
+import { Catalog } from "./catalog.js";
+import type { GatewayPrincipal } from "./keys.js";
 import { buildNameTable, exposedNameOf, toolAllowed, wantedName } from "./names.js";
+import type { Upstream } from "./upstream.js";
 
 const VALID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -41,5 +46,39 @@ describe("aggregated names", () => {
     expect(toolAllowed(["fs__read_file"], "fs__read_file", o)).toBe(true);
     expect(toolAllowed(["fs__write"], "fs__read_file", o)).toBe(false);
     expect(toolAllowed(["other__read.file"], "fs__read_file", o)).toBe(false);
+  });
+});
+
+describe("catalog naming", () => {
+  // Upstream lists stand in for servers here: the naming and reporting rules are what is under test.
+  const view = (name: string, tools: string[]) => ({
+    config: { id: name, name, scope: "team" } as ResolvedServer,
+    upstream: {
+      list: async () => tools.map((t) => ({ name: t, inputSchema: { type: "object" } })),
+    } as unknown as Upstream,
+  });
+  const principal = { tools: null, servers: "all" } as unknown as GatewayPrincipal;
+
+  it("lists clashing tools under distinct valid names and reports the clash in _meta", async () => {
+    const catalog = new Catalog(
+      [view("a", ["x.y", "x_y"]), view("b", ["echo"])],
+      principal,
+      createLogger("silent"),
+    );
+    const listed = await catalog.listTools();
+    const names = listed.tools.map((t) => t.name);
+    expect(names).toHaveLength(3);
+    expect(new Set(names).size).toBe(3);
+    for (const n of names) expect(n).toMatch(VALID);
+    expect(names).toContain("a__x_y");
+    const collisions = (listed as { _meta?: Record<string, unknown> })._meta?.["mogplex/collisions"];
+    expect(collisions).toEqual([
+      { server: "a", name: "x_y", exposedAs: expect.stringMatching(/^a__x_y_[0-9a-f]{8}$/) },
+    ]);
+    // Each exposed name routes back to its own upstream tool.
+    for (const t of listed.tools) {
+      const entry = await catalog.resolve("tools", t.name);
+      expect(entry.item.name).toBe((t._meta as Record<string, string>)["mogplex/name"]);
+    }
   });
 });

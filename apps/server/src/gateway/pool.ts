@@ -104,7 +104,11 @@ export class UpstreamPool {
       }
       const left = giveUpAt - Date.now();
       if (left <= 0 || this.closed) {
-        throw new GatewayError("upstream_unavailable", ErrorCode.InternalError, "Too many stdio MCP servers running");
+        throw new GatewayError(
+          "upstream_unavailable",
+          ErrorCode.InternalError,
+          "Too many stdio MCP servers running",
+        );
       }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);

@@ -23,7 +23,12 @@ describe("upstream limits", () => {
       ["slow", { timeoutMs: 500 }],
     ] as const) {
       ids[name] = (
-        await h.s.connections.create(u.teamId, u.userId, { kind: "mcp_server", name, ...stdioEverything(), ...extra }, SYS)
+        await h.s.connections.create(
+          u.teamId,
+          u.userId,
+          { kind: "mcp_server", name, ...stdioEverything(), ...extra },
+          SYS,
+        )
       ).id;
     }
     key = (await h.s.gateway.keys.create(u.userId, u.teamId, { name: "k", rateLimitRps: 100_000 }, SYS)).key;
@@ -59,7 +64,9 @@ describe("upstream limits", () => {
         return r;
       });
     await vi.waitFor(() => expect(h.s.gateway.pool.upstream(ids.first ?? "")?.inflight).toBe(1));
-    expect(textOf(await c.callTool({ name: "second__echo", arguments: { message: "after" } }))).toBe("Echo: after");
+    expect(textOf(await c.callTool({ name: "second__echo", arguments: { message: "after" } }))).toBe(
+      "Echo: after",
+    );
     // The slot was only taken once the long call had finished, on the process it started on.
     expect(longDone).toBe(true);
     expect(textOf(await long)).toContain("completed");
@@ -74,7 +81,9 @@ describe("upstream limits", () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(McpError);
     expect((err as McpError).message).toMatch(/Upstream timed out \(request req_/);
-    expect(textOf(await c.callTool({ name: "slow__echo", arguments: { message: "quick" } }))).toBe("Echo: quick");
+    expect(textOf(await c.callTool({ name: "slow__echo", arguments: { message: "quick" } }))).toBe(
+      "Echo: quick",
+    );
     await c.close();
   });
 });

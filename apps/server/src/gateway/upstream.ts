@@ -197,7 +197,7 @@ export class Upstream {
     }
     try {
       await client.connect(new StreamableHTTPClientTransport(url, { requestInit }), {
-        timeout: this.timeout,
+        timeout: this.connectTimeout,
       });
     } catch (err) {
       // Servers from before Streamable HTTP answer its POST with 4xx; auth and rate-limit answers are real.
@@ -335,7 +335,11 @@ export class Upstream {
     this.lists.clear();
     if (client) {
       const t = client.transport as Transport & { terminateSession?: () => Promise<void> };
-      if (t instanceof StreamableHTTPClientTransport) await t.terminateSession().catch(() => undefined);
+      if (t instanceof StreamableHTTPClientTransport) {
+        // Polite, but never allowed to hold up a shutdown behind an unresponsive upstream.
+        const bounded = new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref());
+        await Promise.race([t.terminateSession().catch(() => undefined), bounded]);
+      }
       await client.close().catch(() => undefined);
     }
     await this.launched?.stop();

@@ -113,11 +113,20 @@ export function bwrapOptions(a: InvocationArgs): string[] {
   return args;
 }
 
+// Fd 4 is the dead-man switch: the worker holds the other end of that pipe and never writes. When the worker
+// dies (even by SIGKILL, even before bwrap got to set its parent-death signal) the pipe reads EOF and the
+// watcher kills every process of the sandbox. PR_SET_PDEATHSIG alone misses a worker that dies in between.
+const WATCHDOG = "{ read -r _ <&4; kill -KILL -1; } >/dev/null 2>&1 & exec 4<&-; ";
+
 // Limits are set by bash inside the sandbox (both soft and hard, so the command cannot raise them), then the
 // real command replaces it. The limiter text is fixed; the command only ever arrives as a positional value.
 const LIMITER =
+  WATCHDOG +
   'ulimit -HSu "$1" && ulimit -HSt "$2" && ulimit -HSf "$3" && ulimit -HSn "$4" && ' +
   '{ [ "$5" = 0 ] || ulimit -HSv "$5"; } && shift 5 && exec /bin/bash -c "$@"';
+
+/** The child's file descriptor carrying the dead-man switch (3 carries bwrap's options). */
+export const WATCHDOG_FD = 4;
 
 /** The command bwrap runs: bash applying the limits, then `bash -c script $0 args…`. */
 export function limitedCommand(limits: SandboxLimits, script: string, args: readonly string[]): string[] {

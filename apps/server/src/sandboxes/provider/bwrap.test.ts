@@ -1,10 +1,12 @@
 // Isolation of the real bubblewrap sandbox: every escape attempt here must fail.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureBuilt } from "../../../../cli/src/e2e/support.js";
 import { BwrapProvider } from "./bwrap.js";
 import {
   HOST_PATH,
@@ -13,6 +15,7 @@ import {
   processesWith,
   type SandboxFixture,
   sandboxFixture,
+  TEST_LIMITS,
 } from "./test-support/sandbox.js";
 import { SandboxUnavailableError } from "./types.js";
 
@@ -169,6 +172,38 @@ describe("bwrap provider", () => {
     await noProcessesWith(m);
     expect(h.pids()).toEqual([]);
     await expect(h.exec({ script: "true", timeoutMs: 1000 })).rejects.toBeInstanceOf(SandboxUnavailableError);
+  });
+
+  it("a worker killed at any moment, even while bwrap starts, takes its sandboxed commands with it", async () => {
+    ensureBuilt();
+    const dist = fileURLToPath(new URL("../../../dist/sandboxes/provider/bwrap.js", import.meta.url));
+    for (const delayMs of [0, 20, 300]) {
+      const m = marker("orphan");
+      // A stand-in worker: starts a long command, says so, and is then SIGKILLed by us.
+      const script = [
+        `const { BwrapProvider } = await import(${JSON.stringify(dist)});`,
+        `const p = new BwrapProvider({ bwrap: "bwrap", hostPath: ${JSON.stringify(HOST_PATH)} });`,
+        `const h = await p.create({ id: ${JSON.stringify(m)}, root: ${JSON.stringify(join(f.dataDir, m))},`,
+        `  env: { PATH: "/usr/bin:/bin" }, limits: ${JSON.stringify(TEST_LIMITS)} });`,
+        `h.exec({ script: "sleep 300 # ${m}", timeoutMs: 600000 }).catch(() => {});`,
+        `process.stdout.write("spawned\\n"); setInterval(() => {}, 1000);`,
+      ].join("\n");
+      const worker = spawn(process.execPath, ["--input-type=module", "-e", script], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error("stand-in worker did not start")), 20_000);
+        worker.stdout?.on("data", () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+      await new Promise((r) => setTimeout(r, delayMs));
+      worker.kill("SIGKILL");
+      await noProcessesWith(m, 5_000);
+      // What is left is what a later worker's sweep removes: the directory (and cgroup, as root).
+      await f.provider.cleanup(m, join(f.dataDir, m));
+    }
   });
 
   it("caps the output it keeps and says how much it dropped", async () => {

@@ -237,7 +237,8 @@ class BwrapSandbox implements SandboxHandle {
     const child = spawn(cmd as string, rest, {
       env: {},
       cwd: "/",
-      stdio: ["pipe", "pipe", "pipe", "pipe"],
+      // 3: bwrap's options; 4: the dead-man switch, held open (never written) for as long as we live.
+      stdio: ["pipe", "pipe", "pipe", "pipe", "pipe"],
       detached: true,
     });
     const max = req.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
@@ -252,6 +253,7 @@ class BwrapSandbox implements SandboxHandle {
     };
     child.stdout?.on("data", collect("stdout"));
     child.stderr?.on("data", collect("stderr"));
+    (child.stdio[4] as NodeJS.ReadableStream | null)?.on("error", () => undefined);
     const argsPipe = child.stdio[3] as NodeJS.WritableStream | null;
     argsPipe?.on("error", () => undefined);
     argsPipe?.end(Buffer.from(`${options.join("\0")}\0`));
