@@ -161,7 +161,7 @@ export class BwrapProvider implements SandboxProvider {
     const cgroup = this.cgroups?.existing(`mogplex-${id}`);
     if (cgroup) {
       await cgroup.killAll();
-      cgroup.remove();
+      await cgroup.remove();
     }
     rmSync(root, { recursive: true, force: true });
   }
@@ -310,7 +310,7 @@ class BwrapSandbox implements SandboxHandle {
   async destroy(): Promise<void> {
     await this.kill();
     await this.egress?.close();
-    this.cgroup?.remove();
+    await this.cgroup?.remove();
     rmSync(this.spec.root, { recursive: true, force: true });
   }
 }

@@ -17,7 +17,8 @@ export interface SandboxCgroup {
   pids(): number[];
   /** SIGKILLs every member until none is left (or the deadline passes); true when empty. */
   killAll(deadlineMs?: number): Promise<boolean>;
-  remove(): void;
+  /** Removes the cgroup; retried briefly, as a member that was just killed may not have left yet. */
+  remove(): Promise<void>;
 }
 
 type Layout = { kind: "v1"; pids: string; memory: string | null } | { kind: "v2"; base: string };
@@ -106,12 +107,16 @@ class Cgroup implements SandboxCgroup {
     }
   }
 
-  remove(): void {
+  async remove(): Promise<void> {
     for (const d of this.dirs) {
-      try {
-        rmdirSync(d);
-      } catch {
-        // Still has members (a kill timed out) or already gone; the next start's sweep retries.
+      for (let attempt = 0; attempt < 10; attempt++) {
+        try {
+          rmdirSync(d);
+          break;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== "EBUSY") break; // gone already, or not ours to remove
+          await sleep(50);
+        }
       }
     }
   }
@@ -127,7 +132,8 @@ export class Cgroups {
     const c = new Cgroups(layout);
     try {
       // A probe proves we may create, limit and remove here (a read-only or foreign cgroup fs fails).
-      c.create(`probe-${process.pid}`, { processes: 16, memoryMb: 64 }).remove();
+      const probe = c.create(`probe-${process.pid}`, { processes: 16, memoryMb: 64 });
+      void probe.remove();
       return c;
     } catch {
       return null;
