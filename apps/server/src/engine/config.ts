@@ -8,7 +8,11 @@ const int = (min: number, max: number, fallback: number) =>
     .transform(Number)
     .pipe(z.number().min(min).max(max))
     .default(fallback);
-const key = z.string().trim().min(1).optional();
+// An empty or blank variable (a common `export X=`) means "not set", never a bad value that stops the server.
+const key = z
+  .string()
+  .optional()
+  .transform((v) => v?.trim() || undefined);
 const HOUR = 3_600_000;
 
 /** Every provider the harness can reach, with the server variable that holds its key (SPEC §6 names). */

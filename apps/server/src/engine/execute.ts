@@ -65,7 +65,6 @@ export interface ExecDeps {
   keys: ProviderKeyStore;
   config: EngineConfig;
   logger: Logger;
-  workerId: string;
   /** Host directory holding every sandbox of this worker (under the data directory, never the host /tmp). */
   sandboxRoot: string;
 }

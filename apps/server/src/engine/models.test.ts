@@ -79,6 +79,18 @@ describe("resolveModel", () => {
   });
 });
 
+describe("engine settings", () => {
+  it("read provider keys trimmed, treat a blank one as unset, and name a bad variable", () => {
+    expect(cfg({ ANTHROPIC_API_KEY: "", OPENAI_API_KEY: " sk-openai-1 " }).providerKeys).toEqual({
+      openai: "sk-openai-1",
+    });
+    expect(() => cfg({ MOGPLEX_WORKER_LEASE_MS: "soon" })).toThrow(
+      "invalid MOGPLEX_WORKER_LEASE_MS: expected a whole number",
+    );
+    expect(cfg().git).toEqual({ authorName: "Mogplex", authorEmail: "agent@mogplex.local" });
+  });
+});
+
 describe("team provider keys", () => {
   let h: Harness;
   beforeAll(async () => {

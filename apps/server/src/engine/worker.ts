@@ -162,7 +162,6 @@ export class Worker {
           keys: this.keys,
           config: this.s.config.engine,
           logger: this.logger,
-          workerId: this.id,
           sandboxRoot: this.sandboxRoot,
         });
       } catch (err) {
