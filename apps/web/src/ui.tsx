@@ -1,5 +1,14 @@
 // Shared pieces: page titles that take focus, loading/empty/error states, copy buttons, confirm dialogs.
-import { type DependencyList, type ReactNode, useCallback, useEffect, useId, useRef, useState } from "react";
+import {
+  type DependencyList,
+  type InputHTMLAttributes,
+  type ReactNode,
+  useCallback,
+  useEffect,
+  useId,
+  useRef,
+  useState,
+} from "react";
 import { errorText } from "./api.js";
 
 let firstPage = true;
@@ -264,5 +273,23 @@ export function TableWrap({ label, children }: { label: string; children: ReactN
     <section className="table-wrap" aria-label={label} tabIndex={0} ref={ref}>
       {children}
     </section>
+  );
+}
+
+/** A labelled text input on its own line; the label is tied to the input by a generated id. */
+export function TextField({
+  label,
+  onChange,
+  ...input
+}: { label: string; onChange: (value: string) => void } & Omit<
+  InputHTMLAttributes<HTMLInputElement>,
+  "id" | "onChange"
+>) {
+  const id = useId();
+  return (
+    <p>
+      <label htmlFor={id}>{label}</label>
+      <input id={id} onChange={(e) => onChange(e.target.value)} {...input} />
+    </p>
   );
 }

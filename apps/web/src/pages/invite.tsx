@@ -3,7 +3,7 @@ import { type FormEvent, useId, useState } from "react";
 import { post } from "../api.js";
 import { Link, navigate } from "../router.js";
 import { useSession } from "../session.js";
-import { ErrorNote, PageTitle } from "../ui.js";
+import { ErrorNote, PageTitle, TextField } from "../ui.js";
 
 const KEY = "mogplex.invite";
 
@@ -64,7 +64,7 @@ function Accept({ token }: { token: string }) {
 }
 
 function SignUp({ token }: { token: string }) {
-  const ids = { name: useId(), pw: useId() };
+  const ids = { pw: useId() };
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<unknown>(null);
@@ -91,17 +91,14 @@ function SignUp({ token }: { token: string }) {
     <>
       <form onSubmit={(e) => void submit(e)} className="card stack" aria-labelledby="new-h">
         <h2 id="new-h">New to Mogplex? Create your account</h2>
-        <p>
-          <label htmlFor={ids.name}>Your name</label>
-          <input
-            id={ids.name}
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            required
-            maxLength={100}
-            autoComplete="name"
-          />
-        </p>
+        <TextField
+          label="Your name"
+          value={name}
+          onChange={setName}
+          required
+          maxLength={100}
+          autoComplete="name"
+        />
         <p>
           <label htmlFor={ids.pw}>Choose a password</label>
           <input

@@ -2,7 +2,7 @@
 import { type FormEvent, useId, useState } from "react";
 import { api } from "../api.js";
 import { useLocation } from "../router.js";
-import { ErrorNote, Notice, PageTitle } from "../ui.js";
+import { ErrorNote, Notice, PageTitle, TextField } from "../ui.js";
 
 interface LoginState {
   notice?: string;
@@ -18,7 +18,7 @@ export function LoginPage({ notice, onSignedIn }: { notice?: string; onSignedIn:
   const [code, setCode] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const ids = { email: useId(), pw: useId(), code: useId() };
+  const ids = { code: useId() };
 
   const run = async (fn: () => Promise<void>) => {
     setBusy(true);
@@ -110,28 +110,22 @@ export function LoginPage({ notice, onSignedIn }: { notice?: string; onSignedIn:
       <PageTitle>Sign in to Mogplex</PageTitle>
       {message ? <Notice>{message}</Notice> : null}
       <form onSubmit={signIn} className="card stack">
-        <p>
-          <label htmlFor={ids.email}>Email</label>
-          <input
-            id={ids.email}
-            type="email"
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-            required
-            autoComplete="username"
-          />
-        </p>
-        <p>
-          <label htmlFor={ids.pw}>Password</label>
-          <input
-            id={ids.pw}
-            type="password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            required
-            autoComplete="current-password"
-          />
-        </p>
+        <TextField
+          label="Email"
+          type="email"
+          value={email}
+          onChange={setEmail}
+          required
+          autoComplete="username"
+        />
+        <TextField
+          label="Password"
+          type="password"
+          value={password}
+          onChange={setPassword}
+          required
+          autoComplete="current-password"
+        />
         <ErrorNote error={error} title="Not signed in" />
         <div className="actions">
           <button type="submit" disabled={busy}>

@@ -2,7 +2,7 @@
 import { type FormEvent, useId, useState } from "react";
 import { post } from "../api.js";
 import { Link, navigate } from "../router.js";
-import { ErrorNote, PageTitle } from "../ui.js";
+import { ErrorNote, PageTitle, TextField } from "../ui.js";
 
 const MIN_PASSWORD = 12;
 
@@ -24,7 +24,7 @@ export function SetupPage({ onDone }: { onDone: () => Promise<void> }) {
   const [error, setError] = useState<unknown>(null);
   const [mismatch, setMismatch] = useState(false);
   const [busy, setBusy] = useState(false);
-  const ids = { token: useId(), name: useId(), email: useId(), pw: useId(), pw2: useId(), team: useId() };
+  const ids = { token: useId(), pw: useId(), pw2: useId(), team: useId() };
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -78,28 +78,22 @@ export function SetupPage({ onDone }: { onDone: () => Promise<void> }) {
         ) : (
           <p className="muted">Using the setup token from your link.</p>
         )}
-        <p>
-          <label htmlFor={ids.name}>Your name</label>
-          <input
-            id={ids.name}
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            required
-            maxLength={100}
-            autoComplete="name"
-          />
-        </p>
-        <p>
-          <label htmlFor={ids.email}>Email</label>
-          <input
-            id={ids.email}
-            type="email"
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-            required
-            autoComplete="email"
-          />
-        </p>
+        <TextField
+          label="Your name"
+          value={name}
+          onChange={setName}
+          required
+          maxLength={100}
+          autoComplete="name"
+        />
+        <TextField
+          label="Email"
+          type="email"
+          value={email}
+          onChange={setEmail}
+          required
+          autoComplete="email"
+        />
         <p>
           <label htmlFor={ids.pw}>Password</label>
           <input
