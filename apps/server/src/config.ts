@@ -1,6 +1,6 @@
 // The only place the environment is read: validated once at start-up, a bad value names its variable.
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import { ENGINE_ENV, type EngineConfig, engineConfig } from "./engine/config.js";
 
@@ -75,6 +75,8 @@ const Env = z.object({
   MOGPLEX_GATEWAY_BREAKER_COOLDOWN_MS: positiveInt(30_000),
   MOGPLEX_GATEWAY_KEY_CACHE_TTL_MS: positiveInt(60_000),
   MOGPLEX_GATEWAY_LOG_RETENTION_DAYS: positiveInt(365),
+  MOGPLEX_MCP_STDIO_SANDBOX: z.enum(["bwrap", "none"]).default("bwrap"),
+  MOGPLEX_MCP_STDIO_MOUNTS: csv,
   MOGPLEX_MCP_ALLOWED_ORIGINS: csv,
   MOGPLEX_MCP_ALLOWED_HOSTS: csv,
   // The run engine's variables (models, provider keys, worker, sandbox limits) are declared beside it.
@@ -121,9 +123,33 @@ export interface GatewayConfig {
   allowedOrigins: string[];
   /** Host headers allowed besides loopback names and the public URL's host (DNS-rebinding guard). */
   allowedHosts: string[];
+  /** "bwrap": stdio MCP servers run in a sandbox (refused where none works); "none": scrubbed env only. */
+  stdioSandbox: "bwrap" | "none";
+  /** Host paths visible read-only inside stdio MCP sandboxes (where the operator installed the servers). */
+  stdioMounts: string[];
 }
 
 export class ConfigError extends Error {}
+
+const within = (child: string, parent: string) =>
+  child === parent || child.startsWith(parent.endsWith("/") ? parent : `${parent}/`);
+
+/** Mounts are absolute and never expose the server's own state (database, secrets, sandboxes) to a server. */
+function stdioMounts(raw: string[], privateDirs: string[]): string[] {
+  return raw.map((m) => {
+    if (!isAbsolute(m))
+      throw new ConfigError(`invalid MOGPLEX_MCP_STDIO_MOUNTS: ${m} is not an absolute path`);
+    const p = resolve(m);
+    for (const d of privateDirs) {
+      if (within(p, d) || within(d, p)) {
+        throw new ConfigError(
+          `invalid MOGPLEX_MCP_STDIO_MOUNTS: ${p} would expose the server's data directory to MCP servers`,
+        );
+      }
+    }
+    return p;
+  });
+}
 
 export interface ConfigOverrides {
   host?: string;
@@ -180,6 +206,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
       logRetentionDays: e.MOGPLEX_GATEWAY_LOG_RETENTION_DAYS,
       allowedOrigins: e.MOGPLEX_MCP_ALLOWED_ORIGINS,
       allowedHosts: e.MOGPLEX_MCP_ALLOWED_HOSTS.map((h) => h.toLowerCase()),
+      stdioSandbox: e.MOGPLEX_MCP_STDIO_SANDBOX,
+      stdioMounts: stdioMounts(e.MOGPLEX_MCP_STDIO_MOUNTS, [dataDir, mogplexHome]),
     },
     engine: engineConfig(e),
   };

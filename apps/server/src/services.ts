@@ -1,4 +1,5 @@
 // The service container: built once by main.ts (or a test) from real adapters, then handed to the app.
+import { join } from "node:path";
 import type { Redis } from "ioredis";
 import { AuditLog } from "./audit/store.js";
 import { CliAuthService } from "./cli-auth/service.js";
@@ -6,7 +7,8 @@ import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import { ConnectionService } from "./connections/service.js";
 import type { Db } from "./db/connect.js";
-import type { StdioLauncher } from "./gateway/launcher.js";
+import { ScrubbedEnvLauncher, type StdioLauncher } from "./gateway/launcher.js";
+import { SandboxedStdioLauncher } from "./gateway/sandboxed-launcher.js";
 import { Gateway } from "./gateway/service.js";
 import type { Identity } from "./identity/index.js";
 import {
@@ -23,6 +25,7 @@ import { type EventBus, MemoryEventBus } from "./runs/bus.js";
 import { RunEventStore } from "./runs/events.js";
 import { RedisEventBus } from "./runs/redis-bus.js";
 import { RunService } from "./runs/service.js";
+import { createSandboxProvider } from "./sandboxes/provider/index.js";
 import { SandboxService } from "./sandboxes/service.js";
 import type { ServerSecrets } from "./secrets.js";
 import { Keyring } from "./security/envelope.js";
@@ -76,6 +79,22 @@ export interface ServiceDeps {
   launcher?: StdioLauncher;
 }
 
+/** stdio MCP servers run inside the engine's sandbox provider unless the operator explicitly opted out. */
+function stdioLauncherFor(config: Config, logger: Logger): StdioLauncher {
+  if (config.gateway.stdioSandbox === "none") {
+    logger.warn("MOGPLEX_MCP_STDIO_SANDBOX=none: stdio MCP servers run unsandboxed on this host");
+    return new ScrubbedEnvLauncher();
+  }
+  return new SandboxedStdioLauncher({
+    provider: createSandboxProvider(config.engine),
+    root: join(config.dataDir, "mcp-sandboxes"),
+    // A server lives as long as it is used: no CPU-seconds cap (the memory and process caps still hold).
+    limits: { ...config.engine.sandbox.limits, cpuSeconds: 0 },
+    mounts: config.gateway.stdioMounts,
+    logger,
+  });
+}
+
 export function rulesFrom(config: Config): Rules {
   return {
     pat: parseRule(config.limits.pat),
@@ -111,7 +130,7 @@ export function buildServices(deps: ServiceDeps): Services {
     config: config.gateway,
     signingSecret: deps.secrets.signingSecret,
     redis: deps.redis,
-    launcher: deps.launcher,
+    launcher: deps.launcher ?? stdioLauncherFor(config, logger),
   });
   const tokens = new TokenService(db.db, audit, clock);
   const partial = {

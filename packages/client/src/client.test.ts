@@ -69,6 +69,28 @@ describe("MogplexClient methods return contract-shaped data", () => {
     expect(one.repo).toMatchObject({ id: repoId, fullName: "acme/client", teamId: u.teamId });
   });
 
+  it("MCP servers: the resolved config with decrypted env, for one repo or team-wide", async () => {
+    const sys = { actorType: "system", actorId: null } as const;
+    const global = await h.s.connections.create(
+      u.teamId,
+      u.userId,
+      { kind: "mcp_server", name: "tools", command: "tools-server", env: { TOOLS_TOKEN: "t-secret" } },
+      sys,
+    );
+    const own = await h.s.connections.create(
+      u.teamId,
+      u.userId,
+      { kind: "mcp_server", name: "docs", url: "https://docs.example/mcp", repoId },
+      sys,
+    );
+    const team = await readOnly.listMcpServers();
+    expect(PUBLIC_ROUTES.listMcpServers.response.parse(team)).toEqual(team);
+    expect(team.servers.map((x) => x.id)).toEqual([global.id]);
+    expect(team.servers[0]?.env).toEqual({ TOOLS_TOKEN: "t-secret" });
+    const forRepo = await readOnly.listMcpServers({ repoId });
+    expect(forRepo.servers.map((x) => x.id).sort()).toEqual([global.id, own.id].sort());
+  });
+
   it("runs: create (and replay), list, get, cancel, events", async () => {
     const body = { repoId, prompt: "Write the client tests" };
     const key = uniq("idem-");

@@ -143,6 +143,10 @@ export class MogplexClient {
   listSandboxes(o: ListOptions & { repoId?: string; status?: string } = {}) {
     return this.call("listSandboxes", {}, { ...o });
   }
+  /** The resolved MCP config, decrypted headers and env included: keep it like a .env file. */
+  listMcpServers(o: ListOptions & { repoId?: string } = {}) {
+    return this.call("listMcpServers", {}, { ...o });
+  }
   getSandbox(id: string) {
     return this.call("getSandbox", { id });
   }

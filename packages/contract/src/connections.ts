@@ -57,6 +57,13 @@ const HttpUrl = z
     }
   }, "url must be http(s) without user:password@ (put credentials in headers, which are encrypted)");
 
+/** A host name or `*.suffix` a sandboxed process may reach through its egress proxy (no IPs, no ports). */
+export const EGRESS_HOST =
+  /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$/;
+const EgressHosts = z
+  .array(z.string().max(253).regex(EGRESS_HOST, "egress hosts are host names or *.suffix patterns"))
+  .max(50);
+
 const NoNul = z.string().refine((v) => !v.includes("\0"), "must not contain NUL");
 
 export const CONNECTION_KINDS = ["rest", "mcp_server"] as const;
@@ -74,6 +81,8 @@ const ConnectionFields = {
     .optional(),
   headers: Headers.optional(),
   env: Env.optional(),
+  /** stdio servers only: hosts reachable from the server's sandbox (HTTPS via the egress proxy); none = offline. */
+  egressHosts: EgressHosts.optional(),
   enabled: z.boolean().optional(),
   timeoutMs: z.number().int().min(100).max(600_000).optional(),
 };
@@ -85,13 +94,14 @@ export const CreateConnectionRequest = z
     const issue = (message: string) => ctx.addIssue({ code: "custom", message });
     if (v.kind === "rest") {
       if (!v.url) issue("a rest connection needs a url");
-      if (v.command || v.args || v.env) issue("a rest connection takes a url and headers only");
+      if (v.command || v.args || v.env || v.egressHosts)
+        issue("a rest connection takes a url and headers only");
       if (v.transport) issue("transport applies to MCP servers only");
       return;
     }
     if (Boolean(v.url) === Boolean(v.command)) issue("an MCP server needs exactly one of url or command");
     if (v.command && (v.headers || v.transport)) issue("a stdio MCP server takes command, args and env");
-    if (v.url && (v.args || v.env)) issue("an HTTP MCP server takes url and headers");
+    if (v.url && (v.args || v.env || v.egressHosts)) issue("an HTTP MCP server takes url and headers");
   });
 export type CreateConnectionRequest = z.infer<typeof CreateConnectionRequest>;
 
@@ -105,6 +115,7 @@ export const UpdateConnectionRequest = z
     args: ConnectionFields.args,
     headers: ConnectionFields.headers,
     env: ConnectionFields.env,
+    egressHosts: ConnectionFields.egressHosts,
     enabled: ConnectionFields.enabled,
     timeoutMs: ConnectionFields.timeoutMs.nullable(),
   })
@@ -125,6 +136,7 @@ export const ConnectionSummary = z.object({
   args: z.array(z.string()),
   headerNames: z.array(z.string()),
   envNames: z.array(z.string()),
+  egressHosts: z.array(z.string()),
   enabled: z.boolean(),
   timeoutMs: z.number().nullable(),
   createdAt: IsoDate,
@@ -144,6 +156,7 @@ export const McpServerConfig = z.object({
   args: z.array(z.string()),
   headers: z.record(z.string(), z.string()),
   env: z.record(z.string(), z.string()),
+  egressHosts: z.array(z.string()),
   timeoutMs: z.number().nullable(),
 });
 export type McpServerConfig = z.infer<typeof McpServerConfig>;

@@ -175,6 +175,11 @@ export function registerServerCommands(program: Command, out: (line: string) => 
     .option("--arg <arg>", "argument for --command (repeatable)", collect)
     .option("--header <K=V>", "HTTP header, stored encrypted (repeatable)", collect)
     .option("--env <K=V>", "environment entry for a stdio server, stored encrypted (repeatable)", collect)
+    .option(
+      "--egress-host <host>",
+      "for --command: a host (or *.suffix) its sandbox may reach over HTTPS (repeatable; default: no network)",
+      collect,
+    )
     .option("--repo <id>", "scope the server to one repo (default: team-global)")
     .option("--transport <http|sse>", "for --url: force the old SSE transport")
     .option("--timeout-ms <ms>", "per-request timeout for this server")
@@ -189,6 +194,7 @@ export function registerServerCommands(program: Command, out: (line: string) => 
           arg?: string[];
           header?: string[];
           env?: string[];
+          egressHost?: string[];
           repo?: string;
           transport?: string;
           timeoutMs?: string;

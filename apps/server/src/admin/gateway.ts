@@ -58,6 +58,7 @@ export async function addMcpServer(
     arg?: string[];
     header?: string[];
     env?: string[];
+    egressHost?: string[];
     repo?: string;
     transport?: string;
     timeoutMs?: string;
@@ -73,6 +74,7 @@ export async function addMcpServer(
     args: a.arg?.length ? a.arg : undefined,
     headers: parsePairs("--header", a.header),
     env: parsePairs("--env", a.env),
+    egressHosts: a.egressHost?.length ? a.egressHost : undefined,
     repoId: a.repo,
     transport: a.transport,
     timeoutMs: a.timeoutMs === undefined ? undefined : Number(a.timeoutMs),

@@ -103,6 +103,10 @@ describe("connections", () => {
       { kind: "mcp_server", name: "bad__name", url: "https://a.example" },
       { kind: "rest", name: "x8", command: "c" },
       { kind: "mcp_server", name: "x9", url: "https://a.example", repoId: "no-such-repo" },
+      { kind: "mcp_server", name: "x10", url: "https://a.example", egressHosts: ["api.example"] },
+      { kind: "rest", name: "x11", url: "https://a.example", egressHosts: ["api.example"] },
+      { kind: "mcp_server", name: "x12", command: "c", egressHosts: ["10.0.0.1:443"] },
+      { kind: "mcp_server", name: "x13", command: "c", egressHosts: ["*"] },
     ];
     for (const body of bad)
       expect((await add(body)).status, JSON.stringify(body)).toBeGreaterThanOrEqual(400);
@@ -111,6 +115,26 @@ describe("connections", () => {
         .status,
     ).toBe(404);
     expect((await add({ kind: "mcp_server", name: "alpha", url: "https://dup.example" })).status).toBe(409);
+  });
+
+  it("keeps a stdio server's egress allowlist (sandbox network) and lets admins change it", async () => {
+    const r = await add({ kind: "mcp_server", name: "net", command: "srv", egressHosts: ["api.github.com"] });
+    expect(r.status).toBe(201);
+    expect(r.body.connection).toMatchObject({ egressHosts: ["api.github.com"] });
+    const id = r.body.connection.id;
+    const patched = await h.json<{ connection: Conn }>("PATCH", `${base()}/${id}`, {
+      cookie,
+      body: { egressHosts: ["*.githubusercontent.com", "api.github.com"] },
+    });
+    expect(patched.body.connection).toMatchObject({
+      egressHosts: ["*.githubusercontent.com", "api.github.com"],
+    });
+    const onHttp = await h.json("PATCH", `${base()}/${ids.alpha}`, {
+      cookie,
+      body: { egressHosts: ["a.example"] },
+    });
+    expect(onHttp.status).toBe(400);
+    expect((await h.json("DELETE", `${base()}/${id}`, { cookie })).status).toBe(200);
   });
 
   it("resolves team-global servers, or a repo's view: globals minus exclusions plus its own", async () => {

@@ -38,6 +38,7 @@ function summary(r: ConnectionsTable): ConnectionSummary {
     args: JSON.parse(r.args) as string[],
     headerNames: JSON.parse(r.header_names) as string[],
     envNames: JSON.parse(r.env_names) as string[],
+    egressHosts: JSON.parse(r.egress_hosts) as string[],
     enabled: Number(r.enabled) === 1,
     timeoutMs: r.timeout_ms === null ? null : Number(r.timeout_ms),
     createdAt: iso(Number(r.created_at)),
@@ -125,6 +126,7 @@ export class ConnectionService {
       headers_enc: this.seal(id, "headers", req.headers),
       env_names: JSON.stringify(Object.keys(req.env ?? {})),
       env_enc: this.seal(id, "env", req.env),
+      egress_hosts: JSON.stringify(req.egressHosts ?? []),
       timeout_ms: req.timeoutMs ?? null,
       enabled: req.enabled === false ? 0 : 1,
       created_by: actorId,
@@ -154,6 +156,7 @@ export class ConnectionService {
       command: r.command,
       headerNames: JSON.parse(r.header_names) as string[],
       envNames: JSON.parse(r.env_names) as string[],
+      egressHosts: JSON.parse(r.egress_hosts) as string[],
     };
   }
 
@@ -164,7 +167,7 @@ export class ConnectionService {
       const stdio = cur.transport === "stdio";
       if (stdio && (req.url || req.headers || req.transport))
         throw badRequest("a stdio MCP server takes command, args and env");
-      if (!stdio && (req.command || req.args || req.env))
+      if (!stdio && (req.command || req.args || req.env || req.egressHosts))
         throw badRequest(
           cur.kind === "rest"
             ? "a rest connection takes a url and headers only"
@@ -183,6 +186,7 @@ export class ConnectionService {
         headers_enc: req.headers ? this.seal(id, "headers", req.headers) : cur.headers_enc,
         env_names: req.env ? JSON.stringify(Object.keys(req.env)) : cur.env_names,
         env_enc: req.env ? this.seal(id, "env", req.env) : cur.env_enc,
+        egress_hosts: req.egressHosts ? JSON.stringify(req.egressHosts) : cur.egress_hosts,
         enabled: req.enabled === undefined ? cur.enabled : req.enabled ? 1 : 0,
         timeout_ms: req.timeoutMs === undefined ? cur.timeout_ms : req.timeoutMs,
         // Strictly increasing even within one millisecond: it is the pooled client's version.
@@ -297,6 +301,7 @@ export class ConnectionService {
       args: JSON.parse(r.args) as string[],
       headers: this.open(r.id, "headers", r.headers_enc),
       env: this.open(r.id, "env", r.env_enc),
+      egressHosts: JSON.parse(r.egress_hosts) as string[],
       timeoutMs: r.timeout_ms === null ? null : Number(r.timeout_ms),
       version: Number(r.updated_at),
     };

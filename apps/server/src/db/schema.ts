@@ -199,6 +199,7 @@ export interface ConnectionsTable {
   headers_enc: string | null; // envelope of a JSON object
   env_names: string; // JSON array
   env_enc: string | null; // envelope of a JSON object
+  egress_hosts: string; // JSON array (stdio servers' sandbox egress allowlist)
   timeout_ms: number | null;
   enabled: number; // 0 | 1
   created_by: string | null;

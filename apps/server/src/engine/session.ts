@@ -41,6 +41,10 @@ export function watchSandbox(
     pids: () => handle.pids(),
     kill: () => handle.kill(),
     destroy: () => handle.destroy(),
+    open: (req) => {
+      activity();
+      return handle.open(req);
+    },
     exec: async (req) => {
       busy++;
       activity();

@@ -165,18 +165,50 @@ describe("gateway keys", () => {
     expect(keys.cacheSize).toBe(before);
   });
 
-  it("revokeAllForUser (account deletion, leaving a team) ends every key of the user at once", async () => {
+  it("removal from a team revokes the member's keys of that team at once (cached or not), not of others", async () => {
     const m = await h.user({ team: owner.team, role: "member" });
+    const other = await h.user();
+    await h.s.teams.addMember(h.s.db.db, other.teamId, m.userId, "member", SYS);
     const a = await h.s.gateway.keys.create(m.userId, owner.teamId, { name: "a" }, SYS);
     const b = await h.s.gateway.keys.create(m.userId, owner.teamId, { name: "b" }, SYS);
-    expect(await h.s.gateway.keys.authenticate(a.key)).not.toBeNull();
-    const ids = await h.s.db.db
-      .transaction()
-      .execute((trx) => h.s.gateway.keys.revokeAllForUser(trx, m.userId));
-    expect(ids.sort()).toEqual([a.key.slice(7, 39), b.key.slice(7, 39)].sort());
-    await h.s.gateway.keys.invalidate(ids);
+    const elsewhere = await h.s.gateway.keys.create(m.userId, other.teamId, { name: "c" }, SYS);
+    // Warm the cache: a revocation that only changed the row would still pass here for up to the TTL.
+    for (const k of [a, b, elsewhere]) expect(await h.s.gateway.keys.authenticate(k.key)).not.toBeNull();
+    const r = await h.json("DELETE", `/api/teams/${owner.teamId}/members/${m.userId}`, {
+      cookie: ownerCookie,
+    });
+    expect(r.status).toBe(200);
     expect(await h.s.gateway.keys.authenticate(a.key)).toBeNull();
     expect(await h.s.gateway.keys.authenticate(b.key)).toBeNull();
+    expect(await h.s.gateway.keys.authenticate(elsewhere.key)).not.toBeNull();
+    const rows = await h.s.db.db
+      .selectFrom("gateway_keys")
+      .select(["name", "revoked_at"])
+      .where("user_id", "=", m.userId)
+      .orderBy("name")
+      .execute();
+    expect(rows.map((x) => [x.name, x.revoked_at !== null])).toEqual([
+      ["a", true],
+      ["b", true],
+      ["c", false],
+    ]);
+  });
+
+  it("deleting the account revokes every key of the user, in every team, at once", async () => {
+    const m = await h.user({ team: owner.team, role: "member" });
+    const k = await h.s.gateway.keys.create(m.userId, owner.teamId, { name: "a" }, SYS);
+    expect(await h.s.gateway.keys.authenticate(k.key)).not.toBeNull();
+    const cookie = await h.signIn(m);
+    const r = await h.json("DELETE", "/api/v1/users/me", { cookie, body: { confirm: m.email } });
+    expect(r.status).toBe(200);
+    expect(await h.s.gateway.keys.authenticate(k.key)).toBeNull();
+    const live = await h.s.db.db
+      .selectFrom("gateway_keys")
+      .select("id")
+      .where("user_id", "=", m.userId)
+      .where("revoked_at", "is", null)
+      .execute();
+    expect(live).toEqual([]);
   });
 
   it("checks the signature before any storage lookup", async () => {

@@ -1,5 +1,5 @@
 // Starts stdio MCP servers: the StdioLauncher seam (the run engine's sandbox plugs in here) and a scrubbed-env launcher.
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -13,6 +13,8 @@ export interface StdioSpec {
   args: readonly string[];
   /** The server's configured (decrypted) env: the only variables it gets besides a minimal PATH and HOME. */
   env: Readonly<Record<string, string>>;
+  /** Hosts the server may reach (through the sandbox's egress proxy); none = no network. */
+  egressHosts?: readonly string[];
 }
 
 export interface LaunchedStdio {
@@ -33,8 +35,15 @@ const STOP_GRACE_MS = 2_000;
 // Just enough to find interpreters; the node binary's own directory so `node`/`npx` commands resolve.
 const BASE_PATH = [...new Set([dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"])].join(":");
 
-/** SDK Transport over a child's stdin/stdout (newline-delimited JSON-RPC). */
-class ChildTransport implements Transport {
+/** The pipes of a started process and a promise that settles when it is gone. */
+export interface ProcessPipes {
+  stdin: NodeJS.WritableStream & { destroyed?: boolean };
+  stdout: NodeJS.ReadableStream;
+  exited: Promise<unknown>;
+}
+
+/** SDK Transport over a process's stdin/stdout (newline-delimited JSON-RPC). */
+export class PipeTransport implements Transport {
   private readonly buffer = new ReadBuffer();
   onclose?: () => void;
   onerror?: (error: Error) => void;
@@ -42,10 +51,10 @@ class ChildTransport implements Transport {
   private closed = false;
 
   constructor(
-    private readonly child: ChildProcess,
+    private readonly pipes: ProcessPipes,
     private readonly stopProcess: () => Promise<void>,
   ) {
-    child.stdout?.on("data", (chunk: Buffer) => {
+    pipes.stdout.on("data", (chunk: Buffer) => {
       this.buffer.append(chunk);
       for (;;) {
         let msg: JSONRPCMessage | null;
@@ -59,8 +68,8 @@ class ChildTransport implements Transport {
         this.onmessage?.(msg);
       }
     });
-    child.stdin?.on("error", (err) => this.onerror?.(err));
-    child.once("exit", () => this.finish());
+    pipes.stdin.on("error", (err) => this.onerror?.(err));
+    void pipes.exited.then(() => this.finish());
   }
 
   private finish(): void {
@@ -73,8 +82,8 @@ class ChildTransport implements Transport {
   async start(): Promise<void> {}
 
   async send(message: JSONRPCMessage): Promise<void> {
-    const stdin = this.child.stdin;
-    if (this.closed || !stdin || stdin.destroyed) throw new Error("stdio server is not running");
+    const stdin = this.pipes.stdin;
+    if (this.closed || stdin.destroyed) throw new Error("stdio server is not running");
     await new Promise<void>((resolve, reject) => {
       if (stdin.write(serializeMessage(message))) resolve();
       else stdin.once("drain", resolve).once("error", reject);
@@ -148,6 +157,11 @@ export class ScrubbedEnvLauncher implements StdioLauncher {
       })();
       return stopping;
     };
-    return { transport: new ChildTransport(child, stop), pid: child.pid, stop, exited };
+    const pipes = {
+      stdin: child.stdin as NodeJS.WritableStream,
+      stdout: child.stdout as NodeJS.ReadableStream,
+      exited,
+    };
+    return { transport: new PipeTransport(pipes, stop), pid: child.pid, stop, exited };
   }
 }

@@ -78,6 +78,11 @@ export class Gateway {
     this.pool.onListChanged((serverId, kind) => {
       for (const session of this.sessions.values()) void session.upstreamListChanged(serverId, kind);
     });
+    // Leaving a team (or deleting the account) revokes the member's keys with it, effective on every replica.
+    d.teams.onMembershipEnded(async (trx, userId, teamId) => {
+      const ids = await this.keys.revokeAllForUser(trx, userId, teamId ?? undefined);
+      return ids.length > 0 ? () => this.keys.invalidate(ids) : undefined;
+    });
     d.connections.onChange((c) => void this.bus.publish({ kind: "connections", ...c }));
     this.bus.subscribe((msg) => {
       if (msg.kind === "connections") this.connectionsChanged(msg.teamId, msg.connectionId);

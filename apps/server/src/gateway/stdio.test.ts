@@ -103,6 +103,8 @@ describe("gateway → server-everything over stdio", () => {
 
   it("get-env through the gateway shows only the configured env: none of the server's environment", async () => {
     expect(process.env[SENTINEL]).toBe(SENTINEL_VALUE);
+    // The server runs inside a bubblewrap sandbox (its own home, no network), not as a bare host process.
+    expect(h.s.gateway.launcher.confinement).toBe("bwrap");
     const c = await mcpClient(srv.base, fullKey);
     const env = JSON.parse(
       textOf(await c.callTool({ name: "everything__get-env", arguments: {} })),

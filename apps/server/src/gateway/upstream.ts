@@ -164,12 +164,12 @@ export class Upstream {
   }
 
   private async connectStdio(client: Client): Promise<void> {
-    const { command, args, env } = this.config;
+    const { command, args, env, egressHosts } = this.config;
     if (!command) throw new Error("stdio server without a command");
     await this.d.acquireStdio(this);
     let launched: LaunchedStdio;
     try {
-      launched = await this.d.launcher.launch({ serverId: this.config.id, command, args, env });
+      launched = await this.d.launcher.launch({ serverId: this.config.id, command, args, env, egressHosts });
     } catch (err) {
       this.d.releaseStdio(this);
       throw err;

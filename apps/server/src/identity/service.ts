@@ -410,7 +410,7 @@ export class Identity {
    */
   async deleteAccount(userId: string, ctx: AuditContext): Promise<void> {
     const now = this.clock.now();
-    await this.db.transaction().execute(async (trx) => {
+    const afterCommit = await this.db.transaction().execute(async (trx) => {
       const owned = await trx
         .selectFrom("team_members")
         .select("team_id")
@@ -466,7 +466,9 @@ export class Identity {
           targetId: userId,
         });
       }
+      return this.teams.membershipEnded(trx, userId, null);
     });
+    await afterCommit();
   }
 }
 

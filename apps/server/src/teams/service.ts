@@ -25,12 +25,45 @@ export interface Membership {
   role: Role;
 }
 
+/**
+ * Runs inside the transaction that ends a membership (teamId) or every membership of a deleted account (null);
+ * returns what must happen once it has committed (e.g. dropping caches on every replica).
+ */
+export type MembershipEndedHook = (
+  trx: Kysely<DB>,
+  userId: string,
+  teamId: string | null,
+) => Promise<(() => Promise<void>) | undefined>;
+
 export class TeamService {
+  private readonly endedHooks: MembershipEndedHook[] = [];
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
   ) {}
+
+  /** Services holding per-member credentials (gateway keys) revoke them in the same transaction. */
+  onMembershipEnded(hook: MembershipEndedHook): void {
+    this.endedHooks.push(hook);
+  }
+
+  /** Called inside the ending transaction; the returned function runs the hooks' after-commit work. */
+  async membershipEnded(
+    trx: Kysely<DB>,
+    userId: string,
+    teamId: string | null,
+  ): Promise<() => Promise<void>> {
+    const after: Array<() => Promise<void>> = [];
+    for (const hook of this.endedHooks) {
+      const a = await hook(trx, userId, teamId);
+      if (a) after.push(a);
+    }
+    return async () => {
+      for (const a of after) await a();
+    };
+  }
 
   async findBySlug(slug: string) {
     return this.db.selectFrom("teams").selectAll().where("slug", "=", slug).executeTakeFirst();
@@ -174,7 +207,7 @@ export class TeamService {
       actorId === userId
         ? await this.roleOf(actorId, teamId)
         : await this.requireRole(actorId, teamId, "admin");
-    await this.db.transaction().execute(async (trx) => {
+    const afterCommit = await this.db.transaction().execute(async (trx) => {
       const target = await trx
         .selectFrom("team_members")
         .select("role")
@@ -196,7 +229,9 @@ export class TeamService {
         targetType: "user",
         targetId: userId,
       });
+      return this.membershipEnded(trx, userId, teamId);
     });
+    await afterCommit();
   }
 
   private async assertAnotherOwner(trx: Kysely<DB>, teamId: string, userId: string): Promise<void> {

@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { createApp } from "../app.js";
@@ -16,6 +17,7 @@ import type { Services } from "../services.js";
 import { wire } from "../wiring.js";
 
 export const BASE = "http://127.0.0.1:4100";
+const NODE_MODULES = fileURLToPath(new URL("../../../../node_modules", import.meta.url));
 export const ORIGIN = BASE;
 export const testDialect = (): "sqlite" | "postgres" =>
   process.env.MOGPLEX_TEST_DB === "postgres" ? "postgres" : "sqlite";
@@ -94,6 +96,8 @@ export async function createHarness(o: HarnessOptions = {}): Promise<Harness> {
     MOGPLEX_ENCRYPTION_KEY: randomBytes(32).toString("base64url"),
     MOGPLEX_SIGNING_SECRET: randomBytes(32).toString("base64url"),
     MOGPLEX_AUTH_SECRET: randomBytes(32).toString("base64url"),
+    // stdio MCP servers run sandboxed; the test servers (server-everything) are installed here.
+    MOGPLEX_MCP_STDIO_MOUNTS: NODE_MODULES,
     ...o.env,
   };
   let schema: string | undefined;

@@ -122,7 +122,7 @@ const WATCHDOG = "{ read -r _ <&4; kill -KILL -1; } >/dev/null 2>&1 & exec 4<&-;
 // real command replaces it. The limiter text is fixed; the command only ever arrives as a positional value.
 const LIMITER =
   WATCHDOG +
-  'ulimit -HSu "$1" && ulimit -HSt "$2" && ulimit -HSf "$3" && ulimit -HSn "$4" && ' +
+  'ulimit -HSu "$1" && { [ "$2" = 0 ] || ulimit -HSt "$2"; } && ulimit -HSf "$3" && ulimit -HSn "$4" && ' +
   '{ [ "$5" = 0 ] || ulimit -HSv "$5"; } && shift 5 && exec /bin/bash -c "$@"';
 
 /** The child's file descriptor carrying the dead-man switch (3 carries bwrap's options). */
@@ -136,6 +136,7 @@ export function limitedCommand(limits: SandboxLimits, script: string, args: read
     LIMITER,
     "mogplex-limits",
     String(limits.processes),
+    // 0 = no CPU-time cap (long-lived servers); the engine's runs always set one.
     String(limits.cpuSeconds),
     // ulimit -f counts 1 KiB blocks, -v KiB.
     String(limits.fileSizeMb * 1024),

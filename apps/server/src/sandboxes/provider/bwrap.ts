@@ -8,8 +8,10 @@ import type { EgressProxy } from "./egress.js";
 import {
   type ExecRequest,
   type ExecResult,
+  type OpenRequest,
   type ProviderStatus,
   type SandboxHandle,
+  type SandboxProcess,
   type SandboxProvider,
   type SandboxSpec,
   SandboxUnavailableError,
@@ -44,7 +46,7 @@ function which(bin: string, path: string): string | null {
 
 interface Spawned {
   child: ChildProcess;
-  done: Promise<ExecResult>;
+  done: Promise<unknown>;
 }
 
 export class BwrapProvider implements SandboxProvider {
@@ -191,6 +193,47 @@ class BwrapSandbox implements SandboxHandle {
   exec(req: ExecRequest): Promise<ExecResult> {
     if (this.dead) return Promise.reject(new SandboxUnavailableError("the sandbox has been stopped"));
     if (req.signal?.aborted) return Promise.reject(new SandboxUnavailableError("aborted before start"));
+    const child = this.start(req);
+    const done = this.collect(child, req);
+    const spawned = { child, done };
+    this.running.add(spawned);
+    return done.finally(() => this.running.delete(spawned));
+  }
+
+  async open(req: OpenRequest): Promise<SandboxProcess> {
+    if (this.dead) throw new SandboxUnavailableError("the sandbox has been stopped");
+    const child = this.start(req);
+    const exited = new Promise<{ exitCode: number | null; signal: string | null }>((resolve) => {
+      child.once("close", (exitCode, signal) => resolve({ exitCode, signal }));
+    });
+    const spawned = { child, done: exited };
+    this.running.add(spawned);
+    void exited.then(() => this.running.delete(spawned));
+    await new Promise<void>((resolve, reject) => {
+      child.once("spawn", () => resolve());
+      child.once("error", (err) =>
+        reject(new SandboxUnavailableError(`could not start bubblewrap: ${err.message}`)),
+      );
+    });
+    child.on("error", () => undefined);
+    // stderr may carry whatever the process prints, secrets included: drained, never kept.
+    child.stderr?.resume();
+    const { stdin, stdout } = child;
+    if (!stdin || !stdout) throw new SandboxUnavailableError("the sandboxed process has no stdio");
+    return {
+      pid: child.pid,
+      stdin,
+      stdout,
+      exited,
+      kill: async () => {
+        killGroup(child);
+        await exited;
+      },
+    };
+  }
+
+  /** Spawns bwrap for one invocation: options over fd 3, the dead-man switch on fd 4, stdin/stdout/stderr piped. */
+  private start(req: OpenRequest & { extraBinds?: ExecRequest["extraBinds"] }): ChildProcess {
     const env = { ...this.spec.env };
     let script = req.script;
     if (this.egress) {
@@ -203,7 +246,10 @@ class BwrapSandbox implements SandboxHandle {
       env,
       cwd: req.cwd ?? WORKSPACE,
       extraBinds: req.extraBinds ?? [],
-      roBinds: this.egress ? [{ host: this.egress.socketDir, inside: this.egress.insideDir }] : [],
+      roBinds: [
+        ...(this.spec.roBinds ?? []),
+        ...(this.egress ? [{ host: this.egress.socketDir, inside: this.egress.insideDir }] : []),
+      ],
     });
     const command = [
       this.bin,
@@ -224,13 +270,6 @@ class BwrapSandbox implements SandboxHandle {
           ...command,
         ]
       : command;
-    const spawned = this.spawn(argv, options, req);
-    this.running.add(spawned);
-    return spawned.done.finally(() => this.running.delete(spawned));
-  }
-
-  private spawn(argv: string[], options: string[], req: ExecRequest): Spawned {
-    const started = Date.now();
     const [cmd, ...rest] = argv;
     // detached: its own process group, so a kill reaches bwrap and the wrapper together. No environment and
     // cwd "/": bwrap's init inside keeps its own, which the sandbox can read from /proc/1/environ.
@@ -241,6 +280,16 @@ class BwrapSandbox implements SandboxHandle {
       stdio: ["pipe", "pipe", "pipe", "pipe", "pipe"],
       detached: true,
     });
+    (child.stdio[4] as NodeJS.ReadableStream | null)?.on("error", () => undefined);
+    const argsPipe = child.stdio[3] as NodeJS.WritableStream | null;
+    argsPipe?.on("error", () => undefined);
+    argsPipe?.end(Buffer.from(`${options.join("\0")}\0`));
+    child.stdin?.on("error", () => undefined);
+    return child;
+  }
+
+  private collect(child: ChildProcess, req: ExecRequest): Promise<ExecResult> {
+    const started = Date.now();
     const max = req.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
     const out = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
     const kept = { stdout: 0, stderr: 0 };
@@ -253,11 +302,6 @@ class BwrapSandbox implements SandboxHandle {
     };
     child.stdout?.on("data", collect("stdout"));
     child.stderr?.on("data", collect("stderr"));
-    (child.stdio[4] as NodeJS.ReadableStream | null)?.on("error", () => undefined);
-    const argsPipe = child.stdio[3] as NodeJS.WritableStream | null;
-    argsPipe?.on("error", () => undefined);
-    argsPipe?.end(Buffer.from(`${options.join("\0")}\0`));
-    child.stdin?.on("error", () => undefined);
     child.stdin?.end(req.stdin ?? "");
 
     let timedOut = false;
@@ -272,7 +316,7 @@ class BwrapSandbox implements SandboxHandle {
       kill();
     };
     req.signal?.addEventListener("abort", onAbort, { once: true });
-    const done = new Promise<ExecResult>((resolve, reject) => {
+    return new Promise<ExecResult>((resolve, reject) => {
       child.on("error", (err) => {
         clearTimeout(timer);
         req.signal?.removeEventListener("abort", onAbort);
@@ -293,7 +337,6 @@ class BwrapSandbox implements SandboxHandle {
         });
       });
     });
-    return { child, done };
   }
 
   async kill(): Promise<void> {

@@ -3,6 +3,7 @@ import { lookup as dnsLookup } from "node:dns/promises";
 import { createServer, type IncomingMessage } from "node:http";
 import { BlockList, connect, isIP, type Socket } from "node:net";
 import { dirname } from "node:path";
+import { EGRESS_HOST } from "@mogplex/contract";
 
 // The sandbox has no network namespace route out at all; inside, a socat listener on its own loopback forwards
 // to this socket (bound read-only into the sandbox). Only CONNECT to an allowed name on an allowed port passes,
@@ -57,9 +58,7 @@ export function hostAllowed(host: string, patterns: readonly string[]): boolean 
 }
 
 export function validEgressPattern(p: string): boolean {
-  return /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$/.test(
-    p,
-  );
+  return EGRESS_HOST.test(p);
 }
 
 function parseTarget(url: string | undefined): { host: string; port: number } | null {

@@ -16,6 +16,8 @@ export interface SandboxSpec {
   limits: SandboxLimits;
   /** Host names (or `*.suffix`) reachable through the egress proxy; empty = no network at all. */
   egressHosts?: readonly string[];
+  /** Extra host paths visible read-only at the same path inside (e.g. where an MCP server is installed). */
+  roBinds?: ReadonlyArray<{ host: string; inside: string }>;
 }
 
 export interface ExecRequest {
@@ -49,11 +51,30 @@ export interface ExecResult {
   durationMs: number;
 }
 
+/** A long-lived process in the sandbox with its stdin/stdout open (e.g. a stdio MCP server). */
+export interface OpenRequest {
+  script: string;
+  args?: readonly string[];
+  cwd?: string;
+}
+
+export interface SandboxProcess {
+  readonly pid: number | undefined;
+  readonly stdin: NodeJS.WritableStream;
+  readonly stdout: NodeJS.ReadableStream;
+  /** Resolves once the process (and with it everything it started in the sandbox) is gone. */
+  readonly exited: Promise<{ exitCode: number | null; signal: string | null }>;
+  /** SIGKILL to the whole invocation; resolves once it has exited. */
+  kill(): Promise<void>;
+}
+
 export interface SandboxHandle {
   readonly id: string;
   /** Host path of the workspace (only the engine's host-side git setup touches it, before any sandboxed code). */
   readonly workspace: string;
   exec(req: ExecRequest): Promise<ExecResult>;
+  /** Starts a process that keeps running; stderr is drained and dropped (it may carry secrets). */
+  open(req: OpenRequest): Promise<SandboxProcess>;
   /** Host process ids of this sandbox's running invocations (their bwrap processes). */
   pids(): number[];
   /** Kills every process of the sandbox and waits until they are gone; later execs are refused. */
