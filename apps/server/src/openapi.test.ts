@@ -148,6 +148,35 @@ describe("the route table in the document", () => {
     }
   });
 
+  it("documents every query filter the list routes accept, with enums where the server checks one", () => {
+    const query = (name: keyof typeof PUBLIC_ROUTES) => {
+      const spec = PUBLIC_ROUTES[name];
+      const op = paths()[PUBLIC_BASE + spec.path]?.[spec.method];
+      return Object.fromEntries(
+        (op?.parameters ?? []).filter((x) => x.in === "query").map((x) => [x.name, x as Json]),
+      );
+    };
+    expect(Object.keys(query("listRepos")).sort()).toEqual(["cursor", "limit", "q"]);
+    expect(Object.keys(query("listRuns")).sort()).toEqual(["cursor", "limit", "repoId", "status"]);
+    expect(Object.keys(query("listRunEvents")).sort()).toEqual(["after", "limit"]);
+    expect(Object.keys(query("listSandboxes")).sort()).toEqual(["cursor", "limit", "repoId", "status"]);
+    expect(Object.keys(query("listMcpServers")).sort()).toEqual(["cursor", "limit", "repoId"]);
+    expect(query("getRun")).toEqual({});
+    expect(query("listRuns").limit).toMatchObject({ schema: { type: "integer", minimum: 1, maximum: 200 } });
+    expect((query("listRuns").status?.schema as { enum?: string[] }).enum).toEqual(
+      expect.arrayContaining(["pending", "running", "success", "failed", "cancelled"]),
+    );
+  });
+
+  it("the server rejects a filter value the document rules out", async () => {
+    const u = await h.user();
+    const { token } = await h.pat(u);
+    const bad = await h.json("GET", `${PUBLIC_BASE}/runs?status=bogus`, { token });
+    expect(bad.status).toBe(400);
+    const fine = await h.json("GET", `${PUBLIC_BASE}/runs?status=running&limit=5`, { token });
+    expect(fine.status).toBe(200);
+  });
+
   it("every public-API operation requires a scope, and every GET requires read", () => {
     for (const [name, spec] of ROUTES) {
       if (spec.auth !== "pat") continue;

@@ -38,9 +38,16 @@ function operation(name: string, r: RouteSpec): Json {
   for (const m of r.path.matchAll(/\{(\w+)\}/g)) {
     parameters.push({ name: m[1], in: "path", required: true, schema: { type: "string" } });
   }
-  if (r.method === "get" && !r.path.endsWith("}") && !r.stream) {
-    parameters.push({ name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 200 } });
-    parameters.push({ name: "cursor", in: "query", schema: { type: "string" } });
+  if (r.query instanceof z.ZodObject) {
+    for (const [name, field] of Object.entries(r.query.shape as Record<string, z.ZodType>)) {
+      // limit arrives as a string and is checked by hand; documented as the integer it stands for.
+      const s =
+        name === "limit"
+          ? { type: "integer", minimum: 1, maximum: 200, default: 100 }
+          : schema(field, "input");
+      const description = field.description;
+      parameters.push({ name, in: "query", schema: s, ...(description ? { description } : {}) });
+    }
   }
   if (r.idempotent) {
     parameters.push({

@@ -1,8 +1,9 @@
 // The public v1 route table: one entry per route, used by the server, the client and the OpenAPI document.
 import { z } from "zod";
+import { ListQuery } from "./common.js";
 import { McpServerConfig } from "./connections.js";
 import type { ErrorCode } from "./errors.js";
-import { CreateRunRequest, Repo, Run, RunEvent, Sandbox } from "./resources.js";
+import { CreateRunRequest, Repo, Run, RunEvent, RunStatus, Sandbox, SandboxStatus } from "./resources.js";
 
 export type RouteAuth = "pat" | "session" | "none";
 
@@ -22,6 +23,27 @@ export interface RouteSpec {
 }
 
 const PAGE = { nextCursor: z.string().nullable() };
+
+// Query strings of the list routes: the server parses with these, and the OpenAPI document lists them.
+const RepoIdFilter = z.string().max(64).describe("only this repo's items");
+export const RepoListQuery = ListQuery.extend({
+  q: z.string().max(200).optional().describe("substring of the repo's full name"),
+});
+export const RunListQuery = ListQuery.extend({
+  repoId: RepoIdFilter.optional(),
+  status: RunStatus.optional(),
+});
+export const EventListQuery = z.object({
+  limit: ListQuery.shape.limit,
+  after: z.string().max(20).optional().describe("only events with a sequence number above this"),
+});
+export const SandboxListQuery = ListQuery.extend({
+  repoId: RepoIdFilter.optional(),
+  status: SandboxStatus.optional(),
+});
+export const McpServersQuery = ListQuery.extend({
+  repoId: z.string().max(64).optional().describe("the repo's view: globals minus exclusions plus its own"),
+});
 const AUTHED: ErrorCode[] = [
   "UNAUTHORIZED",
   "FORBIDDEN",
@@ -41,6 +63,7 @@ export const PUBLIC_ROUTES = {
     summary: "List the team's repos",
     auth: "pat",
     scope: "read",
+    query: RepoListQuery,
     response: z.object({ repos: z.array(Repo), ...PAGE }),
     errors: READ,
   },
@@ -71,6 +94,7 @@ export const PUBLIC_ROUTES = {
     summary: "List runs",
     auth: "pat",
     scope: "read",
+    query: RunListQuery,
     response: z.object({ runs: z.array(Run), ...PAGE }),
     errors: READ,
   },
@@ -98,6 +122,7 @@ export const PUBLIC_ROUTES = {
     summary: "List a run's sanitised events",
     auth: "pat",
     scope: "read",
+    query: EventListQuery,
     response: z.object({ events: z.array(RunEvent), ...PAGE }),
     errors: [...READ, "NOT_FOUND"],
   },
@@ -117,6 +142,7 @@ export const PUBLIC_ROUTES = {
     summary: "List sandboxes",
     auth: "pat",
     scope: "read",
+    query: SandboxListQuery,
     response: z.object({ sandboxes: z.array(Sandbox), ...PAGE }),
     errors: READ,
   },
@@ -146,6 +172,7 @@ export const PUBLIC_ROUTES = {
       "decrypted headers and env; Cache-Control: no-store, and every read is audited",
     auth: "pat",
     scope: "read",
+    query: McpServersQuery,
     response: z.object({ servers: z.array(McpServerConfig), ...PAGE }),
     errors: [...READ, "NOT_FOUND"],
   },

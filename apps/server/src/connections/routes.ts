@@ -1,5 +1,5 @@
 // Connection routes: settings (session; owners/admins change, members read names) and the resolved MCP config.
-import { CreateConnectionRequest, ListQuery, UpdateConnectionRequest } from "@mogplex/contract";
+import { CreateConnectionRequest, McpServersQuery, UpdateConnectionRequest } from "@mogplex/contract";
 import type { Hono } from "hono";
 import { z } from "zod";
 import { ApiError } from "../http/errors.js";
@@ -9,7 +9,6 @@ import { type AppEnv, auditContext } from "../http/types.js";
 import { parseOrThrow } from "../http/validate.js";
 import type { Services } from "../services.js";
 
-const ResolvedQuery = ListQuery.extend({ repoId: z.string().max(64).optional() });
 const RepoFilter = z.object({ repoId: z.string().max(64).optional() }).strict();
 
 export function registerConnectionRoutes(app: Hono<AppEnv>, s: Services): void {
@@ -76,7 +75,7 @@ export function registerConnectionRoutes(app: Hono<AppEnv>, s: Services): void {
     if (principal.role === "viewer") {
       throw new ApiError("FORBIDDEN", "Viewers cannot read MCP server credentials");
     }
-    const q = parseOrThrow(ResolvedQuery, c.req.query());
+    const q = parseOrThrow(McpServersQuery, c.req.query());
     const data = await s.connections.resolvedMcp(principal.teamId, q);
     // Recorded before the response leaves: every disclosure of decrypted config is on the audit chain.
     await s.db.db.transaction().execute((trx) =>

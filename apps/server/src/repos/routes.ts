@@ -1,5 +1,5 @@
 // Public v1 repo routes.
-import { ListQuery } from "@mogplex/contract";
+import { RepoListQuery } from "@mogplex/contract";
 import type { Hono } from "hono";
 import { z } from "zod";
 import { publicRoute } from "../http/public-route.js";
@@ -7,8 +7,6 @@ import type { AppEnv } from "../http/types.js";
 import { parseOrThrow } from "../http/validate.js";
 import type { Services } from "../services.js";
 import { toRepo } from "./service.js";
-
-const RepoListQuery = ListQuery.extend({ q: z.string().max(200).optional() });
 
 export function registerRepoRoutes(app: Hono<AppEnv>, s: Services): void {
   publicRoute(app, s, "listRepos", async (c, { principal }) => {

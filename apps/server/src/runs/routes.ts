@@ -1,5 +1,5 @@
 // Public v1 run routes: create, read, list, cancel, events and the live SSE stream.
-import { ListQuery, RunStatus } from "@mogplex/contract";
+import { EventListQuery, RunListQuery } from "@mogplex/contract";
 import type { Hono } from "hono";
 import { z } from "zod";
 import { publicRoute } from "../http/public-route.js";
@@ -9,12 +9,6 @@ import type { Services } from "../services.js";
 import { parseAfter } from "./events.js";
 import { toRun } from "./service.js";
 import { streamRunEvents } from "./stream.js";
-
-const RunListQuery = ListQuery.extend({
-  repoId: z.string().max(64).optional(),
-  status: RunStatus.optional(),
-});
-const EventListQuery = z.object({ limit: ListQuery.shape.limit, after: z.string().max(20).optional() });
 
 export function registerRunRoutes(app: Hono<AppEnv>, s: Services): void {
   publicRoute(app, s, "createRun", async (c, { principal, body, rawBody, idempotencyKey }) => {

@@ -1,5 +1,5 @@
 // Public v1 sandbox routes.
-import { ListQuery, SandboxStatus } from "@mogplex/contract";
+import { SandboxListQuery } from "@mogplex/contract";
 import type { Hono } from "hono";
 import { z } from "zod";
 import { publicRoute } from "../http/public-route.js";
@@ -7,11 +7,6 @@ import { type AppEnv, auditContext } from "../http/types.js";
 import { parseOrThrow } from "../http/validate.js";
 import type { Services } from "../services.js";
 import { toSandbox } from "./service.js";
-
-const SandboxListQuery = ListQuery.extend({
-  repoId: z.string().max(64).optional(),
-  status: SandboxStatus.optional(),
-});
 
 export function registerSandboxRoutes(app: Hono<AppEnv>, s: Services): void {
   publicRoute(app, s, "listSandboxes", async (c, { principal }) => {

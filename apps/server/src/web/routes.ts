@@ -1,5 +1,5 @@
 // The web app's backend-for-frontend: session-authenticated repo and run routes, scoped to the active team.
-import { ListQuery, RunStatus } from "@mogplex/contract";
+import { EventListQuery, RepoListQuery, RunListQuery } from "@mogplex/contract";
 import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { ApiError, badRequest, notFound } from "../http/errors.js";
@@ -14,7 +14,6 @@ import type { Services } from "../services.js";
 import { atLeast } from "../teams/service.js";
 import { registerWebAccountRoutes } from "./account-routes.js";
 
-const RepoListQuery = ListQuery.extend({ q: z.string().max(200).optional() });
 const AddRepoBody = z
   .object({
     fullName: z.string().max(201),
@@ -23,11 +22,6 @@ const AddRepoBody = z
     rootDirectory: z.string().max(1024).optional(),
   })
   .strict();
-const RunListQuery = ListQuery.extend({
-  repoId: z.string().max(64).optional(),
-  status: RunStatus.optional(),
-});
-const EventListQuery = z.object({ limit: ListQuery.shape.limit, after: z.string().max(20).optional() });
 
 /**
  * From the web, only a remote clone URL (https, ssh or scp-style): a local path or file:// would let a team
