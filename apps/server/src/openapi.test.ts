@@ -153,7 +153,7 @@ describe("the route table in the document", () => {
       const spec = PUBLIC_ROUTES[name];
       const op = paths()[PUBLIC_BASE + spec.path]?.[spec.method];
       return Object.fromEntries(
-        (op?.parameters ?? []).filter((x) => x.in === "query").map((x) => [x.name, x as Json]),
+        (op?.parameters ?? []).filter((x) => x.in === "query").map((x) => [x.name, x as unknown as Json]),
       );
     };
     expect(Object.keys(query("listRepos")).sort()).toEqual(["cursor", "limit", "q"]);

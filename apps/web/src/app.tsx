@@ -6,7 +6,9 @@ import { AccountPage } from "./pages/account.js";
 import { ApiKeysPage } from "./pages/api-keys.js";
 import { AuditPage } from "./pages/audit.js";
 import { CliAuthPage } from "./pages/cli-auth.js";
+import { ConnectionsPage } from "./pages/connections.js";
 import { DevicePage } from "./pages/device.js";
+import { GatewayKeysPage } from "./pages/gateway-keys.js";
 import { InvitePage } from "./pages/invite.js";
 import { LoginPage } from "./pages/login.js";
 import { ReposPage } from "./pages/repos.js";
@@ -34,6 +36,8 @@ const PAGES: Array<[string, (p: Record<string, string>) => ReactNode, "full" | "
   ["/team", () => <TeamPage />, "full"],
   ["/audit", () => <AuditPage />, "full"],
   ["/settings/api-keys", () => <ApiKeysPage />, "full"],
+  ["/settings/gateway-keys", () => <GatewayKeysPage />, "full"],
+  ["/settings/connections", () => <ConnectionsPage />, "full"],
   ["/settings/security", () => <SecurityPage />, "full"],
   ["/settings/account", () => <AccountPage />, "full"],
   ["/cli-auth", () => <CliAuthPage />, "focused"],

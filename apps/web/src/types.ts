@@ -2,7 +2,17 @@
 // bundle); the session-route shapes are declared here.
 import type { RunStatus } from "@mogplex/contract";
 
-export type { CreatedToken, Repo, Run, RunEvent, RunStatus, TokenSummary } from "@mogplex/contract";
+export type {
+  ConnectionSummary,
+  CreatedGatewayKey,
+  CreatedToken,
+  GatewayKeySummary,
+  Repo,
+  Run,
+  RunEvent,
+  RunStatus,
+  TokenSummary,
+} from "@mogplex/contract";
 
 export type Role = "owner" | "admin" | "member" | "viewer";
 

@@ -1,8 +1,10 @@
 // Shared pieces: page titles that take focus, loading/empty/error states, copy buttons, confirm dialogs.
 import {
   type DependencyList,
+  Fragment,
   type InputHTMLAttributes,
   type ReactNode,
+  type TextareaHTMLAttributes,
   useCallback,
   useEffect,
   useId,
@@ -230,6 +232,39 @@ export function Confirm(props: ConfirmProps) {
   );
 }
 
+/** Confirms revoking a credential (a token, a key) known to the person by its name and prefix. */
+export function RevokeDialog({
+  what,
+  item,
+  onRevoke,
+  onClose,
+}: {
+  what: "token" | "key";
+  item: { name: string; prefix: string };
+  onRevoke: () => Promise<void>;
+  onClose: () => void;
+}) {
+  return (
+    <Confirm
+      title={`Revoke “${item.name}”?`}
+      confirmLabel={`Revoke ${what}`}
+      danger
+      onClose={onClose}
+      onConfirm={onRevoke}
+    >
+      <p>
+        Anything using the {what} <code>{item.prefix}…</code> stops working immediately. This cannot be
+        undone.
+      </p>
+    </Confirm>
+  );
+}
+
+/** For pages about a team, when the person belongs to none. */
+export function NoTeam() {
+  return <Empty>You are not a member of any team. Ask an owner for an invitation.</Empty>;
+}
+
 export function when(iso: string | null | undefined, empty = "—"): string {
   if (!iso) return empty;
   const d = new Date(iso);
@@ -240,6 +275,21 @@ export function when(iso: string | null | undefined, empty = "—"): string {
 export function Time({ iso, empty }: { iso: string | null | undefined; empty?: string }) {
   if (!iso) return <span className="muted">{empty ?? "—"}</span>;
   return <time dateTime={iso}>{when(iso)}</time>;
+}
+
+/** Names (of headers, servers, tools) as code, comma-separated; `empty` when there are none. */
+export function CodeList({ items, empty }: { items: readonly string[]; empty: string }) {
+  if (items.length === 0) return <span className="muted">{empty}</span>;
+  return (
+    <>
+      {items.map((n, i) => (
+        <Fragment key={n}>
+          {i > 0 ? ", " : null}
+          <code>{n}</code>
+        </Fragment>
+      ))}
+    </>
+  );
 }
 
 export function StatusBadge({ status }: { status: string }) {
@@ -276,20 +326,180 @@ export function TableWrap({ label, children }: { label: string; children: ReactN
   );
 }
 
+/** A label, the control it names (tied by a generated id) and an optional hint, on a line of their own. */
+function Field({
+  label,
+  hint,
+  className,
+  control,
+}: {
+  label: ReactNode;
+  hint?: ReactNode;
+  className?: string;
+  control: (id: string, describedBy: string | undefined) => ReactNode;
+}) {
+  const id = useId();
+  return (
+    <p className={className}>
+      <label htmlFor={id}>{label}</label>
+      {control(id, hint ? `${id}-hint` : undefined)}
+      {hint ? (
+        <span className="hint" id={`${id}-hint`}>
+          {hint}
+        </span>
+      ) : null}
+    </p>
+  );
+}
+
+interface FieldProps {
+  label: string;
+  hint?: ReactNode;
+  onChange: (value: string) => void;
+  /** Class of the line (e.g. "grow" inside a .row). */
+  lineClass?: string;
+}
+
 /** A labelled text input on its own line; the label is tied to the input by a generated id. */
 export function TextField({
   label,
+  hint,
+  lineClass,
   onChange,
   ...input
-}: { label: string; onChange: (value: string) => void } & Omit<
-  InputHTMLAttributes<HTMLInputElement>,
-  "id" | "onChange"
->) {
-  const id = useId();
+}: FieldProps & Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "onChange">) {
   return (
-    <p>
-      <label htmlFor={id}>{label}</label>
-      <input id={id} onChange={(e) => onChange(e.target.value)} {...input} />
-    </p>
+    <Field
+      label={label}
+      hint={hint}
+      className={lineClass}
+      control={(id, described) => (
+        <input id={id} aria-describedby={described} onChange={(e) => onChange(e.target.value)} {...input} />
+      )}
+    />
+  );
+}
+
+/** A labelled multi-line input, e.g. one entry per line. */
+export function TextAreaField({
+  label,
+  hint,
+  lineClass,
+  onChange,
+  ...area
+}: FieldProps & Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, "id" | "onChange">) {
+  return (
+    <Field
+      label={label}
+      hint={hint}
+      className={lineClass}
+      control={(id, described) => (
+        <textarea id={id} aria-describedby={described} onChange={(e) => onChange(e.target.value)} {...area} />
+      )}
+    />
+  );
+}
+
+/** A labelled <select>; `options` are [value, text] pairs. */
+export function SelectField({
+  label,
+  hint,
+  lineClass,
+  value,
+  options,
+  onChange,
+}: FieldProps & { value: string; options: ReadonlyArray<readonly [string, string]> }) {
+  return (
+    <Field
+      label={label}
+      hint={hint}
+      className={lineClass}
+      control={(id, described) => (
+        <select id={id} aria-describedby={described} value={value} onChange={(e) => onChange(e.target.value)}>
+          {options.map(([v, text]) => (
+            <option key={v} value={v}>
+              {text}
+            </option>
+          ))}
+        </select>
+      )}
+    />
+  );
+}
+
+/** How long a new token or key lives; "" is never. */
+export const EXPIRY_CHOICES: ReadonlyArray<readonly [string, string]> = [
+  ["30", "30 days"],
+  ["90", "90 days"],
+  ["365", "1 year"],
+  ["", "Never"],
+];
+
+/** One form submission at a time: `busy` while it runs, its error kept for <ErrorNote>. */
+export function useAction(): {
+  busy: boolean;
+  error: unknown;
+  run: (act: () => Promise<void>) => Promise<void>;
+} {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const run = useCallback(async (act: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await act();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, run };
+}
+
+/**
+ * A secret the server shows exactly once (a token, a key): its heading takes focus, so the person hears
+ * it appear; a copy button; and a button to put it away for good.
+ */
+export function SecretReveal({
+  title,
+  label,
+  secret,
+  copyLabel,
+  onDone,
+  children,
+}: {
+  title: string;
+  label: string;
+  secret: string;
+  copyLabel: string;
+  onDone: () => void;
+  /** Said after the secret: how to use it. */
+  children?: ReactNode;
+}) {
+  const id = useId();
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus({ preventScroll: false }), []);
+  return (
+    <section className="card reveal" aria-labelledby={`${id}-h`}>
+      <h2 id={`${id}-h`} ref={heading} tabIndex={-1}>
+        {title}
+      </h2>
+      <p>
+        This is the only time Mogplex shows it: you won't see it again. Store it somewhere safe, such as a
+        password manager; if you lose it, revoke it and create another.
+      </p>
+      <p>
+        <label htmlFor={id}>{label}</label>
+        <span className="copy-row">
+          <input id={id} className="mono" readOnly value={secret} onFocus={(e) => e.target.select()} />
+          <CopyButton text={secret} label={copyLabel} />
+        </span>
+      </p>
+      {children}
+      <button type="button" onClick={onDone}>
+        I have copied it
+      </button>
+    </section>
   );
 }

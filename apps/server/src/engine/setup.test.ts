@@ -77,10 +77,10 @@ describe("resolveSetup", () => {
   it("reads the repo's egress allowlist, validated on the way in", async () => {
     const repoId = await addRepo(h, u.teamId, "/nonexistent.git");
     await expect(setRepoEgress(h.s.db.db, repoId, ["ok.example", "bad host"], 1)).rejects.toThrow(/bad host/);
-    await setRepoEgress(h.s.db.db, repoId, ["Registry.NPMJS.org", "*.github.com"], 1);
+    await setRepoEgress(h.s.db.db, repoId, ["Packages.Example.ORG", "*.github.com"], 1);
     const repo = await h.s.repos.get(u.teamId, repoId);
     const s = await resolveSetup(h.s.db.db, h.s.keyring, h.s.config.engine, repo, "");
-    expect(s.egressHosts).toEqual(["registry.npmjs.org", "*.github.com"]);
+    expect(s.egressHosts).toEqual(["packages.example.org", "*.github.com"]);
     await setRepoEgress(h.s.db.db, repoId, [], 2);
     expect((await resolveSetup(h.s.db.db, h.s.keyring, h.s.config.engine, repo, "")).egressHosts).toEqual([]);
   });

@@ -4,50 +4,20 @@ import { del, get, post } from "../api.js";
 import { useSession } from "../session.js";
 import type { CreatedToken, TokenSummary } from "../types.js";
 import {
-  Confirm,
-  CopyButton,
   Empty,
   ErrorNote,
+  EXPIRY_CHOICES,
   Loaded,
   PageTitle,
+  RevokeDialog,
+  SecretReveal,
+  SelectField,
   TableWrap,
+  TextField,
   Time,
+  useAction,
   useAsync,
 } from "../ui.js";
-
-const EXPIRY_CHOICES: Array<[string, string]> = [
-  ["30", "30 days"],
-  ["90", "90 days"],
-  ["365", "1 year"],
-  ["", "Never"],
-];
-
-function NewToken({ created, onDone }: { created: CreatedToken; onDone: () => void }) {
-  const id = useId();
-  return (
-    <section className="card reveal" aria-labelledby={`${id}-h`}>
-      <h2 id={`${id}-h`}>Copy your new token now</h2>
-      <p>
-        This is the only time Mogplex shows it. Store it somewhere safe, such as a password manager; if you
-        lose it, revoke it and create another.
-      </p>
-      <p>
-        <label htmlFor={id}>New token</label>
-        <span className="copy-row">
-          <input id={id} className="mono" readOnly value={created.token} onFocus={(e) => e.target.select()} />
-          <CopyButton text={created.token} label="Copy token" />
-        </span>
-      </p>
-      <p className="hint">
-        Use it as <code>Authorization: Bearer {created.prefix}…</code>, or <code>MOGPLEX_API_KEY</code> for
-        the CLI.
-      </p>
-      <button type="button" onClick={onDone}>
-        I have copied it
-      </button>
-    </section>
-  );
-}
 
 function CreateForm({ onCreated }: { onCreated: (t: CreatedToken) => void }) {
   const { role } = useSession();
@@ -56,15 +26,12 @@ function CreateForm({ onCreated }: { onCreated: (t: CreatedToken) => void }) {
   const [read, setRead] = useState(true);
   const [write, setWrite] = useState(!viewer);
   const [expiry, setExpiry] = useState("90");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const ids = { name: useId(), exp: useId(), scopes: useId() };
+  const { busy, error, run } = useAction();
+  const ids = { form: useId(), scopes: useId() };
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       const scopes = [...(read ? ["read"] : []), ...(write ? ["write"] : [])];
       const created = await post<CreatedToken>("/api/settings/api-keys", {
         name: name.trim(),
@@ -73,31 +40,21 @@ function CreateForm({ onCreated }: { onCreated: (t: CreatedToken) => void }) {
       });
       setName("");
       onCreated(created);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
-    <form onSubmit={(e) => void submit(e)} className="card stack" aria-labelledby={`${ids.name}-h`}>
-      <h2 id={`${ids.name}-h`}>Create a token</h2>
-      <p>
-        <label htmlFor={ids.name}>Name</label>
-        <input
-          id={ids.name}
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          required
-          maxLength={100}
-          placeholder="e.g. laptop CLI"
-          aria-describedby={`${ids.name}-hint`}
-        />
-        <span className="hint" id={`${ids.name}-hint`}>
-          Something that tells you later where this token is used.
-        </span>
-      </p>
+    <form onSubmit={submit} className="card stack" aria-labelledby={`${ids.form}-h`}>
+      <h2 id={`${ids.form}-h`}>Create a token</h2>
+      <TextField
+        label="Name"
+        value={name}
+        onChange={setName}
+        required
+        maxLength={100}
+        placeholder="e.g. laptop CLI"
+        hint="Something that tells you later where this token is used."
+      />
       <fieldset aria-describedby={`${ids.scopes}-hint`}>
         <legend>Scopes</legend>
         <label className="check">
@@ -119,16 +76,7 @@ function CreateForm({ onCreated }: { onCreated: (t: CreatedToken) => void }) {
           Choose at least one scope.
         </p>
       ) : null}
-      <p>
-        <label htmlFor={ids.exp}>Expires after</label>
-        <select id={ids.exp} value={expiry} onChange={(e) => setExpiry(e.target.value)}>
-          {EXPIRY_CHOICES.map(([v, label]) => (
-            <option key={v} value={v}>
-              {label}
-            </option>
-          ))}
-        </select>
-      </p>
+      <SelectField label="Expires after" value={expiry} options={EXPIRY_CHOICES} onChange={setExpiry} />
       <ErrorNote error={error} title="Token not created" />
       <div className="actions">
         <button type="submit" disabled={busy || (!read && !write)}>
@@ -149,7 +97,18 @@ export function ApiKeysPage() {
         API keys
       </PageTitle>
       {created ? (
-        <NewToken created={created} onDone={() => setCreated(null)} />
+        <SecretReveal
+          title="Copy your new token now"
+          label="New token"
+          secret={created.token}
+          copyLabel="Copy token"
+          onDone={() => setCreated(null)}
+        >
+          <p className="hint">
+            Use it as <code>Authorization: Bearer {created.prefix}…</code>, or <code>MOGPLEX_API_KEY</code>{" "}
+            for the CLI.
+          </p>
+        </SecretReveal>
       ) : (
         <CreateForm
           onCreated={(t) => {
@@ -212,21 +171,15 @@ export function ApiKeysPage() {
         }
       </Loaded>
       {revoking ? (
-        <Confirm
-          title={`Revoke “${revoking.name}”?`}
-          confirmLabel="Revoke token"
-          danger
+        <RevokeDialog
+          what="token"
+          item={revoking}
           onClose={() => setRevoking(null)}
-          onConfirm={async () => {
+          onRevoke={async () => {
             await del(`/api/settings/api-keys/${encodeURIComponent(revoking.id)}`);
             keys.reload();
           }}
-        >
-          <p>
-            Anything using the token <code>{revoking.prefix}…</code> stops working immediately. This cannot be
-            undone.
-          </p>
-        </Confirm>
+        />
       ) : null}
     </>
   );

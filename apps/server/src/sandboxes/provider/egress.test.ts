@@ -25,8 +25,8 @@ afterAll(async () => {
 
 describe("allowlist rules", () => {
   it("matches exact names and *.suffix subdomains only", () => {
-    expect(hostAllowed("registry.npmjs.org", ["registry.npmjs.org"])).toBe(true);
-    expect(hostAllowed("evil-registry.npmjs.org.attacker.test", ["registry.npmjs.org"])).toBe(false);
+    expect(hostAllowed("packages.example.org", ["packages.example.org"])).toBe(true);
+    expect(hostAllowed("evil-packages.example.org.attacker.test", ["packages.example.org"])).toBe(false);
     expect(hostAllowed("api.github.com", ["*.github.com"])).toBe(true);
     expect(hostAllowed("github.com", ["*.github.com"])).toBe(false);
     expect(hostAllowed("notgithub.com", ["*.github.com"])).toBe(false);

@@ -1,0 +1,213 @@
+// Settings → Connections: the team's MCP servers and REST APIs. Every member reads their names and shapes;
+// owners and admins add, change and delete them. Header and env values are write-only: no answer carries them.
+import { useEffect, useState } from "react";
+import { del, get } from "../api.js";
+import { useSession } from "../session.js";
+import { atLeast, type ConnectionSummary, type Repo } from "../types.js";
+import { CodeList, Confirm, Empty, Loaded, NoTeam, PageTitle, TableWrap, Time, useAsync } from "../ui.js";
+import { Exclusions } from "./connection-exclusions.js";
+import { ConnectionForm, shapeLabel } from "./connection-form.js";
+
+export const connectionsPath = (teamId: string) => `/api/teams/${encodeURIComponent(teamId)}/connections`;
+
+function Endpoint({ c }: { c: ConnectionSummary }) {
+  if (c.command)
+    return (
+      <>
+        <code>{[c.command, ...c.args].join(" ")}</code>
+        <br />
+        <span className="hint">
+          Network: <CodeList items={c.egressHosts} empty="none" />
+        </span>
+      </>
+    );
+  return <code>{c.url}</code>;
+}
+
+interface TableProps {
+  connections: ConnectionSummary[];
+  repoName: (id: string) => string;
+  admin: boolean;
+  onEdit: (c: ConnectionSummary) => void;
+  onDelete: (c: ConnectionSummary) => void;
+}
+
+function ConnectionTable({ connections, repoName, admin, onEdit, onDelete }: TableProps) {
+  return (
+    <TableWrap label="Connections">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Type</th>
+            <th scope="col">Used by</th>
+            <th scope="col">Endpoint</th>
+            <th scope="col">Secret names</th>
+            <th scope="col">Status</th>
+            <th scope="col">Changed</th>
+            {admin ? (
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            ) : null}
+          </tr>
+        </thead>
+        <tbody>
+          {connections.map((c) => (
+            <tr key={c.id}>
+              <td>
+                <strong>{c.name}</strong>
+              </td>
+              <td>{shapeLabel(c)}</td>
+              <td>{c.repoId ? `${repoName(c.repoId)} only` : "Every repo"}</td>
+              <td>
+                <Endpoint c={c} />
+              </td>
+              <td>
+                <CodeList items={[...c.headerNames, ...c.envNames]} empty="none" />
+              </td>
+              <td>
+                <span className="badge">{c.enabled ? "enabled" : "disabled"}</span>
+              </td>
+              <td>
+                <Time iso={c.updatedAt} />
+              </td>
+              {admin ? (
+                <td className="nowrap">
+                  <div className="actions">
+                    <button
+                      type="button"
+                      className="secondary small"
+                      data-edit={c.id}
+                      onClick={() => onEdit(c)}
+                    >
+                      Edit<span className="visually-hidden"> {c.name}</span>
+                    </button>
+                    <button type="button" className="danger small" onClick={() => onDelete(c)}>
+                      Delete<span className="visually-hidden"> {c.name}</span>
+                    </button>
+                  </div>
+                </td>
+              ) : null}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableWrap>
+  );
+}
+
+function Connections({ teamId }: { teamId: string }) {
+  const { role } = useSession();
+  const admin = atLeast(role, "admin");
+  const base = connectionsPath(teamId);
+  const list = useAsync((signal) => get<{ connections: ConnectionSummary[] }>(base, signal), [base]);
+  const repos = useAsync((signal) => get<{ repos: Repo[] }>("/api/web/repos?limit=200", signal), [teamId]);
+  const [editing, setEditing] = useState<ConnectionSummary | null>(null);
+  const [deleting, setDeleting] = useState<ConnectionSummary | null>(null);
+  const [notice, setNotice] = useState("");
+  const [formKey, setFormKey] = useState(0);
+  const [returnTo, setReturnTo] = useState<string | null>(null);
+  const repoList = repos.data?.repos ?? [];
+  const repoName = (id: string) => repoList.find((r) => r.id === id)?.fullName ?? id;
+
+  // Leaving an edit puts focus back on the row's Edit button, once the list shows it again.
+  useEffect(() => {
+    if (!returnTo || list.loading) return;
+    document.querySelector<HTMLElement>(`[data-edit="${CSS.escape(returnTo)}"]`)?.focus();
+    setReturnTo(null);
+  }, [returnTo, list.loading]);
+
+  const closeEdit = (message: string) => {
+    setNotice(message);
+    setReturnTo(editing?.id ?? null);
+    setEditing(null);
+    setFormKey((k) => k + 1);
+    list.reload();
+  };
+
+  return (
+    <>
+      {admin ? (
+        <>
+          <ConnectionForm
+            key={editing ? `edit-${editing.id}` : `new-${formKey}`}
+            teamId={teamId}
+            repos={repoList}
+            existing={editing ?? undefined}
+            onSaved={(c) => closeEdit(editing ? `Saved ${c.name}.` : `Added ${c.name}.`)}
+            onCancel={editing ? () => closeEdit("") : undefined}
+          />
+          {editing && !editing.repoId && repoList.length > 0 ? (
+            <Exclusions teamId={teamId} connection={editing} repos={repoList} />
+          ) : null}
+        </>
+      ) : (
+        <p className="muted">Only owners and admins of the team can add or change connections.</p>
+      )}
+      {notice ? (
+        <p className="notice" role="status">
+          {notice}
+        </p>
+      ) : null}
+      <h2>Connections of this team</h2>
+      <p className="hint">
+        Header and environment values are stored encrypted and never shown here; only their names are.
+      </p>
+      <Loaded a={list} what="connections">
+        {({ connections }) =>
+          connections.length === 0 ? (
+            <Empty>
+              <p>
+                No connections yet.
+                {admin ? " Add an MCP server above." : " An owner or admin of your team can add one."}
+              </p>
+            </Empty>
+          ) : (
+            <ConnectionTable
+              connections={connections}
+              repoName={repoName}
+              admin={admin}
+              onEdit={(c) => {
+                setNotice("");
+                setEditing(c);
+              }}
+              onDelete={setDeleting}
+            />
+          )
+        }
+      </Loaded>
+      {deleting ? (
+        <Confirm
+          title={`Delete “${deleting.name}”?`}
+          confirmLabel="Delete connection"
+          danger
+          onClose={() => setDeleting(null)}
+          onConfirm={async () => {
+            await del(`${base}/${encodeURIComponent(deleting.id)}`);
+            if (editing?.id === deleting.id) setEditing(null);
+            setNotice(`Deleted ${deleting.name}.`);
+            list.reload();
+          }}
+        >
+          <p>
+            Runs and gateway keys can no longer use it, and its stored header and environment values are
+            deleted. This cannot be undone.
+          </p>
+        </Confirm>
+      ) : null}
+    </>
+  );
+}
+
+export function ConnectionsPage() {
+  const { team } = useSession();
+  return (
+    <>
+      <PageTitle sub="MCP servers and REST APIs that your team's runs and gateway keys can use.">
+        Connections
+      </PageTitle>
+      {team ? <Connections teamId={team.teamId} /> : <NoTeam />}
+    </>
+  );
+}
