@@ -1,7 +1,6 @@
 // Public v1 repo routes.
 import { RepoListQuery } from "@mogplex/contract";
 import type { Hono } from "hono";
-import { z } from "zod";
 import { publicRoute } from "../http/public-route.js";
 import type { AppEnv } from "../http/types.js";
 import { parseOrThrow } from "../http/validate.js";

@@ -1,7 +1,6 @@
 // Public v1 run routes: create, read, list, cancel, events and the live SSE stream.
 import { EventListQuery, RunListQuery } from "@mogplex/contract";
 import type { Hono } from "hono";
-import { z } from "zod";
 import { publicRoute } from "../http/public-route.js";
 import { type AppEnv, auditContext } from "../http/types.js";
 import { parseOrThrow } from "../http/validate.js";
