@@ -94,7 +94,8 @@ async function mcpLoad(opts) {
 function logRow(label, r) {
   process.stderr.write(
     `  ${label.padEnd(30)} ${fmt(r.rps, 0).padStart(6)} calls/s  p50 ${fmt(r.latencyMs.p50, 3)} ms  p99 ${fmt(r.latencyMs.p99, 3)} ms` +
-      `  server CPU ${fmt(r.serverCpuUsPerCall, 0)} µs/call${r.errors ? `  ERRORS ${r.errors}` : ""}\n`,
+      `  server CPU ${fmt(r.serverCpuUsPerCall, 0)} µs/call` +
+      `${r.hopCpuUsPerCall == null ? "" : ` (hop ${fmt(r.hopCpuUsPerCall, 0)})`}${r.errors ? `  ERRORS ${r.errors}` : ""}\n`,
   );
 }
 
@@ -174,12 +175,14 @@ async function main() {
       headers: {},
       tool: "echo",
       serverPids: [proxy.child.pid, up.pid],
+      hopPids: [proxy.child.pid],
     },
     gateway: {
       url: `${base}/mcp`,
       headers: { Authorization: `Bearer ${key}` },
       tool: "everything__echo",
       serverPids: [mog.child.pid, up.pid],
+      hopPids: [mog.child.pid],
     },
   };
   const rounds = {
@@ -280,6 +283,8 @@ async function main() {
     `\n${table(["path", "calls/s", "p50 ms", "p99 ms", "gateway vs direct", "target"], rows)}\n\n` +
       `gateway key verification: cold ${fmt(verify.coldMsMedian, 1)} ms (median of ${verify.coldSamples}, DB + Argon2id), ` +
       `warm ${fmt(verify.warmUs, 2)} µs (cache; SHA-256 of the key alone ${fmt(verify.sha256Us, 2)} µs)\n` +
+      `CPU of the hop alone, 1 client: gateway ${fmt(g.seq.hopCpuUsPerCall, 0)} µs/call, ` +
+      `bare proxy ${fmt(p.seq.hopCpuUsPerCall, 0)} µs/call (/proc, 10 ms ticks)\n` +
       `${valid ? "" : "INVALID: some calls failed or timed out\n"}results: ${file}\n`,
   );
 }

@@ -66,10 +66,12 @@ async function phase(total, record) {
 
 await phase(o.warmup ?? 500, false);
 const cpuStart = cpu(o.serverPids);
+const hopStart = cpu(o.hopPids);
 const start = performance.now();
 const r = await phase(o.calls ?? 5000, true);
 const seconds = (performance.now() - start) / 1000;
 const cpuEnd = cpu(o.serverPids);
+const hopEnd = cpu(o.hopPids);
 for (const c of conns) await c.close().catch(() => {});
 const sorted = r.latencies.sort((a, b) => a - b);
 const pct = (p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
@@ -87,6 +89,9 @@ process.stdout.write(
     },
     serverCpuUsPerCall:
       cpuStart !== null && cpuEnd !== null ? ((cpuEnd - cpuStart) * 1e6) / sorted.length : null,
+    // The hop alone (gateway or bare proxy, without the upstream behind it).
+    hopCpuUsPerCall:
+      o.hopPids && hopStart !== null && hopEnd !== null ? ((hopEnd - hopStart) * 1e6) / sorted.length : null,
   }),
 );
 process.exit(0);
