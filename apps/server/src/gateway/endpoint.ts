@@ -18,6 +18,7 @@ import type { GatewayPrincipal } from "./keys.js";
 import { LegacySseTransport } from "./legacy-sse.js";
 import { hostAllowed, originAllowed } from "./origin.js";
 import type { RequestLogEntry } from "./request-log.js";
+import type { ClientGone } from "./session.js";
 
 const MAX_MESSAGE_BYTES = 1024 * 1024;
 const BEARER = /^Bearer ([^\s]+)$/i;
@@ -54,14 +55,20 @@ function isCancel(m: unknown): m is { params: { requestId: unknown } } {
   return r?.jsonrpc === "2.0" && r.method === "notifications/cancelled" && r.params?.requestId !== undefined;
 }
 
-/** Aborts when the client goes away, from the Node response (c.req.raw.signal would build a full Request). */
-function disconnectSignal(c: Context<AppEnv>): AbortSignal {
-  const ac = new AbortController();
+/**
+ * Subscribes to the client going away before its answer was written, on the Node response itself
+ * (c.req.raw.signal would build a full Request); returns the unsubscribe.
+ */
+function onClientGone(c: Context<AppEnv>): ClientGone {
   const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
-  outgoing?.once("close", () => {
-    if (!outgoing.writableFinished) ac.abort();
-  });
-  return ac.signal;
+  return (gone) => {
+    if (!outgoing) return () => undefined;
+    const listener = () => {
+      if (!outgoing.writableFinished) gone();
+    };
+    outgoing.once("close", listener);
+    return () => outgoing.off("close", listener);
+  };
 }
 
 function rpcError(
@@ -221,7 +228,7 @@ export function registerGatewayEndpoint(app: Hono<AppEnv>, s: Services): void {
       const version = c.req.header("mcp-protocol-version");
       const versionOk = version === undefined || SUPPORTED_PROTOCOL_VERSIONS.includes(version);
       if (versionOk && isFastCall(body) && (c.req.header("accept") ?? "").includes("application/json")) {
-        return session.fastCall(body, c.get("requestId"), disconnectSignal(c));
+        return session.fastCall(body, c.get("requestId"), onClientGone(c));
       }
       if (isCancel(body) && session.cancelFast(body.params.requestId))
         return new Response(null, { status: 202 });

@@ -226,6 +226,36 @@ describe("gateway → server-everything over Streamable HTTP", () => {
     await c.close();
   });
 
+  it("a client that hangs up during a fast-path call (no cancel sent) stops the upstream call", async () => {
+    const { key } = await newKey({ servers: ["remote"] });
+    const c = await mcpClient(srv.base, key);
+    const sid = (c.transport as { sessionId?: string } | undefined)?.sessionId;
+    expect(sid).toBeTypeOf("string");
+    const upstream = () => h.s.gateway.pool.upstream(remoteId);
+    const ac = new AbortController();
+    const call = fetch(`${srv.base}/mcp`, {
+      method: "POST",
+      headers: {
+        Authorization: `Bearer ${key}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-session-id": sid as string,
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 42,
+        method: "tools/call",
+        params: { name: "remote__trigger-long-running-operation", arguments: { duration: 60, steps: 60 } },
+      }),
+      signal: ac.signal,
+    }).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(upstream()?.inflight).toBe(1));
+    ac.abort();
+    expect(await call).toBeInstanceOf(Error);
+    await vi.waitFor(() => expect(upstream()?.inflight).toBe(0), { timeout: 10_000 });
+    await c.close();
+  });
+
   it("the circuit breaker fails fast after repeated failures, and closes again after the cool-down", async () => {
     const c = await mcpClient(srv.base, (await newKey({ servers: ["remote"] })).key);
     await c.listTools();

@@ -153,6 +153,19 @@ describe("gateway keys", () => {
     expect(JSON.stringify(rows)).not.toContain(k.key);
   });
 
+  it("a cached key's id and secret with any other signature are still refused (the cache matches whole keys)", async () => {
+    const k = await h.s.gateway.keys.create(owner.userId, owner.teamId, { name: "sig" }, SYS);
+    expect(await h.s.gateway.keys.authenticate(k.key)).not.toBeNull();
+    const flip = (c: string) => (c === "0" ? "1" : "0");
+    for (const i of [k.key.length - 1, k.key.length - 16]) {
+      const forged = `${k.key.slice(0, i)}${flip(k.key[i] as string)}${k.key.slice(i + 1)}`;
+      expect(await h.s.gateway.keys.authenticate(forged)).toBeNull();
+    }
+    expect(await h.s.gateway.keys.authenticate(`${k.key}0`)).toBeNull();
+    expect(await h.s.gateway.keys.authenticate(k.key.toUpperCase())).toBeNull();
+    expect(await h.s.gateway.keys.authenticate(k.key)).not.toBeNull();
+  });
+
   it("verifies cold through Argon2id, then from the cache; expiry drops the cached key", async () => {
     const k = await h.s.gateway.keys.create(owner.userId, owner.teamId, { name: "c", expiresInDays: 1 }, SYS);
     const keys = h.s.gateway.keys;

@@ -11,7 +11,13 @@ import type { Role } from "../http/types.js";
 import { newId } from "../security/random.js";
 import { atLeast, type TeamService } from "../teams/service.js";
 import type { InvalidationBus } from "./broadcast.js";
-import { displayPrefix, mintGatewayKey, parseGatewayKey } from "./key-format.js";
+import {
+  displayPrefix,
+  GATEWAY_KEY_LENGTH,
+  GATEWAY_KEY_PREFIX,
+  mintGatewayKey,
+  parseGatewayKey,
+} from "./key-format.js";
 
 // OWASP's Argon2id baseline, as for passwords. 2 = Argon2id (the enum is const, erased at runtime).
 const ARGON = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -31,7 +37,7 @@ export interface GatewayPrincipal {
 }
 
 interface CacheEntry {
-  digest: Buffer; // SHA-256 of the secret: the plaintext secret is never kept in memory
+  digest: Buffer; // SHA-256 of the whole key string: the plaintext is never kept in memory
   principal: GatewayPrincipal;
   cachedAt: number;
 }
@@ -266,24 +272,26 @@ export class GatewayKeyService {
    * compare), and only on a miss the database and Argon2id. Expiry is checked on every call.
    */
   async authenticate(presented: string): Promise<GatewayPrincipal | null> {
-    const parsed = parseGatewayKey(this.d.hmacKey, presented);
-    if (!parsed) return null;
+    if (presented.length !== GATEWAY_KEY_LENGTH) return null;
     const now = this.d.clock.now();
-    const digest = digestOf(parsed.secret);
-    const hit = this.cache.get(parsed.keyId);
-    if (hit) {
-      const fresh = now - hit.cachedAt < this.d.cacheTtlMs;
+    // Warm path: exactly the string verified before (signature included), so the HMAC would only repeat.
+    const digest = digestOf(presented);
+    const hit = this.cache.get(presented.slice(GATEWAY_KEY_PREFIX.length, GATEWAY_KEY_PREFIX.length + 32));
+    if (hit && timingSafeEqual(hit.digest, digest)) {
       const live = hit.principal.expiresAt === null || now < hit.principal.expiresAt;
       if (!live) {
-        this.dropLocal(parsed.keyId);
+        this.dropLocal(hit.principal.keyId);
         return null;
       }
-      if (fresh && timingSafeEqual(hit.digest, digest)) {
+      if (now - hit.cachedAt < this.d.cacheTtlMs) {
         this.lastUsed.set(hit.principal.id, now);
         return hit.principal;
       }
-      // A different secret for a cached id (an old key after rotation) or a stale entry: ask the database.
+      // A stale entry: ask the database again.
     }
+    // Anything else: format and signature before any lookup (a forged key costs one HMAC, nothing more).
+    const parsed = parseGatewayKey(this.d.hmacKey, presented);
+    if (!parsed) return null;
     // The epoch is part of the key: a request that starts after a revocation never joins a lookup from before it.
     const flightKey = `${this.epoch}:${parsed.keyId}:${digest.toString("hex")}`;
     let pending = this.inflight.get(flightKey);

@@ -40,6 +40,9 @@ function splitMeta(meta: Meta | undefined): {
   return { token: progressToken, rest: Object.keys(rest).length ? rest : undefined };
 }
 
+/** Calls `gone` if the HTTP client disconnects before its answer is written; returns the unsubscribe. */
+export type ClientGone = (gone: () => void) => () => void;
+
 export class GatewaySession {
   readonly server: Server;
   transport: Transport | undefined;
@@ -182,11 +185,10 @@ export class GatewaySession {
   async fastCall(
     msg: { id: string | number; params: { name: string } & Record<string, unknown> },
     requestId: string,
-    httpSignal: AbortSignal,
+    onClientGone: ClientGone,
   ): Promise<Response> {
     const ac = new AbortController();
-    const abort = () => ac.abort();
-    httpSignal.addEventListener("abort", abort, { once: true });
+    const unsubscribe = onClientGone(() => ac.abort());
     this.fast.set(msg.id, ac);
     let body: string;
     try {
@@ -201,7 +203,7 @@ export class GatewaySession {
       body = JSON.stringify({ jsonrpc: "2.0", id: msg.id, error: { code: e.code, message: e.message } });
     } finally {
       this.fast.delete(msg.id);
-      httpSignal.removeEventListener("abort", abort);
+      unsubscribe();
     }
     return new Response(body, { status: 200, headers: { "Content-Type": "application/json" } });
   }
