@@ -17,6 +17,7 @@ import {
   MOGPLEX_BIN,
   machineInfo,
   prepareBackend,
+  profileArgs,
   runLoad,
   selectedBackends,
   spawnReady,
@@ -47,6 +48,7 @@ const cleanups = cleanupStack();
 async function startMogplex(env) {
   const p = await spawnReady(MOGPLEX_BIN, ["serve", "--host", "127.0.0.1", "--port", "0"], {
     env,
+    nodeArgs: profileArgs(),
     ready: /mogplex listening on (http:\/\/\S+)/,
   });
   cleanups.push(p.stop);

@@ -18,6 +18,7 @@ import {
   MOGPLEX_BIN,
   machineInfo,
   prepareBackend,
+  profileArgs,
   run,
   spawnReady,
   table,
@@ -151,11 +152,9 @@ async function main() {
     {},
     { email: "bench@example.com", name: "bench", rateLimitRps: "100000" },
   );
-  // MOGPLEX_BENCH_PROFILE=<dir>: the gateway process writes a V8 CPU profile there when it stops.
-  const profile = process.env.MOGPLEX_BENCH_PROFILE;
   const mog = await spawnReady(MOGPLEX_BIN, ["serve", "--host", "127.0.0.1", "--port", "0"], {
     env,
-    nodeArgs: profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [],
+    nodeArgs: profileArgs(),
     ready: /mogplex listening on (http:\/\/\S+)/,
   });
   cleanups.push(mog.stop);

@@ -155,6 +155,12 @@ export function run(cmd, args, opts = {}) {
  * Spawns a child node process and waits for a stdout line matching `ready`; returns the match and a
  * `stop()` that sends SIGTERM and escalates to SIGKILL after a grace period.
  */
+/** MOGPLEX_BENCH_PROFILE=<dir>: node flags that make a spawned mogplex write a V8 CPU profile there on exit. */
+export function profileArgs() {
+  const dir = process.env.MOGPLEX_BENCH_PROFILE;
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+}
+
 export function spawnReady(script, args, { env, ready, timeoutMs = 30_000, nodeArgs = [] }) {
   const child = track(
     spawn(process.execPath, [...nodeArgs, script, ...args], { env, stdio: ["ignore", "pipe", "pipe"] }),
