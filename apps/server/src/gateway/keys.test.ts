@@ -207,6 +207,23 @@ describe("gateway keys", () => {
     ]);
   });
 
+  it("a member made viewer loses the gateway at once (cache dropped), and gets it back as member", async () => {
+    const m = await h.user({ team: owner.team, role: "member" });
+    const k = await h.s.gateway.keys.create(m.userId, owner.teamId, { name: "r" }, SYS);
+    expect(await h.s.gateway.keys.authenticate(k.key)).not.toBeNull();
+    const setRole = (role: string) =>
+      h.json("PATCH", `/api/teams/${owner.teamId}/members/${m.userId}`, {
+        cookie: ownerCookie,
+        body: { role },
+      });
+    expect((await setRole("viewer")).status).toBe(200);
+    expect(await h.s.gateway.keys.authenticate(k.key)).toBeNull();
+    expect((await setRole("member")).status).toBe(200);
+    expect((await h.s.gateway.keys.authenticate(k.key))?.role).toBe("member");
+    expect((await setRole("admin")).status).toBe(200);
+    expect((await h.s.gateway.keys.authenticate(k.key))?.role).toBe("admin");
+  });
+
   it("deleting the account revokes every key of the user, in every team, at once", async () => {
     const m = await h.user({ team: owner.team, role: "member" });
     const k = await h.s.gateway.keys.create(m.userId, owner.teamId, { name: "a" }, SYS);

@@ -236,6 +236,18 @@ export class GatewayKeyService {
     return rows.map((r) => r.key_id);
   }
 
+  /** Key ids of a member's unrevoked keys in a team. */
+  async liveKeyIds(trx: Kysely<DB>, userId: string, teamId: string): Promise<string[]> {
+    const rows = await trx
+      .selectFrom("gateway_keys")
+      .select("key_id")
+      .where("user_id", "=", userId)
+      .where("team_id", "=", teamId)
+      .where("revoked_at", "is", null)
+      .execute();
+    return rows.map((r) => r.key_id);
+  }
+
   async invalidate(keyIds: readonly string[]): Promise<void> {
     for (const keyId of keyIds) await this.d.bus.publish({ kind: "key", keyId });
   }

@@ -78,9 +78,13 @@ export class Gateway {
     this.pool.onListChanged((serverId, kind) => {
       for (const session of this.sessions.values()) void session.upstreamListChanged(serverId, kind);
     });
-    // Leaving a team (or deleting the account) revokes the member's keys with it, effective on every replica.
-    d.teams.onMembershipEnded(async (trx, userId, teamId) => {
-      const ids = await this.keys.revokeAllForUser(trx, userId, teamId ?? undefined);
+    // Leaving a team (or deleting the account) revokes the member's keys with it; a new role drops them from
+    // every replica's cache so the next request re-checks (a viewer's keys stop working). Effective at once.
+    d.teams.onMembershipChanged(async (trx, change) => {
+      const ids =
+        change.kind === "role"
+          ? await this.keys.liveKeyIds(trx, change.userId, change.teamId)
+          : await this.keys.revokeAllForUser(trx, change.userId, change.teamId ?? undefined);
       return ids.length > 0 ? () => this.keys.invalidate(ids) : undefined;
     });
     d.connections.onChange((c) => void this.bus.publish({ kind: "connections", ...c }));

@@ -466,7 +466,7 @@ export class Identity {
           targetId: userId,
         });
       }
-      return this.teams.membershipEnded(trx, userId, null);
+      return this.teams.membershipChanged(trx, { kind: "deleted", userId, teamId: null });
     });
     await afterCommit();
   }

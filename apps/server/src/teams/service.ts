@@ -25,18 +25,23 @@ export interface Membership {
   role: Role;
 }
 
+/** A membership that changed: removed from one team, every one ended by account deletion, or a new role. */
+export type MembershipChange =
+  | { kind: "removed"; userId: string; teamId: string }
+  | { kind: "deleted"; userId: string; teamId: null }
+  | { kind: "role"; userId: string; teamId: string; role: Role };
+
 /**
- * Runs inside the transaction that ends a membership (teamId) or every membership of a deleted account (null);
- * returns what must happen once it has committed (e.g. dropping caches on every replica).
+ * Runs inside the transaction that makes the change; returns what must happen once it has committed
+ * (e.g. dropping caches on every replica).
  */
-export type MembershipEndedHook = (
+export type MembershipHook = (
   trx: Kysely<DB>,
-  userId: string,
-  teamId: string | null,
+  change: MembershipChange,
 ) => Promise<(() => Promise<void>) | undefined>;
 
 export class TeamService {
-  private readonly endedHooks: MembershipEndedHook[] = [];
+  private readonly hooks: MembershipHook[] = [];
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -44,20 +49,16 @@ export class TeamService {
     private readonly clock: Clock,
   ) {}
 
-  /** Services holding per-member credentials (gateway keys) revoke them in the same transaction. */
-  onMembershipEnded(hook: MembershipEndedHook): void {
-    this.endedHooks.push(hook);
+  /** Services holding per-member credentials (gateway keys) follow the change in the same transaction. */
+  onMembershipChanged(hook: MembershipHook): void {
+    this.hooks.push(hook);
   }
 
-  /** Called inside the ending transaction; the returned function runs the hooks' after-commit work. */
-  async membershipEnded(
-    trx: Kysely<DB>,
-    userId: string,
-    teamId: string | null,
-  ): Promise<() => Promise<void>> {
+  /** Called inside the changing transaction; the returned function runs the hooks' after-commit work. */
+  async membershipChanged(trx: Kysely<DB>, change: MembershipChange): Promise<() => Promise<void>> {
     const after: Array<() => Promise<void>> = [];
-    for (const hook of this.endedHooks) {
-      const a = await hook(trx, userId, teamId);
+    for (const hook of this.hooks) {
+      const a = await hook(trx, change);
       if (a) after.push(a);
     }
     return async () => {
@@ -186,7 +187,7 @@ export class TeamService {
     ctx: AuditContext,
   ): Promise<void> {
     const actorRole = await this.requireRole(actorId, teamId, "admin");
-    await this.db.transaction().execute(async (trx) => {
+    const afterCommit = await this.db.transaction().execute(async (trx) => {
       const target = await trx
         .selectFrom("team_members")
         .select("role")
@@ -199,7 +200,9 @@ export class TeamService {
       }
       if (target.role === "owner" && role !== "owner") await this.assertAnotherOwner(trx, teamId, userId);
       await this.addMember(trx, teamId, userId, role, ctx);
+      return this.membershipChanged(trx, { kind: "role", userId, teamId, role });
     });
+    await afterCommit();
   }
 
   async removeMember(actorId: string, teamId: string, userId: string, ctx: AuditContext): Promise<void> {
@@ -229,7 +232,7 @@ export class TeamService {
         targetType: "user",
         targetId: userId,
       });
-      return this.membershipEnded(trx, userId, teamId);
+      return this.membershipChanged(trx, { kind: "removed", userId, teamId });
     });
     await afterCommit();
   }
