@@ -31,6 +31,8 @@ export interface RequestOptions {
   /** Leave 401 to the caller (sign-in pages) instead of treating it as "session ended". */
   quiet401?: boolean;
   signal?: AbortSignal;
+  /** Extra request headers, e.g. Idempotency-Key; they cannot replace the ones set here. */
+  headers?: Record<string, string>;
 }
 
 function failureFrom(res: Response, parsed: unknown): ApiFailure {
@@ -60,7 +62,7 @@ function failureFrom(res: Response, parsed: unknown): ApiFailure {
 }
 
 export async function api<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: "application/json" };
+  const headers: Record<string, string> = { ...o.headers, accept: "application/json" };
   if (o.body !== undefined) headers["content-type"] = "application/json";
   if (activeTeam) headers["x-mogplex-team"] = activeTeam;
   let res: Response;

@@ -12,6 +12,7 @@ import { z } from "zod";
 import type { Services } from "../services.js";
 import { readJsonBody } from "./body.js";
 import { ApiError, errorResponse, unauthorized } from "./errors.js";
+import { requireIdempotencyKey } from "./idempotency.js";
 import { enforceLimit } from "./middleware.js";
 import type { AppEnv, PatPrincipal } from "./types.js";
 import { validationMessage } from "./validate.js";
@@ -61,15 +62,7 @@ export function publicRoute<N extends PublicRouteName>(
       if (spec.scope === "write" && principal.role === "viewer") {
         throw new ApiError("FORBIDDEN", "Viewers have read-only access to this team");
       }
-      let idempotencyKey: string | undefined;
-      if (spec.idempotent) {
-        idempotencyKey = c.req.header("idempotency-key");
-        if (idempotencyKey === undefined || idempotencyKey.trim() === "") {
-          throw new ApiError("BAD_REQUEST", "Idempotency-Key is required");
-        }
-        if (idempotencyKey.length > 200)
-          throw new ApiError("BAD_REQUEST", "Idempotency-Key must be at most 200 characters");
-      }
+      const idempotencyKey = spec.idempotent ? requireIdempotencyKey(c) : undefined;
       let rawBody: unknown;
       let body: unknown;
       if (spec.body) {

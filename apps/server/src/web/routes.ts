@@ -1,10 +1,18 @@
 // The web app's backend-for-frontend: session-authenticated repo and run routes, scoped to the active team.
-import { EventListQuery, RepoListQuery, RunListQuery } from "@mogplex/contract";
+import { CreateRunRequest, EventListQuery, RepoListQuery, RunListQuery } from "@mogplex/contract";
 import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { ApiError, badRequest, notFound } from "../http/errors.js";
+import { requireIdempotencyKey } from "../http/idempotency.js";
+import { enforceLimit } from "../http/middleware.js";
 import { sessionRoute } from "../http/session-route.js";
-import { type AppEnv, auditContext, type Role, type SessionPrincipal } from "../http/types.js";
+import {
+  type AppEnv,
+  auditContext,
+  type PatPrincipal,
+  type Role,
+  type SessionPrincipal,
+} from "../http/types.js";
 import { parseOrThrow } from "../http/validate.js";
 import { toRepo } from "../repos/service.js";
 import { parseAfter } from "../runs/events.js";
@@ -73,6 +81,21 @@ function need(scope: WebScope, min: Role): void {
   }
 }
 
+/**
+ * The run service acts for a token's principal; a session starts runs as the member it is, in the active team
+ * (scopes are a token notion, the role rules are checked before this). Only the user and team reach the run.
+ */
+function runStarter(p: SessionPrincipal, scope: WebScope): PatPrincipal {
+  return {
+    kind: "pat",
+    userId: p.userId,
+    teamId: scope.teamId,
+    role: scope.role,
+    tokenId: `session:${p.sessionId}`,
+    scopes: ["read", "write"],
+  };
+}
+
 export function registerWebRoutes(app: Hono<AppEnv>, s: Services): void {
   registerWebAccountRoutes(app, s);
 
@@ -109,6 +132,27 @@ export function registerWebRoutes(app: Hono<AppEnv>, s: Services): void {
     const { teamId } = await webScope(c, s, principal);
     const q = parseOrThrow(RunListQuery, c.req.query());
     return c.json({ ok: true, data: await s.runs.list(teamId, q) });
+  });
+
+  // Same rules as POST /api/v1/mogplex/runs: a per-user request limit (the PAT rule), member or above,
+  // Idempotency-Key, the contract's body, then the service's per-user run-start budgets and audit.
+  sessionRoute(app, s, "POST", "/api/web/runs", async (c, { principal, body }) => {
+    const scope = await webScope(c, s, principal);
+    const limited = await enforceLimit(
+      c,
+      s.limiter,
+      `user:run-start:${principal.userId}`,
+      s.rules.pat,
+      s.clock,
+    );
+    if (limited) return limited;
+    need(scope, "member");
+    const key = requireIdempotencyKey(c);
+    if (body === undefined) throw badRequest("A JSON request body is required");
+    const req = parseOrThrow(CreateRunRequest, body);
+    const ctx = auditContext(c, principal);
+    const data = await s.runs.create(runStarter(principal, scope), req, body, key, "web", ctx);
+    return c.json({ ok: true, data }, 202);
   });
 
   sessionRoute(app, s, "GET", "/api/web/runs/:id", async (c, { principal }) => {

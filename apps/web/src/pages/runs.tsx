@@ -1,9 +1,22 @@
-// Runs: the team's agent runs, newest first, filtered by status (kept in the address), a page at a time.
+// Runs: the team's agent runs, newest first, filtered by status (kept in the address), a page at a time;
+// members and above start one here.
 import { useEffect, useId, useState } from "react";
 import { get } from "../api.js";
 import { Link, navigate, useLocation } from "../router.js";
-import { type Repo, RUN_STATUS_LIST, type Run } from "../types.js";
-import { Empty, ErrorNote, Loading, PageTitle, StatusBadge, TableWrap, Time, useAsync } from "../ui.js";
+import { useSession } from "../session.js";
+import { atLeast, type Repo, RUN_STATUS_LIST, type Run } from "../types.js";
+import {
+  type Async,
+  Empty,
+  ErrorNote,
+  Loading,
+  PageTitle,
+  StatusBadge,
+  TableWrap,
+  Time,
+  useAsync,
+} from "../ui.js";
+import { StartRunForm } from "./start-run-form.js";
 
 const PAGE = 25;
 
@@ -12,10 +25,20 @@ interface Page {
   nextCursor: string | null;
 }
 
-/** Repo names for the table; a failure here only costs the names (ids show instead). */
-function useRepoNames(): Map<string, string> {
-  const repos = useAsync((signal) => get<{ repos: Repo[] }>("/api/web/repos?limit=200", signal), []);
-  return new Map((repos.data?.repos ?? []).map((r) => [r.id, r.fullName]));
+/** The start form once the team's repos are in; a team without repos gets told where they come from. */
+function StartRun({ repos }: { repos: Async<{ repos: Repo[] }> }) {
+  if (!repos.data) {
+    return repos.error ? <ErrorNote error={repos.error} title="Could not load the team's repos" /> : null;
+  }
+  if (repos.data.repos.length === 0) {
+    return (
+      <p className="notice">
+        Runs work on a repo, and this team has none yet. Owners and admins add them on the{" "}
+        <Link to="/repos">Repos</Link> page.
+      </p>
+    );
+  }
+  return <StartRunForm repos={repos.data.repos} />;
 }
 
 function duration(r: Run): string {
@@ -33,7 +56,11 @@ export function RunsPage() {
   const loc = useLocation();
   const status = loc.search.get("status") ?? "";
   const filterId = useId();
-  const names = useRepoNames();
+  const { role } = useSession();
+  const canStart = atLeast(role, "member");
+  // Names for the table and choices for the form; a failure only costs the names (ids show instead).
+  const repos = useAsync((signal) => get<{ repos: Repo[] }>("/api/web/repos?limit=200", signal), []);
+  const names = new Map((repos.data?.repos ?? []).map((r) => [r.id, r.fullName]));
   const [runs, setRuns] = useState<Run[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -81,6 +108,7 @@ export function RunsPage() {
   return (
     <>
       <PageTitle sub="Agent runs in your team, newest first.">Runs</PageTitle>
+      {canStart ? <StartRun repos={repos} /> : null}
       <form className="filters" onSubmit={(e) => e.preventDefault()}>
         <label htmlFor={filterId}>Status</label>
         <select
@@ -115,8 +143,9 @@ export function RunsPage() {
             <>
               <p>No runs yet.</p>
               <p>
-                Start one from the CLI: <code>mogplex run --repo &lt;repo id&gt; "describe the change"</code>.
-                Repo ids are on the <Link to="/repos">Repos</Link> page.
+                Start one {canStart ? "with the form above or " : ""}from the CLI:{" "}
+                <code>mogplex run --repo &lt;repo id&gt; "describe the change"</code>. Repo ids are on the{" "}
+                <Link to="/repos">Repos</Link> page.
               </p>
             </>
           )}
