@@ -100,6 +100,26 @@ describe("polling", () => {
     expect(JSON.stringify(audit)).not.toContain(d.device_code);
   });
 
+  it("runs started with the CLI's own token are recorded as source cli; other tokens stay api", async () => {
+    const d = await start();
+    expect((await decide("approve", d.user_code)).status).toBe(200);
+    clock.advance(5_000);
+    const cliToken = (await poll(d.device_code)).body.access_token as string;
+    const repoId = await h.repo(u.teamId, `acme/src-${Date.now()}`);
+    const startWith = async (token: string, key: string) =>
+      h.json<{ data: { run: { source: string } } }>("POST", "/api/v1/mogplex/runs", {
+        token,
+        headers: { "Idempotency-Key": key },
+        body: { repoId, prompt: "Where did I come from?" },
+      });
+    const viaCli = await startWith(cliToken, "k-cli");
+    expect(viaCli.status).toBe(202);
+    expect(viaCli.body.data.run.source).toBe("cli");
+    const viaApi = await startWith((await h.pat(u)).token, "k-api");
+    expect(viaApi.status).toBe(202);
+    expect(viaApi.body.data.run.source).toBe("api");
+  });
+
   it("racing polls after approval mint exactly one token", async () => {
     const d = await start();
     await decide("approve", d.user_code);

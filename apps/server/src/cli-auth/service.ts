@@ -298,6 +298,7 @@ export class CliAuthService {
       teamId,
       { name: cliTokenName(now), scopes: [...CLI_SCOPES], expiresInDays: CLI_TOKEN_DAYS },
       { ...ctx, actorType: "user", actorId: userId },
+      "cli",
     );
     return { token: created.token, prefix: created.prefix, expiresAt: created.expiresAt };
   }

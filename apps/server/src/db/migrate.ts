@@ -6,6 +6,7 @@ import * as m0003 from "./migrations/0003_cli_auth.js";
 import * as m0004 from "./migrations/0004_gateway.js";
 import * as m0005 from "./migrations/0005_engine.js";
 import * as m0006 from "./migrations/0006_mcp_egress.js";
+import * as m0007 from "./migrations/0007_token_client.js";
 
 function migrations(dialect: "sqlite" | "postgres"): Record<string, Migration> {
   return {
@@ -15,6 +16,7 @@ function migrations(dialect: "sqlite" | "postgres"): Record<string, Migration> {
     "0003_cli_auth": m0003,
     "0005_engine": m0005,
     "0006_mcp_egress": m0006,
+    "0007_token_client": m0007,
   };
 }
 

@@ -42,6 +42,8 @@ export interface PersonalAccessTokensTable {
   token_hash: string;
   prefix: string;
   scopes: string; // JSON array
+  /** What minted it: "cli" for the CLI's browser and device sign-in, "api" for everything else. */
+  client: "api" | "cli";
   created_at: Ms;
   last_used_at: Ms | null;
   expires_at: Ms | null;

@@ -10,6 +10,8 @@ export interface PatPrincipal {
   role: Role;
   tokenId: string;
   scopes: ReadonlyArray<"read" | "write">;
+  /** Who the token was minted for: runs it starts are recorded with `source: "cli"` or `"api"`. */
+  client: "api" | "cli";
 }
 
 export interface SessionPrincipal {

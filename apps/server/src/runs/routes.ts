@@ -16,7 +16,7 @@ export function registerRunRoutes(app: Hono<AppEnv>, s: Services): void {
       body,
       rawBody,
       idempotencyKey ?? "",
-      "api",
+      principal.client,
       auditContext(c, principal),
     );
     return c.json({ ok: true, data }, 202);

@@ -38,6 +38,7 @@ export class TokenService {
           "t.team_id",
           "t.token_hash",
           "t.scopes",
+          "t.client",
           "t.expires_at",
           "t.revoked_at",
           "m.role",
@@ -52,6 +53,7 @@ export class TokenService {
     teamId: string,
     req: CreateTokenRequest,
     ctx: AuditContext,
+    client: "api" | "cli" = "api",
   ): Promise<CreatedToken> {
     const now = this.clock.now();
     const { token, hash, prefix } = mintPat();
@@ -69,6 +71,7 @@ export class TokenService {
           token_hash: hash,
           prefix,
           scopes: JSON.stringify(scopes),
+          client,
           created_at: now,
           last_used_at: null,
           expires_at: expiresAt,
@@ -80,7 +83,7 @@ export class TokenService {
         action: "token.created",
         targetType: "personal_access_token",
         targetId: id,
-        payload: { name: req.name, prefix, scopes, expiresAt: iso(expiresAt) },
+        payload: { name: req.name, prefix, scopes, client, expiresAt: iso(expiresAt) },
       });
     });
     return { id, token, prefix, scopes, expiresAt: iso(expiresAt) };
@@ -159,6 +162,7 @@ export class TokenService {
       role: row.role as Role,
       tokenId: row.id,
       scopes: JSON.parse(row.scopes) as Array<"read" | "write">,
+      client: row.client === "cli" ? "cli" : "api",
     };
   }
 

@@ -93,6 +93,7 @@ function runStarter(p: SessionPrincipal, scope: WebScope): PatPrincipal {
     role: scope.role,
     tokenId: `session:${p.sessionId}`,
     scopes: ["read", "write"],
+    client: "api",
   };
 }
 
