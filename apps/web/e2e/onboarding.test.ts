@@ -1,6 +1,7 @@
 // In Chromium: first-run setup → sign in → create a token (shown once) → it works on the API → revoke → 401;
 // then two-factor enrolment and a sign-in with the second step.
 import type { BrowserContext, Page } from "playwright-core";
+import { encode } from "uqr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { secretFromUri, totp } from "../../server/src/identity/test-support/totp.js";
 import { assertNoHorizontalScroll, newPage, type Stack, shoot, startStack, Watcher } from "./support.js";
@@ -127,6 +128,23 @@ describe("two-factor authentication", () => {
     await link.waitFor();
     secret = secretFromUri((await link.getAttribute("href")) ?? "");
     expect((await page.getByTestId("totp-secret").textContent())?.replace(/\s/g, "")).toBe(secret);
+    // The QR code draws exactly the otpauth URI the link carries: every dark module, nothing else.
+    const qr = page.getByRole("img", { name: "QR code of your two-factor key" });
+    const drawn = new Set(
+      [...((await qr.locator("path").getAttribute("d")) ?? "").matchAll(/M(\d+) (\d+)/g)].map(
+        (m) => `${Number(m[1]) - 4},${Number(m[2]) - 4}`,
+      ),
+    );
+    const expected = new Set<string>();
+    encode((await link.getAttribute("href")) ?? "", { ecc: "M", border: 0 }).data.forEach((row, y) => {
+      row.forEach((dark, x) => {
+        if (dark) expected.add(`${x},${y}`);
+      });
+    });
+    expect(expected.size).toBeGreaterThan(100);
+    expect(drawn).toEqual(expected);
+    const box = await qr.boundingBox();
+    expect(box && Math.abs(box.width - box.height)).toBeLessThan(1);
     await shoot(page, "security-enrol");
     await page.getByLabel("Enter the 6-digit code the app shows").fill(totp(secret));
     await page.getByRole("button", { name: "Turn on", exact: true }).click();

@@ -1,6 +1,7 @@
 // Settings → Security: two-factor authentication (enrol, backup codes, turn off) and active sessions.
 import { type FormEvent, useId, useState } from "react";
 import { api, del, get } from "../api.js";
+import { QrCode } from "../qr.js";
 import { useSession } from "../session.js";
 import type { SessionRow } from "../types.js";
 import {
@@ -140,15 +141,16 @@ function Enrol({ onFinished }: { onFinished: () => Promise<void> }) {
     <form onSubmit={(e) => void verify(e)} className="stack inset">
       <ol className="steps">
         <li>
-          In your authenticator app, add an account with this key (time-based):{" "}
-          <code className="secret" data-testid="totp-secret">
-            {grouped(secret)}
-          </code>{" "}
-          <CopyButton text={secret} label="Copy key" />
-        </li>
-        <li>
-          On a phone with an authenticator app, you can instead{" "}
-          <a href={setup?.totpURI ?? "#"}>open the key in the app</a>.
+          Scan this code with your authenticator app:
+          {setup ? <QrCode text={setup.totpURI} label="QR code of your two-factor key" /> : null}
+          <p>
+            No camera? Add an account (time-based) with this key instead:{" "}
+            <code className="secret" data-testid="totp-secret">
+              {grouped(secret)}
+            </code>{" "}
+            <CopyButton text={secret} label="Copy key" />, or on the phone itself{" "}
+            <a href={setup?.totpURI ?? "#"}>open the key in the app</a>.
+          </p>
         </li>
         <li>
           <label htmlFor={id}>Enter the 6-digit code the app shows</label>
