@@ -197,6 +197,7 @@ describe("an owner", () => {
     await page.getByLabel("Tools (optional)").fill("tracker__search");
     await page.getByLabel("Expires after").selectOption("30");
     await page.getByLabel("Rate limit (requests per second)").fill("5");
+    await page.getByLabel("Allowed networks (optional)").fill("127.0.0.0/8\n::1");
     await page.getByRole("button", { name: "Create key" }).click();
     const shown = page.getByLabel("New gateway key", { exact: true });
     await shown.waitFor();
@@ -207,6 +208,7 @@ describe("an owner", () => {
     const principal = await stack.h.s.gateway.keys.authenticate(key);
     expect(principal?.servers).toEqual(["tracker"]);
     expect(principal?.tools).toEqual(["tracker__search"]);
+    expect(principal?.ipAllowlist?.entries).toEqual(["127.0.0.0/8", "::1"]);
     await shoot(page, "gateway-key-created");
     await page.getByRole("button", { name: "I have copied it" }).click();
 
@@ -217,6 +219,7 @@ describe("an owner", () => {
     expect(text).toContain(`${key.slice(0, 15)}…`);
     expect(text).toContain("tracker__search");
     expect(text).toContain("5/s");
+    expect(text).toContain("from 127.0.0.0/8, ::1");
     expect(text).toContain("You");
     expect(await page.content()).not.toContain(key);
     await shoot(page, "gateway-keys");

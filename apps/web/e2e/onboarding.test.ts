@@ -73,6 +73,8 @@ describe("a new server, from setup to a working token", () => {
   it("creates a token that is shown once, and only its prefix after a reload", async () => {
     await page.getByLabel("Name", { exact: true }).fill("laptop CLI");
     await page.getByLabel("Expires after").selectOption("30");
+    // Loopback only: the API calls below come from this machine, so the token still works for them.
+    await page.getByLabel("Allowed networks (optional)").fill("127.0.0.1, ::1");
     await page.getByRole("button", { name: "Create token" }).click();
     const shown = page.getByLabel("New token", { exact: true });
     await shown.waitFor();
@@ -85,6 +87,7 @@ describe("a new server, from setup to a working token", () => {
     await row.waitFor();
     expect(await row.textContent()).toContain(`${plaintext.slice(0, 12)}…`);
     expect(await row.textContent()).toContain("read, write");
+    expect(await row.textContent()).toContain("from 127.0.0.1, ::1");
     expect(await page.content()).not.toContain(plaintext);
     await shoot(page, "api-keys");
     await assertNoHorizontalScroll(page);

@@ -503,3 +503,29 @@ export function SecretReveal({
     </section>
   );
 }
+
+/** Addresses / CIDR ranges, one per line or comma-separated; empty means any address. */
+export const allowlistFrom = (text: string) => text.split(/[\s,]+/).filter(Boolean);
+
+/** The optional network allowlist of a token or key [one entry per line]. */
+export function AllowlistField({
+  value,
+  onChange,
+  what,
+}: {
+  value: string;
+  onChange: (v: string) => void;
+  what: string;
+}) {
+  return (
+    <TextAreaField
+      label="Allowed networks (optional)"
+      value={value}
+      onChange={onChange}
+      rows={2}
+      spellCheck={false}
+      placeholder="e.g. 203.0.113.0/24"
+      hint={`IP addresses or CIDR ranges, one per line. Empty: the ${what} works from any address.`}
+    />
+  );
+}

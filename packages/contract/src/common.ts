@@ -8,6 +8,26 @@ export const Scope = z.enum(["read", "write"]);
 export type Scope = z.infer<typeof Scope>;
 export const SCOPES = Scope.options;
 
+const OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+const IPV4 = new RegExp(`^${OCTET}(\\.${OCTET}){3}$`);
+
+/** An IPv4 or IPv6 address with an optional /prefix length (the server re-checks IPv6 with its parser). */
+export function isCidr(v: string): boolean {
+  const [ip = "", bits, extra] = v.split("/");
+  if (extra !== undefined) return false;
+  const v4 = IPV4.test(ip);
+  const v6 = !v4 && ip.includes(":") && ip.length <= 45 && /^[0-9A-Fa-f:.]+$/.test(ip);
+  if (!v4 && !v6) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (v4 ? 32 : 128);
+}
+
+/** Optional per-credential network allowlist [seed 003]: requests from elsewhere are refused. */
+export const IpAllowlist = z
+  .array(z.string().max(64).refine(isCidr, "ipAllowlist entries must be IP addresses or CIDR ranges"))
+  .min(1, "ipAllowlist must not be empty (leave it out to allow every address)")
+  .max(50, "ipAllowlist takes at most 50 entries");
+
 /** Query for list endpoints: limit clamps to 1..200 (default 100); cursor is opaque. */
 export const ListQuery = z.object({
   limit: z

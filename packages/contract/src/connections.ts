@@ -1,6 +1,6 @@
 // Connections, MCP server configs and gateway keys: request and response shapes shared by server, CLI and web.
 import { z } from "zod";
-import { Id, IsoDate } from "./common.js";
+import { Id, IpAllowlist, IsoDate } from "./common.js";
 
 /**
  * A server name becomes the `<server>__` prefix of every tool it exposes through the gateway, so it is
@@ -181,6 +181,7 @@ export const CreateGatewayKeyRequest = z
       .max(3650, "expiresInDays must be at most 3650")
       .optional(),
     rateLimitRps: z.number().int().min(1).max(100_000).optional(),
+    ipAllowlist: IpAllowlist.optional(),
   })
   .strict();
 export type CreateGatewayKeyRequest = z.infer<typeof CreateGatewayKeyRequest>;
@@ -193,6 +194,7 @@ export const GatewayKeySummary = z.object({
   servers: z.union([z.literal("all"), z.array(z.string())]),
   tools: z.array(z.string()).nullable(),
   rateLimitRps: z.number(),
+  ipAllowlist: z.array(z.string()).nullable(),
   createdAt: IsoDate,
   lastUsedAt: IsoDate.nullable(),
   expiresAt: IsoDate.nullable(),

@@ -1,6 +1,6 @@
 // Personal access token management shapes (session-only routes under /api/settings/api-keys).
 import { z } from "zod";
-import { IsoDate, SCOPES } from "./common.js";
+import { IpAllowlist, IsoDate, SCOPES } from "./common.js";
 
 export const CreateTokenRequest = z
   .object({
@@ -23,6 +23,7 @@ export const CreateTokenRequest = z
       .positive("expiresInDays must be a positive integer")
       .max(3650, "expiresInDays must be at most 3650")
       .optional(),
+    ipAllowlist: IpAllowlist.optional(),
   })
   .strict();
 export type CreateTokenRequest = z.infer<typeof CreateTokenRequest>;
@@ -44,5 +45,6 @@ export const TokenSummary = z.object({
   createdAt: IsoDate,
   lastUsedAt: IsoDate.nullable(),
   expiresAt: IsoDate.nullable(),
+  ipAllowlist: z.array(z.string()).nullable(),
 });
 export type TokenSummary = z.infer<typeof TokenSummary>;

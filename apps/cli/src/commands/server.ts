@@ -7,6 +7,9 @@ async function server() {
   return import("@mogplex/server");
 }
 
+/** The options `admin create-token` takes, from the server package (types only: nothing is loaded). */
+type CreateTokenArgs = Parameters<Awaited<ReturnType<typeof server>>["admin"]["createToken"]>[2];
+
 async function readPassword(): Promise<string> {
   if (process.stdin.isTTY) {
     const { promptHidden } = await import("../prompt.js");
@@ -122,15 +125,12 @@ export function registerServerCommands(program: Command, out: (line: string) => 
     .option("--scopes <list>", "comma-separated: read,write")
     .option("--expires-in-days <n>")
     .option("--team <slug>")
+    .option("--ip-allowlist <list>", "comma-separated addresses / CIDR ranges the token may be used from")
     .description("create a personal access token and print only the token")
-    .action(
-      async (
-        o: Common & { email: string; name: string; scopes?: string; expiresInDays?: string; team?: string },
-      ) => {
-        const { admin: a } = await server();
-        out(await a.createToken(process.env, overrides(o), o));
-      },
-    );
+    .action(async (o: Common & CreateTokenArgs) => {
+      const { admin: a } = await server();
+      out(await a.createToken(process.env, overrides(o), o));
+    });
 
   withDataDir(admin.command("add-repo"))
     .requiredOption("--team <slug>")
@@ -215,6 +215,7 @@ export function registerServerCommands(program: Command, out: (line: string) => 
     .option("--team <slug>")
     .option("--expires-in-days <n>")
     .option("--rate-limit-rps <n>")
+    .option("--ip-allowlist <list>", "comma-separated addresses / CIDR ranges the key may be used from")
     .description("create an MCP gateway key and print only the key")
     .action(
       async (
@@ -226,6 +227,7 @@ export function registerServerCommands(program: Command, out: (line: string) => 
           team?: string;
           expiresInDays?: string;
           rateLimitRps?: string;
+          ipAllowlist?: string;
         },
       ) => {
         const { gatewayAdmin } = await server();

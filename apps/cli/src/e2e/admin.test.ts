@@ -96,6 +96,18 @@ describe("mogplex admin while mogplex serve runs (SQLite)", { timeout: 120_000 }
     }
   });
 
+  it("create-token --ip-allowlist: the token works from loopback only when loopback is listed", async () => {
+    const make = async (list: string) =>
+      (
+        await admin(["create-token", "--email", EMAIL, "--name", `net-${list}`, "--ip-allowlist", list])
+      ).stdout.trim();
+    expect((await api(server.url, await make("127.0.0.0/8, ::1"), "GET", "/repos")).status).toBe(200);
+    expect((await api(server.url, await make("203.0.113.0/24"), "GET", "/repos")).status).toBe(403);
+    const bad = await admin(["create-token", "--email", EMAIL, "--name", "bad", "--ip-allowlist", "nope"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("ipAllowlist");
+  });
+
   it("create-token prints only the token; read scope lists repos, a write is 403", async () => {
     const r = await admin([
       "create-token",

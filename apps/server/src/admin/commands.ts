@@ -16,6 +16,15 @@ import { wire } from "../wiring.js";
 /** A bad argument or state: the CLI prints the message as one line and exits non-zero. */
 export class AdminError extends Error {}
 
+/** `a, b,,c` → ["a", "b", "c"]; undefined stays undefined (the option was not given). */
+export const commaList = (v: string | undefined) =>
+  v === undefined
+    ? undefined
+    : v
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean);
+
 const ADMIN_CTX: AuditContext = { actorType: "system", actorId: null, authSource: "admin-cli" };
 
 async function withServices<T>(
@@ -54,21 +63,27 @@ export async function createUser(
 export async function createToken(
   env: NodeJS.ProcessEnv,
   o: ConfigOverrides,
-  a: { email: string; name: string; scopes?: string; expiresInDays?: string; team?: string },
+  a: {
+    email: string;
+    name: string;
+    scopes?: string;
+    expiresInDays?: string;
+    team?: string;
+    ipAllowlist?: string;
+  },
 ): Promise<string> {
-  const scopes =
-    a.scopes === undefined
-      ? undefined
-      : a.scopes
-          .split(",")
-          .map((x) => x.trim())
-          .filter(Boolean);
+  const scopes = commaList(a.scopes);
   let expires: number | undefined;
   if (a.expiresInDays !== undefined) {
     if (!/^\d+$/.test(a.expiresInDays)) throw new AdminError("--expires-in-days must be a positive integer");
     expires = Number(a.expiresInDays);
   }
-  const parsed = CreateTokenRequest.safeParse({ name: a.name, scopes, expiresInDays: expires });
+  const parsed = CreateTokenRequest.safeParse({
+    name: a.name,
+    scopes,
+    expiresInDays: expires,
+    ipAllowlist: commaList(a.ipAllowlist),
+  });
   if (!parsed.success) throw new AdminError(parsed.error.issues[0]?.message ?? "invalid token request");
   return withServices(env, o, async (s) => {
     const user = await s.identity.findUserByEmail(a.email);

@@ -7,7 +7,7 @@ import { ApiError } from "../http/errors.js";
 import { validationMessage } from "../http/validate.js";
 import type { Services } from "../services.js";
 import { wire } from "../wiring.js";
-import { AdminError } from "./commands.js";
+import { AdminError, commaList } from "./commands.js";
 
 const ADMIN_CTX: AuditContext = { actorType: "system", actorId: null, authSource: "admin-cli" };
 
@@ -38,14 +38,6 @@ export function parsePairs(flag: string, pairs: readonly string[] = []): Record<
   }
   return out;
 }
-
-const list = (v: string | undefined) =>
-  v === undefined
-    ? undefined
-    : v
-        .split(",")
-        .map((x) => x.trim())
-        .filter(Boolean);
 
 export async function addMcpServer(
   env: NodeJS.ProcessEnv,
@@ -99,6 +91,7 @@ export async function createGatewayKey(
     team?: string;
     expiresInDays?: string;
     rateLimitRps?: string;
+    ipAllowlist?: string;
   },
 ): Promise<string> {
   const num = (flag: string, v: string | undefined) => {
@@ -108,10 +101,11 @@ export async function createGatewayKey(
   };
   const parsed = CreateGatewayKeyRequest.safeParse({
     name: a.name,
-    servers: a.servers === "all" ? "all" : list(a.servers),
-    tools: list(a.tools),
+    servers: a.servers === "all" ? "all" : commaList(a.servers),
+    tools: commaList(a.tools),
     expiresInDays: num("--expires-in-days", a.expiresInDays),
     rateLimitRps: num("--rate-limit-rps", a.rateLimitRps),
+    ipAllowlist: commaList(a.ipAllowlist),
   });
   if (!parsed.success) throw new AdminError(validationMessage(parsed.error));
   return withServices(env, o, async (s) => {

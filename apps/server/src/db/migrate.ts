@@ -7,6 +7,7 @@ import * as m0004 from "./migrations/0004_gateway.js";
 import * as m0005 from "./migrations/0005_engine.js";
 import * as m0006 from "./migrations/0006_mcp_egress.js";
 import * as m0007 from "./migrations/0007_token_client.js";
+import * as m0008 from "./migrations/0008_ip_allowlists.js";
 
 function migrations(dialect: "sqlite" | "postgres"): Record<string, Migration> {
   return {
@@ -17,6 +18,7 @@ function migrations(dialect: "sqlite" | "postgres"): Record<string, Migration> {
     "0005_engine": m0005,
     "0006_mcp_egress": m0006,
     "0007_token_client": m0007,
+    "0008_ip_allowlists": m0008,
   };
 }
 

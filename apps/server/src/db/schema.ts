@@ -44,6 +44,7 @@ export interface PersonalAccessTokensTable {
   scopes: string; // JSON array
   /** What minted it: "cli" for the CLI's browser and device sign-in, "api" for everything else. */
   client: "api" | "cli";
+  ip_allowlist: string | null; // JSON array of addresses / CIDR ranges; null = any address
   created_at: Ms;
   last_used_at: Ms | null;
   expires_at: Ms | null;
@@ -227,6 +228,7 @@ export interface GatewayKeysTable {
   servers: string | null; // JSON array of server names; null = all
   tools: string | null; // JSON array of <server>__<tool>; null = every tool of the allowed servers
   rate_limit_rps: number | null;
+  ip_allowlist: string | null; // JSON array of addresses / CIDR ranges; null = any address
   created_at: Ms;
   last_used_at: Ms | null;
   expires_at: Ms | null;

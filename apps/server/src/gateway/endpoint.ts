@@ -138,6 +138,26 @@ export function registerGatewayEndpoint(app: Hono<AppEnv>, s: Services): void {
           ),
         };
       }
+      if (principal.ipAllowlist && !principal.ipAllowlist.allows(c.get("clientIp"))) {
+        record(
+          c,
+          {
+            keyId: principal.id,
+            teamId: principal.teamId,
+            method,
+            status: "denied",
+            errorClass: "forbidden",
+          },
+          start,
+        );
+        return {
+          denied: rpcError(
+            403,
+            ErrorCode.InvalidRequest,
+            "This key cannot be used from your network address",
+          ),
+        };
+      }
       const d = await s.limiter.hit(
         `gw:${principal.keyId}`,
         { limit: principal.rps, windowMs: 1000 },

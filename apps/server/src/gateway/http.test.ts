@@ -226,6 +226,26 @@ describe("gateway → server-everything over Streamable HTTP", () => {
     await c.close();
   });
 
+  it("a key with an IP allowlist works only from the listed networks (403 elsewhere, logged)", async () => {
+    const elsewhere = await newKey({ servers: ["remote"], ipAllowlist: ["10.0.0.0/8"] });
+    const refused = await post({ Authorization: `Bearer ${elsewhere.key}` });
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain("cannot be used from your network address");
+    const local = await newKey({ servers: ["remote"], ipAllowlist: ["127.0.0.0/8", "::1"] });
+    const c = await mcpClient(srv.base, local.key);
+    expect(textOf(await c.callTool({ name: "remote__echo", arguments: { message: "here" } }))).toBe(
+      "Echo: here",
+    );
+    await c.close();
+    await h.s.gateway.log.flush();
+    const row = await h.s.db.db
+      .selectFrom("gateway_requests")
+      .select(["status", "error_class"])
+      .where("key_id", "=", elsewhere.id)
+      .executeTakeFirst();
+    expect(row).toMatchObject({ status: "denied", error_class: "forbidden" });
+  });
+
   it("a client that hangs up during a fast-path call (no cancel sent) stops the upstream call", async () => {
     const { key } = await newKey({ servers: ["remote"] });
     const c = await mcpClient(srv.base, key);

@@ -1,4 +1,5 @@
 // Gateway keys: mint (Argon2id-hashed secret), list, revoke, rotate, and verification behind an in-memory cache.
+
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { CreatedGatewayKey, CreateGatewayKeyRequest, GatewayKeySummary } from "@mogplex/contract";
 import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
@@ -8,6 +9,7 @@ import { type Clock, iso } from "../clock.js";
 import type { DB, GatewayKeysTable } from "../db/schema.js";
 import { ApiError, badRequest, notFound } from "../http/errors.js";
 import type { Role } from "../http/types.js";
+import { allowlistOrThrow, type IpAllowlist, storedAllowlist } from "../security/ip-allowlist.js";
 import { newId } from "../security/random.js";
 import { atLeast, type TeamService } from "../teams/service.js";
 import type { InvalidationBus } from "./broadcast.js";
@@ -34,6 +36,8 @@ export interface GatewayPrincipal {
   tools: string[] | null;
   rps: number;
   expiresAt: number | null;
+  /** Addresses the key may be used from; null = any. */
+  ipAllowlist: IpAllowlist | null;
 }
 
 interface CacheEntry {
@@ -99,6 +103,7 @@ export class GatewayKeyService {
       servers: r.servers === null ? "all" : (JSON.parse(r.servers) as string[]),
       tools: r.tools === null ? null : (JSON.parse(r.tools) as string[]),
       rateLimitRps: r.rate_limit_rps === null ? this.d.defaultRps : Number(r.rate_limit_rps),
+      ipAllowlist: r.ip_allowlist === null ? null : (JSON.parse(r.ip_allowlist) as string[]),
       createdAt: iso(Number(r.created_at)),
       lastUsedAt: iso(this.lastUsed.get(r.id) ?? (r.last_used_at === null ? null : Number(r.last_used_at))),
       expiresAt: iso(r.expires_at === null ? null : Number(r.expires_at)),
@@ -125,6 +130,7 @@ export class GatewayKeyService {
       const stray = tools.find((t) => !servers.includes(t.slice(0, t.indexOf("__"))));
       if (stray) throw badRequest(`tools: ${stray} belongs to a server the key is not allowed`);
     }
+    const ipAllowlist = allowlistOrThrow(req.ipAllowlist);
     const now = this.d.clock.now();
     const minted = mintGatewayKey(this.d.hmacKey);
     const row: GatewayKeysTable = {
@@ -138,6 +144,7 @@ export class GatewayKeyService {
       servers: servers ? JSON.stringify(servers) : null,
       tools: tools ? JSON.stringify(tools) : null,
       rate_limit_rps: req.rateLimitRps ?? null,
+      ip_allowlist: ipAllowlist,
       created_at: now,
       last_used_at: null,
       expires_at: req.expiresInDays ? now + req.expiresInDays * DAY : null,
@@ -157,6 +164,7 @@ export class GatewayKeyService {
           servers: servers ?? "all",
           tools,
           expiresAt: iso(row.expires_at),
+          ipAllowlist: req.ipAllowlist ?? null,
         },
       });
     });
@@ -332,6 +340,7 @@ export class GatewayKeyService {
         "k.servers",
         "k.tools",
         "k.rate_limit_rps",
+        "k.ip_allowlist",
         "k.expires_at",
         "k.revoked_at",
         "m.role",
@@ -353,6 +362,7 @@ export class GatewayKeyService {
       servers: row.servers === null ? "all" : (JSON.parse(row.servers) as string[]),
       tools: row.tools === null ? null : (JSON.parse(row.tools) as string[]),
       rps: row.rate_limit_rps === null ? this.d.defaultRps : Number(row.rate_limit_rps),
+      ipAllowlist: storedAllowlist(row.ip_allowlist),
       expiresAt,
     };
     if (epoch !== this.epoch) return principal; // valid when read, but not worth trusting for later requests

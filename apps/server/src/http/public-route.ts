@@ -36,6 +36,9 @@ export async function authenticatePat(c: Context<AppEnv>, s: Services): Promise<
   if (!m?.[1]) throw unauthorized("Malformed Authorization header: expected Bearer <token>", true);
   const principal = await s.tokens.authenticate(m[1]);
   if (!principal) throw unauthorized("Invalid, expired or revoked token", true);
+  if (principal.ipAllowlist && !principal.ipAllowlist.allows(c.get("clientIp"))) {
+    throw new ApiError("FORBIDDEN", "This token cannot be used from your network address");
+  }
   return principal;
 }
 

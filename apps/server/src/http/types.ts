@@ -1,5 +1,7 @@
 // Request-scoped values the middleware sets on the Hono context.
+
 import type { AuditContext } from "../audit/store.js";
+import type { IpAllowlist } from "../security/ip-allowlist.js";
 
 export type Role = "owner" | "admin" | "member" | "viewer";
 
@@ -12,6 +14,8 @@ export interface PatPrincipal {
   scopes: ReadonlyArray<"read" | "write">;
   /** Who the token was minted for: runs it starts are recorded with `source: "cli"` or `"api"`. */
   client: "api" | "cli";
+  /** Addresses the token may be used from; null = any. */
+  ipAllowlist: IpAllowlist | null;
 }
 
 export interface SessionPrincipal {

@@ -176,6 +176,7 @@ describe("listing and revoking PATs", () => {
         "createdAt",
         "expiresAt",
         "id",
+        "ipAllowlist",
         "lastUsedAt",
         "name",
         "prefix",

@@ -8,6 +8,7 @@ import { precompile } from "../db/precompiled.js";
 import type { DB } from "../db/schema.js";
 import { notFound } from "../http/errors.js";
 import type { PatPrincipal, Role } from "../http/types.js";
+import { allowlistOrThrow, storedAllowlist } from "../security/ip-allowlist.js";
 import { hashPat, isWellFormedPat, mintPat } from "../security/pat.js";
 import { newId, safeEqual } from "../security/random.js";
 
@@ -39,6 +40,7 @@ export class TokenService {
           "t.token_hash",
           "t.scopes",
           "t.client",
+          "t.ip_allowlist",
           "t.expires_at",
           "t.revoked_at",
           "m.role",
@@ -59,6 +61,7 @@ export class TokenService {
     const { token, hash, prefix } = mintPat();
     const scopes = req.scopes ?? ["read", "write"];
     const expiresAt = req.expiresInDays ? now + req.expiresInDays * DAY : null;
+    const ipAllowlist = allowlistOrThrow(req.ipAllowlist);
     const id = newId();
     await this.db.transaction().execute(async (trx) => {
       await trx
@@ -72,6 +75,7 @@ export class TokenService {
           prefix,
           scopes: JSON.stringify(scopes),
           client,
+          ip_allowlist: ipAllowlist,
           created_at: now,
           last_used_at: null,
           expires_at: expiresAt,
@@ -83,7 +87,14 @@ export class TokenService {
         action: "token.created",
         targetType: "personal_access_token",
         targetId: id,
-        payload: { name: req.name, prefix, scopes, client, expiresAt: iso(expiresAt) },
+        payload: {
+          name: req.name,
+          prefix,
+          scopes,
+          client,
+          expiresAt: iso(expiresAt),
+          ipAllowlist: req.ipAllowlist ?? null,
+        },
       });
     });
     return { id, token, prefix, scopes, expiresAt: iso(expiresAt) };
@@ -106,6 +117,7 @@ export class TokenService {
       createdAt: iso(r.created_at),
       lastUsedAt: iso(this.lastUsed.get(r.id) ?? r.last_used_at),
       expiresAt: iso(r.expires_at),
+      ipAllowlist: r.ip_allowlist === null ? null : (JSON.parse(r.ip_allowlist) as string[]),
     }));
   }
 
@@ -163,6 +175,7 @@ export class TokenService {
       tokenId: row.id,
       scopes: JSON.parse(row.scopes) as Array<"read" | "write">,
       client: row.client === "cli" ? "cli" : "api",
+      ipAllowlist: storedAllowlist(row.ip_allowlist),
     };
   }
 

@@ -94,6 +94,7 @@ function runStarter(p: SessionPrincipal, scope: WebScope): PatPrincipal {
     tokenId: `session:${p.sessionId}`,
     scopes: ["read", "write"],
     client: "api",
+    ipAllowlist: null,
   };
 }
 

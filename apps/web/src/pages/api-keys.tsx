@@ -4,6 +4,8 @@ import { del, get, post } from "../api.js";
 import { useSession } from "../session.js";
 import type { CreatedToken, TokenSummary } from "../types.js";
 import {
+  AllowlistField,
+  allowlistFrom,
   Empty,
   ErrorNote,
   EXPIRY_CHOICES,
@@ -26,6 +28,7 @@ function CreateForm({ onCreated }: { onCreated: (t: CreatedToken) => void }) {
   const [read, setRead] = useState(true);
   const [write, setWrite] = useState(!viewer);
   const [expiry, setExpiry] = useState("90");
+  const [nets, setNets] = useState("");
   const { busy, error, run } = useAction();
   const ids = { form: useId(), scopes: useId() };
 
@@ -37,8 +40,10 @@ function CreateForm({ onCreated }: { onCreated: (t: CreatedToken) => void }) {
         name: name.trim(),
         scopes,
         ...(expiry ? { expiresInDays: Number(expiry) } : {}),
+        ...(allowlistFrom(nets).length > 0 ? { ipAllowlist: allowlistFrom(nets) } : {}),
       });
       setName("");
+      setNets("");
       onCreated(created);
     });
   };
@@ -77,6 +82,7 @@ function CreateForm({ onCreated }: { onCreated: (t: CreatedToken) => void }) {
         </p>
       ) : null}
       <SelectField label="Expires after" value={expiry} options={EXPIRY_CHOICES} onChange={setExpiry} />
+      <AllowlistField value={nets} onChange={setNets} what="token" />
       <ErrorNote error={error} title="Token not created" />
       <div className="actions">
         <button type="submit" disabled={busy || (!read && !write)}>
@@ -147,7 +153,12 @@ export function ApiKeysPage() {
                       <td>
                         <code>{k.prefix}…</code>
                       </td>
-                      <td>{k.scopes.join(", ")}</td>
+                      <td>
+                        {k.scopes.join(", ")}
+                        {k.ipAllowlist ? (
+                          <span className="hint"> · from {k.ipAllowlist.join(", ")}</span>
+                        ) : null}
+                      </td>
                       <td>
                         <Time iso={k.createdAt} />
                       </td>

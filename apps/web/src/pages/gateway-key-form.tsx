@@ -4,7 +4,16 @@ import { type FormEvent, useId, useState } from "react";
 import { post } from "../api.js";
 import { Link } from "../router.js";
 import type { ConnectionSummary, CreatedGatewayKey } from "../types.js";
-import { ErrorNote, EXPIRY_CHOICES, SelectField, TextAreaField, TextField, useAction } from "../ui.js";
+import {
+  AllowlistField,
+  allowlistFrom,
+  ErrorNote,
+  EXPIRY_CHOICES,
+  SelectField,
+  TextAreaField,
+  TextField,
+  useAction,
+} from "../ui.js";
 
 function ServerChoice({
   servers,
@@ -73,6 +82,7 @@ export function CreateKeyForm({
   const [tools, setTools] = useState("");
   const [expiry, setExpiry] = useState("90");
   const [rps, setRps] = useState("");
+  const [nets, setNets] = useState("");
   const { busy, error, run } = useAction();
   const noServer = !all && chosen.length === 0;
 
@@ -86,6 +96,7 @@ export function CreateKeyForm({
         ...(toolList.length > 0 ? { tools: toolList } : {}),
         ...(expiry ? { expiresInDays: Number(expiry) } : {}),
         ...(rps.trim() ? { rateLimitRps: Number(rps) } : {}),
+        ...(allowlistFrom(nets).length > 0 ? { ipAllowlist: allowlistFrom(nets) } : {}),
       });
       onCreated(created);
     });
@@ -117,6 +128,7 @@ export function CreateKeyForm({
           </>
         }
       />
+      <AllowlistField value={nets} onChange={setNets} what="key" />
       <div className="row">
         <SelectField label="Expires after" value={expiry} options={EXPIRY_CHOICES} onChange={setExpiry} />
         <TextField

@@ -62,7 +62,10 @@ function KeyTable({
               <td>
                 <CodeList items={k.tools ?? []} empty="All tools" />
               </td>
-              <td className="nowrap">{k.rateLimitRps}/s</td>
+              <td className="nowrap">
+                {k.rateLimitRps}/s
+                {k.ipAllowlist ? <span className="hint"> · from {k.ipAllowlist.join(", ")}</span> : null}
+              </td>
               <td>
                 <Time iso={k.lastUsedAt} empty="Never" />
               </td>
