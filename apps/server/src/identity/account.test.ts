@@ -212,7 +212,7 @@ describe("data export", () => {
       expect.objectContaining({ id: pat.id, name: "laptop", prefix: pat.token.slice(0, 12) }),
     ]);
     expect(Object.keys(d.tokens[0] ?? {}).sort()).toEqual(
-      ["createdAt", "expiresAt", "id", "lastUsedAt", "name", "prefix", "scopes"].sort(),
+      ["createdAt", "expiresAt", "id", "ipAllowlist", "lastUsedAt", "name", "prefix", "scopes"].sort(),
     );
     expect(d.runs.map((x) => x.id)).toEqual([runId]);
     expect(d.runs[0]?.prompt).toBe("export me");
