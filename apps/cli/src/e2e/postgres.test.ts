@@ -105,7 +105,7 @@ describe("mogplex on PostgreSQL + Redis", { timeout: 120_000 }, () => {
     expect(await (await fetch(`${s.url}/api/setup`)).json()).toEqual({ needsSetup: false });
     const dup = await admin(["create-user", "--email", EMAIL, "--team", "ops"], PASSWORD);
     expect(dup.code).not.toBe(0);
-    expect(lines(dup.stderr)).toHaveLength(1);
+    expect(lines(dup.stderr), dup.stderr).toHaveLength(1);
 
     const tok = await admin(["create-token", "--email", EMAIL, "--name", "ci", "--scopes", "read,write"]);
     expect(tok.code).toBe(0);

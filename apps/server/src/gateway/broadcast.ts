@@ -58,6 +58,8 @@ function parse(raw: string): Invalidation | null {
 export class RedisInvalidationBus extends MemoryInvalidationBus {
   private readonly sub: Redis;
   private readonly origin = `${process.pid}:${Math.random().toString(36).slice(2)}`;
+  /** After close(), a pending subscribe failing with "Connection is closed" is expected, not news. */
+  private closed = false;
 
   constructor(
     private readonly redis: Redis,
@@ -65,14 +67,17 @@ export class RedisInvalidationBus extends MemoryInvalidationBus {
   ) {
     super();
     this.sub = redis.duplicate({ enableOfflineQueue: true, lazyConnect: false });
-    this.sub.on("error", (err) =>
-      this.logger.warn({ err: { message: err.message } }, "gateway invalidation subscriber"),
-    );
+    this.sub.on("error", (err) => {
+      if (!this.closed)
+        this.logger.warn({ err: { message: err.message } }, "gateway invalidation subscriber");
+    });
     this.sub.on("ready", () => {
       this.sub.subscribe(CHANNEL).then(
         () => this.deliver({ kind: "all" }),
-        (err: Error) =>
-          this.logger.warn({ err: { message: err.message } }, "gateway invalidation subscribe failed"),
+        (err: Error) => {
+          if (!this.closed)
+            this.logger.warn({ err: { message: err.message } }, "gateway invalidation subscribe failed");
+        },
       );
     });
     this.sub.on("message", (channel: string, raw: string) => {
@@ -106,6 +111,7 @@ export class RedisInvalidationBus extends MemoryInvalidationBus {
   }
 
   override async close(): Promise<void> {
+    this.closed = true;
     await super.close();
     this.sub.disconnect();
   }
