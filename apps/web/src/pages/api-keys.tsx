@@ -1,21 +1,17 @@
 // Settings → API keys: create a personal access token (shown once), list them, revoke with confirmation.
 import { type FormEvent, useId, useState } from "react";
 import { del, get, post } from "../api.js";
+import { AllowlistField, allowlistBody, EXPIRY_CHOICES, SelectField, TextField } from "../fields.js";
 import { useSession } from "../session.js";
 import type { CreatedToken, TokenSummary } from "../types.js";
 import {
-  AllowlistField,
-  allowlistFrom,
   Empty,
   ErrorNote,
-  EXPIRY_CHOICES,
   Loaded,
   PageTitle,
   RevokeDialog,
   SecretReveal,
-  SelectField,
   TableWrap,
-  TextField,
   Time,
   useAction,
   useAsync,
@@ -40,7 +36,7 @@ function CreateForm({ onCreated }: { onCreated: (t: CreatedToken) => void }) {
         name: name.trim(),
         scopes,
         ...(expiry ? { expiresInDays: Number(expiry) } : {}),
-        ...(allowlistFrom(nets).length > 0 ? { ipAllowlist: allowlistFrom(nets) } : {}),
+        ...allowlistBody(nets),
       });
       setName("");
       setNets("");

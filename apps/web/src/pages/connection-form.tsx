@@ -2,8 +2,9 @@
 // env values are write-only: an edit shows their names only, and replaces the values only when asked to.
 import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { api } from "../api.js";
+import { SelectField, TextAreaField, TextField } from "../fields.js";
 import type { ConnectionSummary, Repo } from "../types.js";
-import { CodeList, ErrorNote, SelectField, TextAreaField, TextField, useAction } from "../ui.js";
+import { CodeList, ErrorNote, useAction } from "../ui.js";
 import { type Pair, pair, SecretPairs } from "./secret-pairs.js";
 
 export type Shape = "stdio" | "http" | "rest";

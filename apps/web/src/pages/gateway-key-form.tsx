@@ -2,18 +2,17 @@
 // how long it lives and how fast it may call.
 import { type FormEvent, useId, useState } from "react";
 import { post } from "../api.js";
-import { Link } from "../router.js";
-import type { ConnectionSummary, CreatedGatewayKey } from "../types.js";
 import {
   AllowlistField,
-  allowlistFrom,
-  ErrorNote,
+  allowlistBody,
   EXPIRY_CHOICES,
   SelectField,
   TextAreaField,
   TextField,
-  useAction,
-} from "../ui.js";
+} from "../fields.js";
+import { Link } from "../router.js";
+import type { ConnectionSummary, CreatedGatewayKey } from "../types.js";
+import { ErrorNote, useAction } from "../ui.js";
 
 function ServerChoice({
   servers,
@@ -96,7 +95,7 @@ export function CreateKeyForm({
         ...(toolList.length > 0 ? { tools: toolList } : {}),
         ...(expiry ? { expiresInDays: Number(expiry) } : {}),
         ...(rps.trim() ? { rateLimitRps: Number(rps) } : {}),
-        ...(allowlistFrom(nets).length > 0 ? { ipAllowlist: allowlistFrom(nets) } : {}),
+        ...allowlistBody(nets),
       });
       onCreated(created);
     });

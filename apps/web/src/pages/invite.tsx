@@ -1,9 +1,10 @@
 // Accepting an invitation: join with the account you're signed in to, or create one with the invited email.
 import { type FormEvent, useId, useState } from "react";
 import { post } from "../api.js";
+import { TextField } from "../fields.js";
 import { Link, navigate } from "../router.js";
 import { useSession } from "../session.js";
-import { ErrorNote, PageTitle, TextField } from "../ui.js";
+import { ErrorNote, PageTitle } from "../ui.js";
 
 const KEY = "mogplex.invite";
 

@@ -1,8 +1,9 @@
 // Sign-in: email and password, then (when 2FA is on) an authenticator code or a backup code.
 import { type FormEvent, useId, useState } from "react";
 import { api } from "../api.js";
+import { TextField } from "../fields.js";
 import { useLocation } from "../router.js";
-import { ErrorNote, Notice, PageTitle, TextField } from "../ui.js";
+import { ErrorNote, Notice, PageTitle } from "../ui.js";
 
 interface LoginState {
   notice?: string;

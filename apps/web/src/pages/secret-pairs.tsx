@@ -1,7 +1,7 @@
 // Name/value rows for a connection's headers or env. Values are password fields the page never fills in: the
 // server keeps them encrypted and never sends them back.
 import { useEffect, useRef } from "react";
-import { TextField } from "../ui.js";
+import { TextField } from "../fields.js";
 
 export interface Pair {
   key: number;

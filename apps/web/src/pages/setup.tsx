@@ -1,8 +1,9 @@
 // First-run setup: the one-time link `mogplex serve` prints creates the first owner and their team.
 import { type FormEvent, useId, useState } from "react";
 import { post } from "../api.js";
+import { TextField } from "../fields.js";
 import { Link, navigate } from "../router.js";
-import { ErrorNote, PageTitle, TextField } from "../ui.js";
+import { ErrorNote, PageTitle } from "../ui.js";
 
 const MIN_PASSWORD = 12;
 

@@ -2,9 +2,10 @@
 // carries an Idempotency-Key, kept while the same request is retried, so a retry never starts a second run.
 import { type FormEvent, useId, useRef, useState } from "react";
 import { api } from "../api.js";
+import { SelectField, TextAreaField, TextField } from "../fields.js";
 import { navigate } from "../router.js";
 import type { Repo, Run } from "../types.js";
-import { ErrorNote, SelectField, TextAreaField, TextField, useAction } from "../ui.js";
+import { ErrorNote, useAction } from "../ui.js";
 
 /** randomUUID only exists in secure contexts; a plain-http install falls back to 128 random bits. */
 function newKey(): string {
