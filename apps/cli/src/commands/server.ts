@@ -7,8 +7,9 @@ async function server() {
   return import("@mogplex/server");
 }
 
-/** The options `admin create-token` takes, from the server package (types only: nothing is loaded). */
-type CreateTokenArgs = Parameters<Awaited<ReturnType<typeof server>>["admin"]["createToken"]>[2];
+type ServerModule = Awaited<ReturnType<typeof server>>;
+/** The options object an admin function of the server package takes (types only: nothing is loaded). */
+type ArgsOf<F extends (env: never, o: never, a: never) => unknown> = Parameters<F>[2];
 
 async function readPassword(): Promise<string> {
   if (process.stdin.isTTY) {
@@ -127,7 +128,7 @@ export function registerServerCommands(program: Command, out: (line: string) => 
     .option("--team <slug>")
     .option("--ip-allowlist <list>", "comma-separated addresses / CIDR ranges the token may be used from")
     .description("create a personal access token and print only the token")
-    .action(async (o: Common & CreateTokenArgs) => {
+    .action(async (o: Common & ArgsOf<ServerModule["admin"]["createToken"]>) => {
       const { admin: a } = await server();
       out(await a.createToken(process.env, overrides(o), o));
     });
@@ -184,28 +185,12 @@ export function registerServerCommands(program: Command, out: (line: string) => 
     .option("--transport <http|sse>", "for --url: force the old SSE transport")
     .option("--timeout-ms <ms>", "per-request timeout for this server")
     .description("register an MCP server with a team; prints its id")
-    .action(
-      async (
-        o: Common & {
-          team: string;
-          name: string;
-          url?: string;
-          command?: string;
-          arg?: string[];
-          header?: string[];
-          env?: string[];
-          egressHost?: string[];
-          repo?: string;
-          transport?: string;
-          timeoutMs?: string;
-        },
-      ) => {
-        if (Boolean(o.url) === Boolean(o.command))
-          throw new UsageError("give exactly one of --url or --command");
-        const { gatewayAdmin } = await server();
-        out(await gatewayAdmin.addMcpServer(process.env, overrides(o), o));
-      },
-    );
+    .action(async (o: Common & ArgsOf<ServerModule["gatewayAdmin"]["addMcpServer"]>) => {
+      if (Boolean(o.url) === Boolean(o.command))
+        throw new UsageError("give exactly one of --url or --command");
+      const { gatewayAdmin } = await server();
+      out(await gatewayAdmin.addMcpServer(process.env, overrides(o), o));
+    });
 
   withDataDir(admin.command("create-gateway-key"))
     .requiredOption("--email <email>")
@@ -217,23 +202,10 @@ export function registerServerCommands(program: Command, out: (line: string) => 
     .option("--rate-limit-rps <n>")
     .option("--ip-allowlist <list>", "comma-separated addresses / CIDR ranges the key may be used from")
     .description("create an MCP gateway key and print only the key")
-    .action(
-      async (
-        o: Common & {
-          email: string;
-          name: string;
-          servers?: string;
-          tools?: string;
-          team?: string;
-          expiresInDays?: string;
-          rateLimitRps?: string;
-          ipAllowlist?: string;
-        },
-      ) => {
-        const { gatewayAdmin } = await server();
-        out(await gatewayAdmin.createGatewayKey(process.env, overrides(o), o));
-      },
-    );
+    .action(async (o: Common & ArgsOf<ServerModule["gatewayAdmin"]["createGatewayKey"]>) => {
+      const { gatewayAdmin } = await server();
+      out(await gatewayAdmin.createGatewayKey(process.env, overrides(o), o));
+    });
 
   withDataDir(admin.command("rotate-encryption-key"))
     .option("--apply", "write the re-sealed values (default: dry run)")
