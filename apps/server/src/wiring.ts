@@ -31,7 +31,17 @@ export async function wire(o: WireOptions): Promise<Services> {
   const secrets = loadSecrets(config);
   const logger = o.logger ?? createLogger(config.logLevel);
   const db =
-    o.db ?? connect({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, pgSchema: o.pgSchema });
+    o.db ??
+    connect({
+      dataDir: config.dataDir,
+      databaseUrl: config.databaseUrl,
+      pgSchema: o.pgSchema,
+      onConnectionError: (err) =>
+        logger.warn(
+          { err: { message: err.message, code: (err as { code?: string }).code } },
+          "database connection lost; reconnecting on next use",
+        ),
+    });
   if (o.migrate ?? true) await migrateToLatest(db.db, db.dialect);
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false })

@@ -8,11 +8,14 @@ import {
   type Driver,
   Kysely,
   PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
   SqliteDialect,
   SqliteDriver,
 } from "kysely";
 import pg from "pg";
 import type { DB } from "./schema.js";
+import { DatabaseUnavailableError, isConnectionFailure } from "./unavailable.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -76,6 +79,61 @@ export interface ConnectOptions {
   /** PostgreSQL schema to use (tests give each suite its own). */
   pgSchema?: string | undefined;
   poolSize?: number;
+  /**
+   * Told when a PostgreSQL session fails outside any query (ended by the server while idle in the pool).
+   * Failures during a query reach that query's caller instead, as a DatabaseUnavailableError.
+   */
+  onConnectionError?: (err: Error) => void;
+}
+
+/** Longest a query waits for a new PostgreSQL connection before failing as unavailable. */
+export const PG_CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * The pool as Kysely sees it. A session the server ended (pg_terminate_backend, failover, a proxy restart,
+ * an idle timeout) or one that could not be opened fails its query as DatabaseUnavailableError, and that
+ * client is destroyed on release rather than handed out again; pg.Pool opens fresh ones on demand.
+ */
+function guardedPool(pool: pg.Pool): PostgresPool {
+  const guarded = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  const wrap = (client: pg.PoolClient): PostgresPoolClient => {
+    let broken = false;
+    const query = async (text: string, params: ReadonlyArray<unknown>) => {
+      try {
+        return await client.query(text, [...params]);
+      } catch (err) {
+        if (!isConnectionFailure(err)) throw err;
+        broken = true;
+        throw new DatabaseUnavailableError(err);
+      }
+    };
+    return {
+      // No cursor is configured, so Kysely only ever calls the (sql, parameters) form.
+      query: query as unknown as PostgresPoolClient["query"],
+      release() {
+        const destroy = broken;
+        broken = false;
+        client.release(destroy);
+      },
+    };
+  };
+  return {
+    async connect() {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        throw isConnectionFailure(err) ? new DatabaseUnavailableError(err) : err;
+      }
+      let g = guarded.get(client);
+      if (!g) {
+        g = wrap(client);
+        guarded.set(client, g);
+      }
+      return g;
+    },
+    end: () => pool.end(),
+  };
 }
 
 export function openSqliteFile(file: string): Database.Database {
@@ -94,9 +152,19 @@ export function connect(opts: ConnectOptions): Database_ {
     const pool = new pg.Pool({
       connectionString: opts.databaseUrl,
       max: opts.poolSize ?? 10,
+      // How operators (and tests) find our sessions in pg_stat_activity; an application_name in the URL wins.
+      application_name: "mogplex",
+      connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
+      // A peer that vanished without closing (host gone, network cut) is noticed instead of waited on forever.
+      keepAlive: true,
       ...(opts.pgSchema ? { options: `-c search_path=${opts.pgSchema}` } : {}),
     });
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    // Without these, a session ended by the server is an unhandled 'error' event and the process exits. The
+    // pool has already dropped an idle client that failed; a checked-out one fails its current or next query.
+    const report = opts.onConnectionError ?? (() => undefined);
+    pool.on("error", (err) => report(err));
+    pool.on("connect", (client) => client.on("error", () => undefined));
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: guardedPool(pool) }) });
     return {
       db,
       dialect: "postgres",

@@ -2,6 +2,7 @@
 import { ERROR_STATUS, type ErrorCode } from "@mogplex/contract";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { isDatabaseUnavailable } from "../db/unavailable.js";
 
 export class ApiError extends Error {
   constructor(
@@ -19,6 +20,20 @@ export const badRequest = (message: string) => new ApiError("BAD_REQUEST", messa
 export function unauthorized(message = "Authentication required", invalidToken = false): ApiError {
   return new ApiError("UNAUTHORIZED", message, {
     "WWW-Authenticate": invalidToken ? 'Bearer error="invalid_token"' : "Bearer",
+  });
+}
+
+/** Seconds a client is told to wait when the database is away (a failover or restart takes about this). */
+export const DATABASE_RETRY_AFTER_S = 5;
+
+/**
+ * The database is away (connection lost or refused, SQLite still locked): a 503 the client may retry, not a
+ * 500. Null for any other failure.
+ */
+export function unavailableError(err: unknown): ApiError | null {
+  if (!isDatabaseUnavailable(err)) return null;
+  return new ApiError("SERVICE_UNAVAILABLE", "Database temporarily unavailable; try again shortly", {
+    "Retry-After": String(DATABASE_RETRY_AFTER_S),
   });
 }
 

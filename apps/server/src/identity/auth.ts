@@ -173,6 +173,9 @@ export function createAuth(o: AuthOptions) {
     rateLimit: { enabled: false }, // ours runs in front, shared with the rest of the API
     trustedOrigins: o.trustedOrigins,
     telemetry: { enabled: false },
+    // Failures that are not Better Auth's own API errors (the database being away, a bug) reach our catch-all:
+    // 503 + Retry-After or a 500 in the error envelope, in our log, instead of an empty 500 and a console line.
+    onAPIError: { throw: true },
     advanced: {
       // Better Auth relaxes these when NODE_ENV=test; the shipped server never runs without them.
       disableCSRFCheck: false,

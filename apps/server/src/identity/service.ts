@@ -5,6 +5,7 @@ import { type Kysely, sql } from "kysely";
 import type { AuditContext, AuditLog } from "../audit/store.js";
 import { type Clock, iso } from "../clock.js";
 import type { DB } from "../db/schema.js";
+import { isDatabaseUnavailable } from "../db/unavailable.js";
 import { ApiError, badRequest, notFound } from "../http/errors.js";
 import type { AppEnv, Role, SessionPrincipal } from "../http/types.js";
 import { newId, randomString, sha256Hex } from "../security/random.js";
@@ -92,7 +93,11 @@ export class Identity {
   async resolveSession(
     headers: Headers,
   ): Promise<{ principal: SessionPrincipal | null; setCookies: string[] }> {
-    const res = await this.auth.api.getSession({ headers, returnHeaders: true }).catch(() => null);
+    const res = await this.auth.api.getSession({ headers, returnHeaders: true }).catch((err: unknown) => {
+      // The database being away is not "signed out": the caller answers 503 and the browser keeps its cookie.
+      if (isDatabaseUnavailable(err)) throw err;
+      return null;
+    });
     const setCookies = res?.headers?.getSetCookie() ?? [];
     const found = res?.response;
     if (!found) return { principal: null, setCookies };
