@@ -8,12 +8,21 @@ const int = (min: number, max: number, fallback: number) =>
     .transform(Number)
     .pipe(z.number().min(min).max(max))
     .default(fallback);
+const optionalInt = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,16}$/, "expected a whole number")
+    .transform(Number)
+    .pipe(z.number().min(min).max(max))
+    .optional();
 // An empty or blank variable (a common `export X=`) means "not set", never a bad value that stops the server.
 const key = z
   .string()
   .optional()
   .transform((v) => v?.trim() || undefined);
 const HOUR = 3_600_000;
+/** The host uid/gid a root server's sandboxes run as unless MOGPLEX_SANDBOX_UID/GID say otherwise. */
+export const DEFAULT_SANDBOX_HOST_ID = 63_999;
 
 /** Every provider the harness can reach, with the server variable that holds its key (SPEC §6 names). */
 export const PROVIDER_KEY_VARS = {
@@ -55,6 +64,10 @@ export const ENGINE_ENV = {
   MOGPLEX_SANDBOX_MEMORY_MB: int(64, 1_048_576, 4096),
   MOGPLEX_SANDBOX_ADDRESS_SPACE_MB: int(0, 16_777_216, 0),
   MOGPLEX_SANDBOX_FILE_SIZE_MB: int(1, 1_048_576, 1024),
+  MOGPLEX_SANDBOX_DISK_MB: int(64, 16_777_216, 8192),
+  // Root servers only: the unprivileged host ids sandboxes run as (0 is refused; the GID defaults to the UID).
+  MOGPLEX_SANDBOX_UID: optionalInt(1, 4_294_967_294),
+  MOGPLEX_SANDBOX_GID: optionalInt(1, 4_294_967_294),
   MOGPLEX_SANDBOX_COMMAND_TIMEOUT_MS: int(1_000, 24 * HOUR, 600_000),
   MOGPLEX_SANDBOX_INSTALL_TIMEOUT_MS: int(1_000, 24 * HOUR, 900_000),
   MOGPLEX_SANDBOX_IDLE_MS: int(1_000, 7 * 24 * HOUR, 15 * 60_000),
@@ -76,6 +89,8 @@ export interface SandboxLimitsConfig {
   /** RLIMIT_AS in MiB; 0 leaves it unset (language runtimes reserve far more address space than they use). */
   addressSpaceMb: number;
   fileSizeMb: number;
+  /** Total disk for the workspace and /tmp together (a root server's per-sandbox filesystem). */
+  diskMb: number;
 }
 
 export interface EngineConfig {
@@ -87,6 +102,8 @@ export interface EngineConfig {
   worker: { concurrency: number; leaseMs: number; pollMs: number };
   sandbox: {
     bwrap: string;
+    /** Host uid/gid sandboxes run as when the server is root (unset: the provider's default). */
+    hostUser: { uid: number; gid: number } | undefined;
     limits: SandboxLimitsConfig;
     commandTimeoutMs: number;
     installTimeoutMs: number;
@@ -118,12 +135,20 @@ export function engineConfig(e: EngineEnv): EngineConfig {
     },
     sandbox: {
       bwrap: e.MOGPLEX_SANDBOX_BWRAP,
+      hostUser:
+        e.MOGPLEX_SANDBOX_UID !== undefined || e.MOGPLEX_SANDBOX_GID !== undefined
+          ? {
+              uid: e.MOGPLEX_SANDBOX_UID ?? DEFAULT_SANDBOX_HOST_ID,
+              gid: e.MOGPLEX_SANDBOX_GID ?? e.MOGPLEX_SANDBOX_UID ?? DEFAULT_SANDBOX_HOST_ID,
+            }
+          : undefined,
       limits: {
         processes: e.MOGPLEX_SANDBOX_PROCESSES,
         cpuSeconds: e.MOGPLEX_SANDBOX_CPU_SECONDS,
         memoryMb: e.MOGPLEX_SANDBOX_MEMORY_MB,
         addressSpaceMb: e.MOGPLEX_SANDBOX_ADDRESS_SPACE_MB,
         fileSizeMb: e.MOGPLEX_SANDBOX_FILE_SIZE_MB,
+        diskMb: e.MOGPLEX_SANDBOX_DISK_MB,
       },
       commandTimeoutMs: e.MOGPLEX_SANDBOX_COMMAND_TIMEOUT_MS,
       installTimeoutMs: e.MOGPLEX_SANDBOX_INSTALL_TIMEOUT_MS,

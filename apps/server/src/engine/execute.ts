@@ -1,5 +1,5 @@
 // One run from start to end: model, sandbox, clone, install, agent loop, commit and push, terminal state.
-import { existsSync, lstatSync, mkdirSync } from "node:fs";
+import { existsSync, lstatSync } from "node:fs";
 import { join } from "node:path";
 import type { RunsTable } from "../db/schema.js";
 import type { Logger } from "../logger.js";
@@ -115,9 +115,13 @@ const ABORT_OUTCOMES: Record<Exclude<AbortReason, "lease_lost">, (c: EngineConfi
   }),
 };
 
-function failure(err: unknown, stage: Stage, secrets: readonly string[]): Outcome {
+function failure(err: unknown, stage: Stage, secrets: readonly string[], diskMb: number): Outcome {
   const raw = err instanceof Error ? err.message : String(err);
-  const message = sanitizeEventText(raw, { knownSecrets: secrets });
+  // A full sandbox disk surfaces as whatever tool hit it first (git, an installer): say which limit it was.
+  const full = /No space left on device/.test(raw)
+    ? ` (the sandbox's disk cap of ${diskMb} MB, MOGPLEX_SANDBOX_DISK_MB, is used up)`
+    : "";
+  const message = sanitizeEventText(raw + full, { knownSecrets: secrets });
   const kind =
     err instanceof Error
       ? ({
@@ -161,6 +165,7 @@ export async function executeRun(x: RunExecution, d: ExecDeps): Promise<void> {
       teamKey: (p) => d.keys.get(run.team_id, p),
     });
     emit.addSecrets(model.secrets);
+    await d.store.recordModel(run.id, model.id);
     const status = await d.provider.check();
     if (!status.ok) throw new SetupError(`Sandbox unavailable: ${status.reason}`);
     const repo = await s.db.db
@@ -294,8 +299,7 @@ export async function executeRun(x: RunExecution, d: ExecDeps): Promise<void> {
     if (result.hitStepLimit) await emit.log(`Stopped at the step limit (${config.agent.maxSteps} steps)`);
 
     stage = "publish";
-    const outDir = join(d.sandboxRoot, record.id, "out");
-    mkdirSync(outDir, { recursive: true, mode: 0o700 });
+    const outDir = handle.outDir;
     const message = redactKnownSecrets(
       commitMessage(run.prompt, result.text, run.id, model.id),
       emit.secrets,
@@ -328,7 +332,7 @@ export async function executeRun(x: RunExecution, d: ExecDeps): Promise<void> {
   } catch (err) {
     if (x.reason === "lease_lost") outcome = ABORT_OUTCOMES.shutdown(config);
     else if (x.reason) outcome = ABORT_OUTCOMES[x.reason](config);
-    else outcome = failure(err, stage, emit.secrets);
+    else outcome = failure(err, stage, emit.secrets, config.sandbox.limits.diskMb);
     if (!x.reason) d.logger.warn({ runId: run.id, stage, error: outcome.error }, "run failed");
   } finally {
     clearTimeout(runTimer);

@@ -38,6 +38,7 @@ export function watchSandbox(
   const sandbox: SandboxHandle = {
     id: handle.id,
     workspace: handle.workspace,
+    outDir: handle.outDir,
     pids: () => handle.pids(),
     kill: () => handle.kill(),
     destroy: () => handle.destroy(),

@@ -29,17 +29,34 @@ const ETC_ENTRIES = [
 // Top-level system directories: merged-/usr hosts have them as symlinks into /usr, older ones as real dirs.
 const ROOT_DIRS = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"];
 
-/** Host-side layout of one sandbox (all under its root in the server's data directory). */
-export function sandboxDirs(root: string) {
+/**
+ * Host-side layout of one sandbox. `root` (under the server's data dir) holds what only the engine touches;
+ * the directories bound into the sandbox (`workspace`, `tmp`, `out`, `egress`) live under `fs`, which for a
+ * root server is the mount point of the sandbox's own size-capped filesystem (see disk.ts) and otherwise a
+ * plain directory beside the rest.
+ */
+export function sandboxDirs(root: string, fs: string = join(root, "fs")) {
   return {
     root,
-    workspace: join(root, "workspace"),
-    tmp: join(root, "tmp"),
+    fs,
+    workspace: join(fs, "workspace"),
+    tmp: join(fs, "tmp"),
+    /** Bound read-write for single invocations (e.g. where the result bundle is written). */
+    out: join(fs, "out"),
+    egress: join(fs, "egress"),
     etc: join(root, "etc"),
     /** Never bound into the sandbox: the engine's own files (e.g. the copied result bundle). */
     host: join(root, "host"),
   };
 }
+export type SandboxDirs = ReturnType<typeof sandboxDirs>;
+
+/** The file descriptors bwrap reads besides its options (fd 3) and the dead-man switch (fd 4). */
+export const FD = { seccomp: 5, passwd: 6, group: 7, hosts: 8 } as const;
+
+// Host-wide kernel knobs under /proc. A sandbox that is not host root can't write them anyway; read-only binds
+// keep it so even if the uid mapping were ever wrong. Missing ones (older kernels, hidden) are skipped.
+const PROC_READ_ONLY = ["sys", "sysrq-trigger", "irq", "bus", "fs", "acpi", "scsi"];
 
 export function systemBinds(): string[] {
   const args = ["--ro-bind", "/usr", "/usr"];
@@ -55,7 +72,7 @@ export function systemBinds(): string[] {
 }
 
 export interface InvocationArgs {
-  root: string;
+  dirs: SandboxDirs;
   env: Readonly<Record<string, string>>;
   cwd: string;
   extraBinds: ReadonlyArray<{ host: string; inside: string }>;
@@ -68,7 +85,7 @@ export interface InvocationArgs {
  * process table (argv is world-readable there) and never in a host process's own environment.
  */
 export function bwrapOptions(a: InvocationArgs): string[] {
-  const dirs = sandboxDirs(a.root);
+  const dirs = a.dirs;
   const args = [
     // Every namespace: no network but the sandbox's own loopback, its own pids, ipc, uts, cgroup view.
     "--unshare-all",
@@ -85,17 +102,25 @@ export function bwrapOptions(a: InvocationArgs): string[] {
     "--die-with-parent",
     "--new-session",
     ...systemBinds(),
-    "--ro-bind",
-    join(dirs.etc, "passwd"),
+    // Synthetic identity files, copied in from pipes: no host path to them shows in the sandbox's mount table.
+    "--perms",
+    "0444",
+    "--file",
+    String(FD.passwd),
     "/etc/passwd",
-    "--ro-bind",
-    join(dirs.etc, "group"),
+    "--perms",
+    "0444",
+    "--file",
+    String(FD.group),
     "/etc/group",
-    "--ro-bind",
-    join(dirs.etc, "hosts"),
+    "--perms",
+    "0444",
+    "--file",
+    String(FD.hosts),
     "/etc/hosts",
     "--proc",
     "/proc",
+    ...PROC_READ_ONLY.flatMap((p) => ["--ro-bind-try", `/proc/${p}`, `/proc/${p}`]),
     "--dev",
     "/dev",
     "--bind",
@@ -109,6 +134,8 @@ export function bwrapOptions(a: InvocationArgs): string[] {
   for (const b of a.extraBinds) args.push("--bind", b.host, b.inside);
   // The root itself is a bwrap tmpfs: make it read-only so the workspace and /tmp are the only writable places.
   args.push("--remount-ro", "/", "--chdir", a.cwd, "--clearenv");
+  // Loaded last by bwrap, right before it runs the command: nothing of its own setup is filtered.
+  args.push("--seccomp", String(FD.seccomp));
   for (const [k, v] of Object.entries(a.env)) args.push("--setenv", k, v);
   return args;
 }
@@ -119,10 +146,10 @@ export function bwrapOptions(a: InvocationArgs): string[] {
 const WATCHDOG = "{ read -r _ <&4; kill -KILL -1; } >/dev/null 2>&1 & exec 4<&-; ";
 
 // Limits are set by bash inside the sandbox (both soft and hard, so the command cannot raise them), then the
-// real command replaces it. The limiter text is fixed; the command only ever arrives as a positional value.
+// real command replaces it. Core dumps are off: a crash writes nothing and hands no core handler anything. The limiter text is fixed; the command only ever arrives as a positional value.
 const LIMITER =
   WATCHDOG +
-  'ulimit -HSu "$1" && { [ "$2" = 0 ] || ulimit -HSt "$2"; } && ulimit -HSf "$3" && ulimit -HSn "$4" && ' +
+  'ulimit -HSc 0 && ulimit -HSu "$1" && { [ "$2" = 0 ] || ulimit -HSt "$2"; } && ulimit -HSf "$3" && ulimit -HSn "$4" && ' +
   '{ [ "$5" = 0 ] || ulimit -HSv "$5"; } && shift 5 && exec /bin/bash -c "$@"';
 
 /** The child's file descriptor carrying the dead-man switch (3 carries bwrap's options). */

@@ -1,10 +1,21 @@
 // The bubblewrap sandbox provider: each command runs in fresh namespaces over the sandbox's own workspace.
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, chmodSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
-import { bwrapOptions, limitedCommand, SANDBOX_UID, sandboxDirs, systemBinds } from "./bwrap-args.js";
+import {
+  bwrapOptions,
+  FD,
+  limitedCommand,
+  SANDBOX_UID,
+  type SandboxDirs,
+  sandboxDirs,
+  systemBinds,
+} from "./bwrap-args.js";
 import { Cgroups, type SandboxCgroup } from "./cgroup.js";
+import { type HostIds, SandboxDisk, unmount } from "./disk.js";
 import type { EgressProxy } from "./egress.js";
+import { chownTree, DEFAULT_SANDBOX_HOST_ID, runningAsRoot } from "./host-user.js";
+import { compileSeccomp } from "./seccomp.js";
 import {
   type ExecRequest,
   type ExecResult,
@@ -29,6 +40,24 @@ export interface BwrapProviderOptions {
   hostPath: string;
   /** Starts the per-sandbox egress proxy when a sandbox names allowed hosts. */
   egress?: (socketPath: string, hosts: readonly string[]) => Promise<EgressProxy>;
+  /**
+   * Host uid/gid the sandboxes run as when the server is root (MOGPLEX_SANDBOX_UID/GID); never 0. Defaults to
+   * DEFAULT_SANDBOX_HOST_ID. A server that is not root runs them as itself and can't honour a different id.
+   */
+  hostUser?: HostIds;
+  /** Root servers: where each sandbox's own filesystem is mounted (must be reachable by the sandbox user). */
+  mountBase?: string;
+}
+
+/** Where a root server mounts sandbox filesystems: outside the data dir, which stays 0700. */
+export const DEFAULT_MOUNT_BASE = "/run/mogplex/sandboxes";
+
+/** How this machine runs sandboxes, settled once by the probe. */
+interface Mode {
+  bin: string;
+  seccomp: Buffer;
+  /** Set when the server is root: the unprivileged host ids, and the command that switches to them. */
+  privileged: { ids: HostIds; setpriv: string; mountBase: string } | null;
 }
 
 function which(bin: string, path: string): string | null {
@@ -52,7 +81,7 @@ interface Spawned {
 export class BwrapProvider implements SandboxProvider {
   readonly name = "bwrap";
   private status: Promise<ProviderStatus> | undefined;
-  private bin: string | null = null;
+  private mode: Mode | null = null;
   private cgroups: Cgroups | null = null;
 
   constructor(private readonly o: BwrapProviderOptions) {}
@@ -66,37 +95,38 @@ export class BwrapProvider implements SandboxProvider {
     if (process.platform !== "linux") {
       return { ok: false, reason: "bubblewrap sandboxes need Linux; run workers on a Linux machine" };
     }
-    this.bin = which(this.o.bwrap, this.o.hostPath);
-    if (!this.bin)
-      return { ok: false, reason: `bubblewrap (${this.o.bwrap}) was not found: ${INSTALL_HINT}` };
+    const bin = which(this.o.bwrap, this.o.hostPath);
+    if (!bin) return { ok: false, reason: `bubblewrap (${this.o.bwrap}) was not found: ${INSTALL_HINT}` };
     if (!which("/bin/bash", "")) {
       return {
         ok: false,
         reason: "bash is required inside sandboxes but /bin/bash is missing on this machine",
       };
     }
-    const version = await this.runHost([this.bin, "--version"]);
-    // A real sandboxed `true` proves user namespaces are allowed here (they can be disabled by sysctl).
-    const probe = await this.runHost([
-      this.bin,
-      "--unshare-all",
-      "--unshare-user",
-      "--die-with-parent",
-      ...systemBinds(),
-      "/bin/sh",
-      "-c",
-      "exit 0",
-    ]);
-    if (probe.code !== 0) {
-      return {
-        ok: false,
-        reason:
-          `bubblewrap cannot create a sandbox here (${probe.stderr.trim().slice(0, 200) || `exit ${probe.code}`}); ` +
-          "enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 / user.max_user_namespaces)",
-      };
+    let seccomp: Buffer;
+    try {
+      seccomp = (await compileSeccomp()).bpf;
+    } catch (err) {
+      return { ok: false, reason: (err as Error).message };
     }
+    let privileged: Mode["privileged"] = null;
     let processLimit: ProviderStatus["processLimit"] = "rlimit";
-    if (process.getuid?.() === 0) {
+    if (runningAsRoot()) {
+      const ids = this.o.hostUser ?? { uid: DEFAULT_SANDBOX_HOST_ID, gid: DEFAULT_SANDBOX_HOST_ID };
+      if (ids.uid === 0 || ids.gid === 0) {
+        return { ok: false, reason: "MOGPLEX_SANDBOX_UID and MOGPLEX_SANDBOX_GID must not be 0 (root)" };
+      }
+      const setpriv = which("setpriv", this.adminPath());
+      const missing = ["mkfs.ext4", "mount", "umount"].filter((t) => !which(t, this.adminPath()));
+      if (!setpriv || missing.length > 0) {
+        return {
+          ok: false,
+          reason:
+            `the server runs as root, so sandboxes must be started as an unprivileged user with a disk cap, ` +
+            `which needs ${[...(setpriv ? [] : ["setpriv"]), ...missing].join(", ")}: install util-linux and ` +
+            "e2fsprogs, or run the server as an unprivileged user",
+        };
+      }
       this.cgroups = Cgroups.detect();
       if (!this.cgroups) {
         return {
@@ -108,21 +138,89 @@ export class BwrapProvider implements SandboxProvider {
         };
       }
       processLimit = "cgroup";
+      const mountBase = this.o.mountBase ?? DEFAULT_MOUNT_BASE;
+      try {
+        makeTraversable(mountBase);
+      } catch (err) {
+        return {
+          ok: false,
+          reason: `cannot prepare ${mountBase} for sandbox filesystems: ${(err as Error).message}`,
+        };
+      }
+      privileged = { ids, setpriv, mountBase };
+    } else if (this.o.hostUser && this.o.hostUser.uid !== process.getuid?.()) {
+      return {
+        ok: false,
+        reason:
+          "MOGPLEX_SANDBOX_UID/GID take effect only when the server runs as root; unset them (an unprivileged " +
+          "server runs its sandboxes as itself)",
+      };
     }
-    return { ok: true, processLimit, version: version.stdout.trim() };
+    const mode: Mode = { bin, seccomp, privileged };
+    const version = await this.runHost([bin, "--version"]);
+    // A real sandboxed `true`, started exactly as commands will be (user switch, seccomp filter), proves user
+    // namespaces are allowed here (a sysctl can disable them) and that the filter loads.
+    const probe = await this.runHost(
+      [
+        ...switchUser(mode),
+        bin,
+        "--unshare-all",
+        "--unshare-user",
+        "--die-with-parent",
+        ...systemBinds(),
+        "--seccomp",
+        String(FD.seccomp),
+        "/bin/sh",
+        "-c",
+        "exit 0",
+      ],
+      seccomp,
+    );
+    if (probe.code !== 0) {
+      return {
+        ok: false,
+        reason:
+          `bubblewrap cannot create a sandbox here (${probe.stderr.trim().slice(0, 200) || `exit ${probe.code}`}); ` +
+          "enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 / user.max_user_namespaces)",
+      };
+    }
+    this.mode = mode;
+    return {
+      ok: true,
+      processLimit,
+      diskLimit: privileged ? "filesystem" : "none",
+      hostUid: privileged ? privileged.ids.uid : (process.getuid?.() ?? null),
+      version: version.stdout.trim(),
+    };
   }
 
-  private runHost(argv: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  /** Where root's tools (mkfs, mount, setpriv) are looked up: the host PATH plus the sbin directories. */
+  private adminPath(): string {
+    return `${this.o.hostPath}${delimiter}/usr/sbin${delimiter}/sbin`;
+  }
+
+  private runHost(
+    argv: string[],
+    seccomp?: Buffer,
+  ): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
       const [cmd, ...rest] = argv;
       if (!cmd) return resolve({ code: null, stdout: "", stderr: "" });
-      const child = spawn(cmd, rest, { env: { PATH: this.o.hostPath }, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(cmd, rest, {
+        env: { PATH: this.o.hostPath },
+        stdio: ["ignore", "pipe", "pipe", "ignore", "ignore", seccomp ? "pipe" : "ignore"],
+      });
+      if (seccomp) {
+        const pipe = (child.stdio as unknown[])[FD.seccomp] as NodeJS.WritableStream | null;
+        pipe?.on("error", () => undefined);
+        pipe?.end(seccomp);
+      }
       let stdout = "";
       let stderr = "";
-      child.stdout.on("data", (d: Buffer) => {
+      child.stdout?.on("data", (d: Buffer) => {
         stdout += d.toString();
       });
-      child.stderr.on("data", (d: Buffer) => {
+      child.stderr?.on("data", (d: Buffer) => {
         stderr += d.toString();
       });
       child.on("error", (err) => resolve({ code: null, stdout, stderr: err.message }));
@@ -132,30 +230,57 @@ export class BwrapProvider implements SandboxProvider {
 
   async create(spec: SandboxSpec): Promise<SandboxHandle> {
     const status = await this.check();
-    if (!status.ok || !this.bin) throw new SandboxUnavailableError(status.reason ?? "sandbox unavailable");
-    const dirs = sandboxDirs(spec.root);
-    for (const d of [dirs.root, dirs.workspace, dirs.tmp, dirs.etc, dirs.host]) {
-      mkdirSync(d, { recursive: true, mode: 0o700 });
-    }
-    // Synthetic identity files: tools that look up their user find one, and no host account is listed.
-    writeFileSync(
-      join(dirs.etc, "passwd"),
-      `root:x:0:0::/nonexistent:/usr/sbin/nologin\nsandbox:x:${SANDBOX_UID}:${SANDBOX_UID}::/tmp:/bin/bash\n`,
-    );
-    writeFileSync(join(dirs.etc, "group"), `root:x:0:\nsandbox:x:${SANDBOX_UID}:\n`);
-    writeFileSync(join(dirs.etc, "hosts"), "127.0.0.1 localhost mogplex-sandbox\n::1 localhost\n");
-    const cgroup = this.cgroups?.create(`mogplex-${spec.id}`, spec.limits) ?? null;
+    const mode = this.mode;
+    if (!status.ok || !mode) throw new SandboxUnavailableError(status.reason ?? "sandbox unavailable");
+    const p = mode.privileged;
+    const dirs = sandboxDirs(spec.root, p ? join(p.mountBase, spec.id) : undefined);
+    for (const d of [dirs.root, dirs.etc, dirs.host]) mkdirSync(d, { recursive: true, mode: 0o700 });
+    let disk: SandboxDisk | null = null;
+    let cgroup: SandboxCgroup | null = null;
     let egress: EgressProxy | null = null;
-    if (spec.egressHosts && spec.egressHosts.length > 0) {
-      if (!this.o.egress)
-        throw new SandboxUnavailableError("egress allowlists are not available on this worker");
-      if (!which("socat", "/usr/bin:/bin")) {
-        throw new SandboxUnavailableError("egress allowlists need socat: install it (apt-get install socat)");
+    try {
+      if (p) {
+        disk = new SandboxDisk(join(dirs.root, "disk.img"), dirs.fs, this.adminPath());
+        // The workspace stays root's until the first command: the engine clones into it as root first.
+        await disk.create(spec.limits.diskMb, [
+          { name: "workspace", owner: { uid: 0, gid: 0 } },
+          { name: "tmp", owner: p.ids },
+          { name: "out", owner: p.ids },
+        ]);
+      } else {
+        for (const d of [dirs.fs, dirs.workspace, dirs.tmp, dirs.out])
+          mkdirSync(d, { recursive: true, mode: 0o700 });
       }
-      mkdirSync(join(dirs.root, "egress"), { recursive: true, mode: 0o700 });
-      egress = await this.o.egress(join(dirs.root, "egress", "proxy.sock"), spec.egressHosts);
+      // Synthetic identity files: tools that look up their user find one, and no host account is listed.
+      writeFileSync(
+        join(dirs.etc, "passwd"),
+        `root:x:0:0::/nonexistent:/usr/sbin/nologin\nsandbox:x:${SANDBOX_UID}:${SANDBOX_UID}::/tmp:/bin/bash\n`,
+      );
+      writeFileSync(join(dirs.etc, "group"), `root:x:0:\nsandbox:x:${SANDBOX_UID}:\n`);
+      writeFileSync(join(dirs.etc, "hosts"), "127.0.0.1 localhost mogplex-sandbox\n::1 localhost\n");
+      cgroup = this.cgroups?.create(`mogplex-${spec.id}`, spec.limits) ?? null;
+      if (spec.egressHosts && spec.egressHosts.length > 0) {
+        if (!this.o.egress)
+          throw new SandboxUnavailableError("egress allowlists are not available on this worker");
+        if (!which("socat", "/usr/bin:/bin")) {
+          throw new SandboxUnavailableError(
+            "egress allowlists need socat: install it (apt-get install socat)",
+          );
+        }
+        mkdirSync(dirs.egress, { recursive: true, mode: p ? 0o711 : 0o700 });
+        const socket = join(dirs.egress, "proxy.sock");
+        egress = await this.o.egress(socket, spec.egressHosts);
+        // The sandbox user connects to it; only that sandbox can reach this directory.
+        if (p) chmodSync(socket, 0o666);
+      }
+    } catch (err) {
+      await egress?.close();
+      await cgroup?.remove();
+      await disk?.remove().catch(() => undefined);
+      rmSync(dirs.root, { recursive: true, force: true });
+      throw err;
     }
-    return new BwrapSandbox(this.bin, spec, cgroup, egress);
+    return new BwrapSandbox(mode, spec, dirs, cgroup, egress, disk);
   }
 
   async cleanup(id: string, root: string): Promise<void> {
@@ -165,24 +290,63 @@ export class BwrapProvider implements SandboxProvider {
       await cgroup.killAll();
       await cgroup.remove();
     }
+    const p = this.mode?.privileged;
+    if (p && /^[A-Za-z0-9_-]{1,64}$/.test(id)) await unmount(join(p.mountBase, id), this.adminPath());
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** Creates `dir` and its missing parents as root-owned 0711: the sandbox user may pass through, not list. */
+function makeTraversable(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o711 });
+  let d = dir;
+  while (d !== "/" && d.startsWith("/run/mogplex")) {
+    chmodSync(d, 0o711);
+    d = join(d, "..");
+  }
+}
+
+/** The command prefix that starts bwrap as the unprivileged sandbox user (nothing for a non-root server). */
+function switchUser(mode: Mode): string[] {
+  const p = mode.privileged;
+  if (!p) return [];
+  return [
+    p.setpriv,
+    `--reuid=${p.ids.uid}`,
+    `--regid=${p.ids.gid}`,
+    "--clear-groups",
+    "--inh-caps=-all",
+    "--bounding-set=-all",
+    "--no-new-privs",
+    "--",
+  ];
 }
 
 class BwrapSandbox implements SandboxHandle {
   readonly id: string;
   readonly workspace: string;
+  readonly outDir: string;
   private readonly running = new Set<Spawned>();
   private dead = false;
+  private handedOver = false;
+  private readonly files: { passwd: Buffer; group: Buffer; hosts: Buffer };
 
   constructor(
-    private readonly bin: string,
+    private readonly mode: Mode,
     private readonly spec: SandboxSpec,
+    private readonly dirs: SandboxDirs,
     private readonly cgroup: SandboxCgroup | null,
     private readonly egress: EgressProxy | null,
+    private readonly disk: SandboxDisk | null,
   ) {
     this.id = spec.id;
-    this.workspace = sandboxDirs(spec.root).workspace;
+    this.workspace = dirs.workspace;
+    this.outDir = dirs.out;
+    this.files = {
+      passwd: readFileSync(join(dirs.etc, "passwd")),
+      group: readFileSync(join(dirs.etc, "group")),
+      hosts: readFileSync(join(dirs.etc, "hosts")),
+    };
   }
 
   pids(): number[] {
@@ -241,8 +405,14 @@ class BwrapSandbox implements SandboxHandle {
       Object.assign(env, this.egress.env);
       script = `${this.egress.preamble}\n${script}`;
     }
+    // A root server cloned into the workspace as root: the sandbox user takes it over before anything runs.
+    const p = this.mode.privileged;
+    if (p && !this.handedOver) {
+      chownTree(this.dirs.workspace, p.ids);
+      this.handedOver = true;
+    }
     const options = bwrapOptions({
-      root: this.spec.root,
+      dirs: this.dirs,
       env,
       cwd: req.cwd ?? WORKSPACE,
       extraBinds: req.extraBinds ?? [],
@@ -252,7 +422,8 @@ class BwrapSandbox implements SandboxHandle {
       ],
     });
     const command = [
-      this.bin,
+      ...switchUser(this.mode),
+      this.mode.bin,
       "--args",
       "3",
       "--",
@@ -276,10 +447,20 @@ class BwrapSandbox implements SandboxHandle {
     const child = spawn(cmd as string, rest, {
       env: {},
       cwd: "/",
-      // 3: bwrap's options; 4: the dead-man switch, held open (never written) for as long as we live.
-      stdio: ["pipe", "pipe", "pipe", "pipe", "pipe"],
+      // 3: bwrap's options; 4: the dead-man switch, held open (never written) for as long as we live;
+      // 5: the seccomp program; 6-8: /etc/passwd, group and hosts (see FD).
+      stdio: ["pipe", "pipe", "pipe", "pipe", "pipe", "pipe", "pipe", "pipe", "pipe"],
       detached: true,
     });
+    const feed = (fd: number, data: Buffer) => {
+      const pipe = child.stdio[fd] as NodeJS.WritableStream | null;
+      pipe?.on("error", () => undefined);
+      pipe?.end(data);
+    };
+    feed(FD.seccomp, this.mode.seccomp);
+    feed(FD.passwd, this.files.passwd);
+    feed(FD.group, this.files.group);
+    feed(FD.hosts, this.files.hosts);
     (child.stdio[4] as NodeJS.ReadableStream | null)?.on("error", () => undefined);
     const argsPipe = child.stdio[3] as NodeJS.WritableStream | null;
     argsPipe?.on("error", () => undefined);
@@ -354,6 +535,7 @@ class BwrapSandbox implements SandboxHandle {
     await this.kill();
     await this.egress?.close();
     await this.cgroup?.remove();
+    await this.disk?.remove();
     rmSync(this.spec.root, { recursive: true, force: true });
   }
 }

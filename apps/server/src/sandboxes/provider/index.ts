@@ -11,6 +11,7 @@ export function createSandboxProvider(config: EngineConfig): SandboxProvider {
   return new BwrapProvider({
     bwrap: config.sandbox.bwrap,
     hostPath: config.hostPath,
+    ...(config.sandbox.hostUser ? { hostUser: config.sandbox.hostUser } : {}),
     egress: (socket, hosts) => startEgressProxy(socket, hosts),
   });
 }

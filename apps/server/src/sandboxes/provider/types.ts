@@ -72,6 +72,8 @@ export interface SandboxHandle {
   readonly id: string;
   /** Host path of the workspace (only the engine's host-side git setup touches it, before any sandboxed code). */
   readonly workspace: string;
+  /** Host path of a directory writable from inside, for `extraBinds` (e.g. where the result bundle is written). */
+  readonly outDir: string;
   exec(req: ExecRequest): Promise<ExecResult>;
   /** Starts a process that keeps running; stderr is drained and dropped (it may carry secrets). */
   open(req: OpenRequest): Promise<SandboxProcess>;
@@ -89,6 +91,10 @@ export interface ProviderStatus {
   reason?: string;
   /** How the process-count limit is enforced: per-user rlimit in the sandbox's user namespace, or a cgroup. */
   processLimit?: "rlimit" | "cgroup";
+  /** How the total disk use is capped: a size-capped filesystem per sandbox, or not at all (see docs). */
+  diskLimit?: "filesystem" | "none";
+  /** The host uid sandboxed processes run as (never 0). */
+  hostUid?: number | null;
   version?: string;
 }
 

@@ -12,6 +12,7 @@ export const TEST_LIMITS: SandboxLimits = {
   memoryMb: 1024,
   addressSpaceMb: 0,
   fileSizeMb: 64,
+  diskMb: 512,
 };
 
 export const HOST_PATH = "/usr/local/bin:/usr/bin:/bin";
