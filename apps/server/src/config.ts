@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import { ENGINE_ENV, type EngineConfig, engineConfig } from "./engine/config.js";
+import { exposesPrivate } from "./gateway/mounts.js";
 
 const rule = z.string().regex(/^\d+\/\d+(ms|s|m|h|d)$/, "expected N/<duration>, e.g. 60/60s");
 // Not z.coerce.number(): it reads "" and " " as 0, so an empty MOGPLEX_PORT= would quietly pick a random port.
@@ -131,21 +132,16 @@ export interface GatewayConfig {
 
 export class ConfigError extends Error {}
 
-const within = (child: string, parent: string) =>
-  child === parent || child.startsWith(parent.endsWith("/") ? parent : `${parent}/`);
-
 /** Mounts are absolute and never expose the server's own state (database, secrets, sandboxes) to a server. */
 function stdioMounts(raw: string[], privateDirs: string[]): string[] {
   return raw.map((m) => {
     if (!isAbsolute(m))
       throw new ConfigError(`invalid MOGPLEX_MCP_STDIO_MOUNTS: ${m} is not an absolute path`);
     const p = resolve(m);
-    for (const d of privateDirs) {
-      if (within(p, d) || within(d, p)) {
-        throw new ConfigError(
-          `invalid MOGPLEX_MCP_STDIO_MOUNTS: ${p} would expose the server's data directory to MCP servers`,
-        );
-      }
+    if (exposesPrivate(p, privateDirs)) {
+      throw new ConfigError(
+        `invalid MOGPLEX_MCP_STDIO_MOUNTS: ${p} would expose the server's data directory to MCP servers`,
+      );
     }
     return p;
   });

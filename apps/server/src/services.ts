@@ -91,6 +91,7 @@ function stdioLauncherFor(config: Config, logger: Logger): StdioLauncher {
     // A server lives as long as it is used: no CPU-seconds cap (the memory and process caps still hold).
     limits: { ...config.engine.sandbox.limits, cpuSeconds: 0 },
     mounts: config.gateway.stdioMounts,
+    privateDirs: [config.dataDir, config.mogplexHome],
     logger,
   });
 }
@@ -119,7 +120,11 @@ export function buildServices(deps: ServiceDeps): Services {
   const events = new RunEventStore(db.db, db.dialect, clock, bus);
   const keyring = new Keyring(deps.secrets.encryptionKey, deps.secrets.encryptionKeyPrevious);
   const teams = new TeamService(db.db, audit, clock);
-  const connections = new ConnectionService(db.db, audit, clock, keyring);
+  const connections = new ConnectionService(db.db, audit, clock, keyring, {
+    sandboxed: (deps.launcher?.confinement ?? config.gateway.stdioSandbox) === "bwrap",
+    operatorMounts: config.gateway.stdioMounts,
+    privateDirs: [config.dataDir, config.mogplexHome],
+  });
   const gateway = new Gateway({
     db: db.db,
     audit,

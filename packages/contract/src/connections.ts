@@ -66,8 +66,16 @@ const EgressHosts = z
 
 const NoNul = z.string().refine((v) => !v.includes("\0"), "must not contain NUL");
 
+/** Host paths a stdio server's sandbox sees read-only (the server checks they exist and are allowed). */
+const Mounts = z
+  .array(
+    NoNul.pipe(z.string().min(1).max(1024).startsWith("/", "mounts are absolute paths (they start with /)")),
+  )
+  .max(20, "at most 20 mounts");
+
 export const CONNECTION_KINDS = ["rest", "mcp_server"] as const;
 export const MCP_TRANSPORTS = ["stdio", "http", "sse"] as const;
+export const CONNECTION_STATUSES = ["ok", "failing", "untested", "disabled"] as const;
 
 const ConnectionFields = {
   name: ServerName,
@@ -83,6 +91,8 @@ const ConnectionFields = {
   env: Env.optional(),
   /** stdio servers only: hosts reachable from the server's sandbox (HTTPS via the egress proxy); none = offline. */
   egressHosts: EgressHosts.optional(),
+  /** stdio servers only: extra host paths visible read-only inside the server's sandbox, at the same path. */
+  mounts: Mounts.optional(),
   enabled: z.boolean().optional(),
   timeoutMs: z.number().int().min(100).max(600_000).optional(),
 };
@@ -94,14 +104,15 @@ export const CreateConnectionRequest = z
     const issue = (message: string) => ctx.addIssue({ code: "custom", message });
     if (v.kind === "rest") {
       if (!v.url) issue("a rest connection needs a url");
-      if (v.command || v.args || v.env || v.egressHosts)
+      if (v.command || v.args || v.env || v.egressHosts || v.mounts)
         issue("a rest connection takes a url and headers only");
       if (v.transport) issue("transport applies to MCP servers only");
       return;
     }
     if (Boolean(v.url) === Boolean(v.command)) issue("an MCP server needs exactly one of url or command");
     if (v.command && (v.headers || v.transport)) issue("a stdio MCP server takes command, args and env");
-    if (v.url && (v.args || v.env || v.egressHosts)) issue("an HTTP MCP server takes url and headers");
+    if (v.url && (v.args || v.env || v.egressHosts || v.mounts))
+      issue("an HTTP MCP server takes url and headers");
   });
 export type CreateConnectionRequest = z.infer<typeof CreateConnectionRequest>;
 
@@ -116,6 +127,7 @@ export const UpdateConnectionRequest = z
     headers: ConnectionFields.headers,
     env: ConnectionFields.env,
     egressHosts: ConnectionFields.egressHosts,
+    mounts: ConnectionFields.mounts,
     enabled: ConnectionFields.enabled,
     timeoutMs: ConnectionFields.timeoutMs.nullable(),
   })
@@ -137,7 +149,14 @@ export const ConnectionSummary = z.object({
   headerNames: z.array(z.string()),
   envNames: z.array(z.string()),
   egressHosts: z.array(z.string()),
+  mounts: z.array(z.string()),
   enabled: z.boolean(),
+  /**
+   * MCP servers: `failing` until the next successful start after a failure (`lastError` says what went wrong),
+   * `ok` once one started, `untested` before any start since it was registered or changed; REST: `untested`.
+   */
+  status: z.enum(CONNECTION_STATUSES),
+  lastError: z.object({ at: IsoDate, message: z.string() }).nullable(),
   timeoutMs: z.number().nullable(),
   createdAt: IsoDate,
   updatedAt: IsoDate,
@@ -157,6 +176,7 @@ export const McpServerConfig = z.object({
   headers: z.record(z.string(), z.string()),
   env: z.record(z.string(), z.string()),
   egressHosts: z.array(z.string()),
+  mounts: z.array(z.string()),
   timeoutMs: z.number().nullable(),
 });
 export type McpServerConfig = z.infer<typeof McpServerConfig>;

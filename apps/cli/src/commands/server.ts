@@ -181,6 +181,11 @@ export function registerServerCommands(program: Command, out: (line: string) => 
       "for --command: a host (or *.suffix) its sandbox may reach over HTTPS (repeatable; default: no network)",
       collect,
     )
+    .option(
+      "--mount <path>",
+      "for --command: an absolute host path its sandbox sees read-only, e.g. where the server is installed (repeatable)",
+      collect,
+    )
     .option("--repo <id>", "scope the server to one repo (default: team-global)")
     .option("--transport <http|sse>", "for --url: force the old SSE transport")
     .option("--timeout-ms <ms>", "per-request timeout for this server")

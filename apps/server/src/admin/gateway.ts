@@ -51,6 +51,8 @@ export async function addMcpServer(
     header?: string[];
     env?: string[];
     egressHost?: string[];
+    /** Host paths its sandbox sees read-only (repeatable); checked like the command and its arguments. */
+    mount?: string[];
     repo?: string;
     transport?: string;
     timeoutMs?: string;
@@ -67,6 +69,7 @@ export async function addMcpServer(
     headers: parsePairs("--header", a.header),
     env: parsePairs("--env", a.env),
     egressHosts: a.egressHost?.length ? a.egressHost : undefined,
+    mounts: a.mount?.length ? a.mount : undefined,
     repoId: a.repo,
     transport: a.transport,
     timeoutMs: a.timeoutMs === undefined ? undefined : Number(a.timeoutMs),
@@ -75,7 +78,11 @@ export async function addMcpServer(
   return withServices(env, o, async (s) => {
     const team = await s.teams.findBySlug(a.team);
     if (!team) throw new AdminError(`no team with slug ${a.team}`);
-    const created = await s.connections.create(team.id, null, parsed.data, ADMIN_CTX);
+    // Paths are named as the operator typed them; a relative one is explained against this directory.
+    const created = await s.connections.create(team.id, null, parsed.data, ADMIN_CTX, {
+      flag: "--mount",
+      cwd: process.cwd(),
+    });
     return created.id;
   });
 }

@@ -70,7 +70,7 @@ describe("credentials at rest", () => {
       {
         team: owner.team,
         name: "local",
-        command: "some-server",
+        command: "cat",
         arg: ["--stdio"],
         env: [`API_TOKEN=${plantedEnv}`],
       },

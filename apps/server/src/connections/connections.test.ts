@@ -31,7 +31,7 @@ describe("connections", () => {
     repo2 = await h.repo(owner.teamId, "acme/two");
     for (const [name, body] of [
       ["alpha", { url: "https://alpha.example/mcp", headers: { Authorization: "Bearer alpha-secret" } }],
-      ["beta", { command: "beta-server", args: ["--flag"], env: { BETA_TOKEN: "beta-secret" } }],
+      ["beta", { command: "cat", args: ["--flag"], env: { BETA_TOKEN: "beta-secret" } }],
       ["gamma", { url: "https://gamma.example/mcp", repoId: repo1 }],
     ] as const) {
       const r = await add({ kind: "mcp_server", name, ...body });
@@ -118,7 +118,7 @@ describe("connections", () => {
   });
 
   it("keeps a stdio server's egress allowlist (sandbox network) and lets admins change it", async () => {
-    const r = await add({ kind: "mcp_server", name: "net", command: "srv", egressHosts: ["api.github.com"] });
+    const r = await add({ kind: "mcp_server", name: "net", command: "cat", egressHosts: ["api.github.com"] });
     expect(r.status).toBe(201);
     expect(r.body.connection).toMatchObject({ egressHosts: ["api.github.com"] });
     const id = r.body.connection.id;

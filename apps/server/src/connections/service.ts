@@ -1,50 +1,20 @@
 // Connections and the MCP server registry: team-global or repo-scoped, credentials sealed, repo exclusions.
-import type {
-  ConnectionSummary,
-  CreateConnectionRequest,
-  McpServerConfig,
-  UpdateConnectionRequest,
-} from "@mogplex/contract";
+import type { ConnectionSummary, CreateConnectionRequest, UpdateConnectionRequest } from "@mogplex/contract";
 import type { Kysely } from "kysely";
 import type { AuditContext, AuditLog } from "../audit/store.js";
-import { type Clock, iso } from "../clock.js";
+import type { Clock } from "../clock.js";
 import { decodeCursor, olderThan, pageOf } from "../db/pagination.js";
 import type { ConnectionsTable, DB } from "../db/schema.js";
 import { ApiError, badRequest, notFound } from "../http/errors.js";
 import type { Keyring } from "../security/envelope.js";
 import { newId } from "../security/random.js";
-
-/** A decrypted MCP server as the gateway and the resolved-config route use it. */
-export interface ResolvedServer extends McpServerConfig {
-  /** Changes whenever the row does, so pooled upstream clients built from an older config are replaced. */
-  version: number;
-}
+import { auditShape, type ResolvedServer, resolvedRow, summary } from "./rows.js";
+import { recordStatus, STATUS_RESET } from "./status.js";
+import { checkStdioServer, type RegisterOptions, type StdioPolicy } from "./stdio-check.js";
 
 export type ConnectionChange = { teamId: string; connectionId: string };
 
 const sealedContext = (id: string, field: "headers" | "env") => `connection:${id}:${field}`;
-
-function summary(r: ConnectionsTable): ConnectionSummary {
-  return {
-    id: r.id,
-    teamId: r.team_id,
-    repoId: r.repo_id,
-    scope: r.repo_id ? "repo" : "team",
-    kind: r.kind,
-    name: r.name,
-    transport: r.transport,
-    url: r.url,
-    command: r.command,
-    args: JSON.parse(r.args) as string[],
-    headerNames: JSON.parse(r.header_names) as string[],
-    envNames: JSON.parse(r.env_names) as string[],
-    egressHosts: JSON.parse(r.egress_hosts) as string[],
-    enabled: Number(r.enabled) === 1,
-    timeoutMs: r.timeout_ms === null ? null : Number(r.timeout_ms),
-    createdAt: iso(Number(r.created_at)),
-    updatedAt: iso(Number(r.updated_at)),
-  };
-}
 
 export class ConnectionService {
   private readonly listeners: Array<(c: ConnectionChange) => void> = [];
@@ -54,7 +24,18 @@ export class ConnectionService {
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly keyring: Keyring,
+    /** Without one (tests of other rooms), stdio servers' mounts are stored unchecked. */
+    private readonly stdio?: StdioPolicy,
   ) {}
+
+  /** Normalised mounts once the server's command, arguments and mounts pass the sandbox checks. */
+  private checked(
+    server: { command: string | null; args: readonly string[]; mounts: readonly string[] },
+    o: RegisterOptions,
+  ): string[] {
+    if (!server.command || !this.stdio) return [...server.mounts];
+    return checkStdioServer(this.stdio, { ...server, command: server.command }, o);
+  }
 
   /** The gateway listens so pooled clients and open sessions follow a change at once. */
   onChange(listener: (c: ConnectionChange) => void): void {
@@ -108,7 +89,12 @@ export class ConnectionService {
     actorId: string | null,
     req: CreateConnectionRequest,
     ctx: AuditContext,
+    o: RegisterOptions = {},
   ): Promise<ConnectionSummary> {
+    const mounts = this.checked(
+      { command: req.command ?? null, args: req.args ?? [], mounts: req.mounts ?? [] },
+      o,
+    );
     const id = newId();
     const now = this.clock.now();
     const transport = req.kind === "rest" ? null : req.command ? "stdio" : (req.transport ?? "http");
@@ -127,6 +113,8 @@ export class ConnectionService {
       env_names: JSON.stringify(Object.keys(req.env ?? {})),
       env_enc: this.seal(id, "env", req.env),
       egress_hosts: JSON.stringify(req.egressHosts ?? []),
+      mounts: JSON.stringify(mounts),
+      ...STATUS_RESET,
       timeout_ms: req.timeoutMs ?? null,
       enabled: req.enabled === false ? 0 : 1,
       created_by: actorId,
@@ -142,32 +130,27 @@ export class ConnectionService {
         action: "connection.created",
         targetType: "connection",
         targetId: id,
-        payload: { name: row.name, kind: row.kind, transport, repoId: row.repo_id, ...this.shape(row) },
+        payload: { name: row.name, kind: row.kind, transport, repoId: row.repo_id, ...auditShape(row) },
       });
     });
     this.changed({ teamId, connectionId: id });
     return summary(row);
   }
 
-  /** What an audit row may say about a connection: its shape, never a credential. */
-  private shape(r: ConnectionsTable) {
-    return {
-      url: r.url,
-      command: r.command,
-      headerNames: JSON.parse(r.header_names) as string[],
-      envNames: JSON.parse(r.env_names) as string[],
-      egressHosts: JSON.parse(r.egress_hosts) as string[],
-    };
-  }
-
-  async update(teamId: string, id: string, req: UpdateConnectionRequest, ctx: AuditContext) {
+  async update(
+    teamId: string,
+    id: string,
+    req: UpdateConnectionRequest,
+    ctx: AuditContext,
+    o: RegisterOptions = {},
+  ) {
     const now = this.clock.now();
     const updated = await this.db.transaction().execute(async (trx) => {
       const cur = await this.row(trx, teamId, id);
       const stdio = cur.transport === "stdio";
       if (stdio && (req.url || req.headers || req.transport))
         throw badRequest("a stdio MCP server takes command, args and env");
-      if (!stdio && (req.command || req.args || req.env || req.egressHosts))
+      if (!stdio && (req.command || req.args || req.env || req.egressHosts || req.mounts))
         throw badRequest(
           cur.kind === "rest"
             ? "a rest connection takes a url and headers only"
@@ -175,6 +158,19 @@ export class ConnectionService {
         );
       if (cur.kind === "rest" && req.transport) throw badRequest("transport applies to MCP servers only");
       if (req.name && req.name !== cur.name) await this.assertNameFree(trx, teamId, req.name, id);
+      // Checked against the host as it is now, whenever what the sandbox must see changes.
+      const launch = req.command || req.args || req.mounts;
+      const mounts = launch
+        ? this.checked(
+            {
+              command: req.command ?? cur.command,
+              args: req.args ?? (JSON.parse(cur.args) as string[]),
+              mounts: req.mounts ?? (JSON.parse(cur.mounts) as string[]),
+            },
+            o,
+          )
+        : (JSON.parse(cur.mounts) as string[]);
+      const reset = launch || req.env || req.url || req.headers || req.transport || req.egressHosts;
       const next: ConnectionsTable = {
         ...cur,
         name: req.name ?? cur.name,
@@ -187,6 +183,8 @@ export class ConnectionService {
         env_names: req.env ? JSON.stringify(Object.keys(req.env)) : cur.env_names,
         env_enc: req.env ? this.seal(id, "env", req.env) : cur.env_enc,
         egress_hosts: req.egressHosts ? JSON.stringify(req.egressHosts) : cur.egress_hosts,
+        mounts: JSON.stringify(mounts),
+        ...(reset ? STATUS_RESET : {}),
         enabled: req.enabled === undefined ? cur.enabled : req.enabled ? 1 : 0,
         timeout_ms: req.timeoutMs === undefined ? cur.timeout_ms : req.timeoutMs,
         // Strictly increasing even within one millisecond: it is the pooled client's version.
@@ -198,7 +196,7 @@ export class ConnectionService {
         action: "connection.updated",
         targetType: "connection",
         targetId: id,
-        payload: { name: next.name, changed: Object.keys(req), ...this.shape(next) },
+        payload: { name: next.name, changed: Object.keys(req), ...auditShape(next) },
       });
       return next;
     });
@@ -290,21 +288,10 @@ export class ConnectionService {
   }
 
   private resolve(r: ConnectionsTable): ResolvedServer {
-    return {
-      id: r.id,
-      name: r.name,
-      scope: r.repo_id ? "repo" : "team",
-      repoId: r.repo_id,
-      transport: r.transport ?? "http",
-      url: r.url,
-      command: r.command,
-      args: JSON.parse(r.args) as string[],
+    return resolvedRow(r, {
       headers: this.open(r.id, "headers", r.headers_enc),
       env: this.open(r.id, "env", r.env_enc),
-      egressHosts: JSON.parse(r.egress_hosts) as string[],
-      timeoutMs: r.timeout_ms === null ? null : Number(r.timeout_ms),
-      version: Number(r.updated_at),
-    };
+    });
   }
 
   /**
@@ -365,6 +352,14 @@ export class ConnectionService {
     return rows.map((r) => this.resolve(r));
   }
 
+  /** The gateway reports each start: a failure (sanitised message) shows in the list until the next success. */
+  recordStatus(
+    server: { id: string; version: number },
+    outcome: { ok: true } | { ok: false; message: string },
+  ): Promise<void> {
+    return recordStatus(this.db, server.id, server.version, this.clock.now(), outcome);
+  }
+
   /** Names of the team's MCP servers (to validate a key's allowlist). */
   async serverNames(teamId: string): Promise<Set<string>> {
     const rows = await this.db
@@ -391,4 +386,5 @@ export class ConnectionService {
   }
 }
 
+export type { ResolvedServer };
 export { sealedContext };

@@ -203,6 +203,10 @@ export interface ConnectionsTable {
   env_names: string; // JSON array
   env_enc: string | null; // envelope of a JSON object
   egress_hosts: string; // JSON array (stdio servers' sandbox egress allowlist)
+  mounts: string; // JSON array (stdio servers' extra read-only paths in their sandbox)
+  last_error: string | null; // the last failure to start or connect (sanitised), until the next success
+  last_error_at: Ms | null;
+  last_ok_at: Ms | null;
   timeout_ms: number | null;
   enabled: number; // 0 | 1
   created_by: string | null;

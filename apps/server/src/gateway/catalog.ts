@@ -1,7 +1,7 @@
 // One key's view of its upstreams: aggregated, namespaced tools / resources / prompts and the route back to each.
 
 import { UriTemplate } from "@modelcontextprotocol/sdk/shared/uriTemplate.js";
-import { ErrorCode } from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { ResolvedServer } from "../connections/service.js";
 import type { Logger } from "../logger.js";
 import { GatewayError } from "./errors.js";
@@ -20,9 +20,18 @@ interface Entry {
   exposed: string;
 }
 
+/** A server left out of a list, and why (short, fixed wording: no upstream text reaches the client). */
+export interface Failed {
+  server: string;
+  reason: string;
+}
+
 interface Table {
   entries: Map<string, Entry>;
   collisions: Collision[];
+  failed: Failed[];
+  /** Every server asked failed: the list would be empty for no reason the client could see. */
+  allFailed: boolean;
   complete: boolean; // false when an upstream could not be listed: rebuilt on next use
 }
 
@@ -32,11 +41,39 @@ interface ResourceIndex {
   byUri: Map<string, ServerView>;
   templateRoutes: Array<{ template: UriTemplate; view: ServerView }>;
   collisions: Array<{ uri: string; servers: string[] }>;
+  failed: Failed[];
+  allFailed: boolean;
   complete: boolean;
 }
 
 const META_SERVER = "mogplex/server";
 const META_NAME = "mogplex/name";
+const META_FAILED = "mogplex/failed";
+
+/** What a client is told about an upstream that could not answer a list. */
+function reasonOf(view: ServerView, err: unknown): string {
+  if (err instanceof GatewayError) {
+    if (err.errorClass === "circuit_open") {
+      const last = view.upstream.lastFailure?.reason;
+      return `paused after repeated failures${last ? ` (last: ${last})` : ""}`;
+    }
+    return view.upstream.lastFailure?.reason ?? err.message.toLowerCase();
+  }
+  if (err instanceof McpError)
+    return err.code === ErrorCode.RequestTimeout ? "timed out" : `answered error ${err.code}`;
+  return view.upstream.lastFailure?.reason ?? "unavailable";
+}
+
+/** The answer when no server could answer a list: which ones failed, and where to look. */
+export function allFailedError(what: string, failed: readonly Failed[]): GatewayError {
+  const list = failed.map((f) => `${f.server} (${f.reason})`).join(", ");
+  return new GatewayError(
+    "upstream_unavailable",
+    ErrorCode.InternalError,
+    `No MCP server could list its ${what}: ${list}. Each server's last error is on the Connections page ` +
+      "(Settings → Connections) and in the Mogplex server log",
+  );
+}
 
 /** The servers a key may use: "all" means the team-global ones; a list names servers of any scope. */
 export function allowedServers(all: readonly ResolvedServer[], p: GatewayPrincipal): ResolvedServer[] {
@@ -68,17 +105,24 @@ export class Catalog {
 
   private async gather(views: readonly ServerView[], method: "tools/list" | "prompts/list") {
     const settled = await Promise.allSettled(views.map((v) => v.upstream.list(method)));
-    let complete = true;
+    const failed: Failed[] = [];
     const lists = settled.map((r, i) => {
       if (r.status === "fulfilled") return r.value;
-      complete = false;
-      this.logger.warn(
-        { server: views[i]?.config.id, method },
-        "upstream list failed; its items are left out",
-      );
+      const view = views[i] as ServerView;
+      failed.push({ server: view.config.name, reason: reasonOf(view, r.reason) });
       return [] as Item[];
     });
-    return { lists, complete };
+    if (failed.length > 0) this.logFailed(method, failed, views.length);
+    return { lists, failed, complete: failed.length === 0 };
+  }
+
+  private logFailed(method: string, failed: readonly Failed[], asked: number): void {
+    this.logger.warn(
+      { method, failed, asked },
+      failed.length === asked
+        ? `${method}: no MCP server answered (${failed.map((f) => f.server).join(", ")})`
+        : `${method}: left out ${failed.map((f) => f.server).join(", ")}, which failed`,
+    );
   }
 
   private async build(kind: "tools" | "prompts"): Promise<Table> {
@@ -87,7 +131,10 @@ export class Catalog {
     const views = allow
       ? this.views.filter((v) => allow.some((t) => t.startsWith(`${v.config.name}__`)))
       : this.views;
-    const { lists, complete } = await this.gather(views, kind === "tools" ? "tools/list" : "prompts/list");
+    const { lists, failed, complete } = await this.gather(
+      views,
+      kind === "tools" ? "tools/list" : "prompts/list",
+    );
     const origins = lists.flatMap((items, i) =>
       items.map((item) => ({ server: views[i]?.config.name ?? "", original: item.name })),
     );
@@ -108,7 +155,13 @@ export class Catalog {
         "gateway name collisions",
       );
     }
-    return { entries, collisions: table.collisions.filter((c) => entries.has(c.exposed)), complete };
+    return {
+      entries,
+      collisions: table.collisions.filter((c) => entries.has(c.exposed)),
+      failed,
+      allFailed: views.length > 0 && failed.length === views.length,
+      complete,
+    };
   }
 
   private table(kind: "tools" | "prompts"): Promise<Table> {
@@ -138,28 +191,29 @@ export class Catalog {
     }));
   }
 
-  private collisionMeta(t: Table) {
-    return t.collisions.length === 0
-      ? {}
-      : {
-          _meta: {
-            "mogplex/collisions": t.collisions.map((c) => ({
-              server: c.server,
-              name: c.original,
-              exposedAs: c.exposed,
-            })),
-          },
-        };
+  /** Name collisions and the servers left out (partial lists), in the list result's `_meta`. */
+  private listMeta(t: Table) {
+    const meta: Record<string, unknown> = {};
+    if (t.collisions.length > 0)
+      meta["mogplex/collisions"] = t.collisions.map((c) => ({
+        server: c.server,
+        name: c.original,
+        exposedAs: c.exposed,
+      }));
+    if (t.failed.length > 0) meta[META_FAILED] = t.failed;
+    return Object.keys(meta).length === 0 ? {} : { _meta: meta };
   }
 
   async listTools() {
     const t = await this.table("tools");
-    return { tools: this.listed(t), ...this.collisionMeta(t) };
+    if (t.allFailed) throw allFailedError("tools", t.failed);
+    return { tools: this.listed(t), ...this.listMeta(t) };
   }
 
   async listPrompts() {
     const t = await this.table("prompts");
-    return { prompts: this.listed(t), ...this.collisionMeta(t) };
+    if (t.allFailed) throw allFailedError("prompts", t.failed);
+    return { prompts: this.listed(t), ...this.listMeta(t) };
   }
 
   /** Unknown and not-allowed answer the same, so the allowlist can't be probed. */
@@ -186,12 +240,18 @@ export class Catalog {
       byUri: new Map(),
       templateRoutes: [],
       collisions: [],
+      failed: [],
+      allFailed: false,
       complete: true,
     };
     views.forEach((view, i) => {
       const r = res[i];
       const t = tpl[i];
-      if (r?.status !== "fulfilled" || t?.status !== "fulfilled") idx.complete = false;
+      const rejected = r?.status === "rejected" ? r : t?.status === "rejected" ? t : undefined;
+      if (rejected) {
+        idx.complete = false;
+        idx.failed.push({ server: view.config.name, reason: reasonOf(view, rejected.reason) });
+      }
       for (const item of r?.status === "fulfilled" ? r.value : []) {
         const uri = String(item.uri ?? "");
         const owner = idx.byUri.get(uri);
@@ -223,6 +283,8 @@ export class Catalog {
     });
     if (idx.collisions.length > 0)
       this.logger.warn({ collisions: idx.collisions }, "gateway resource URI collisions");
+    if (idx.failed.length > 0) this.logFailed("resources/list", idx.failed, views.length);
+    idx.allFailed = views.length > 0 && idx.failed.length === views.length;
     return idx;
   }
 
@@ -244,14 +306,21 @@ export class Catalog {
 
   async listResources() {
     const idx = await this.resourceIndex();
-    return {
-      resources: idx.resources,
-      ...(idx.collisions.length ? { _meta: { "mogplex/collisions": idx.collisions } } : {}),
+    if (idx.allFailed) throw allFailedError("resources", idx.failed);
+    const meta = {
+      ...(idx.collisions.length ? { "mogplex/collisions": idx.collisions } : {}),
+      ...(idx.failed.length ? { [META_FAILED]: idx.failed } : {}),
     };
+    return { resources: idx.resources, ...(Object.keys(meta).length ? { _meta: meta } : {}) };
   }
 
   async listResourceTemplates() {
-    return { resourceTemplates: (await this.resourceIndex()).templates };
+    const idx = await this.resourceIndex();
+    if (idx.allFailed) throw allFailedError("resource templates", idx.failed);
+    return {
+      resourceTemplates: idx.templates,
+      ...(idx.failed.length ? { _meta: { [META_FAILED]: idx.failed } } : {}),
+    };
   }
 
   /** The server that serves a URI: a listed resource, else the first template (in server order) that matches. */

@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { ReadBuffer, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { StderrTail } from "./stderr-tail.js";
 
 export interface StdioSpec {
   serverId: string;
@@ -15,6 +16,17 @@ export interface StdioSpec {
   env: Readonly<Record<string, string>>;
   /** Hosts the server may reach (through the sandbox's egress proxy); none = no network. */
   egressHosts?: readonly string[];
+  /** This server's own read-only host paths in its sandbox (besides the operator's). */
+  mounts?: readonly string[];
+}
+
+/** How a process ended, and what it last wrote to stderr (raw: redact before showing it anywhere). */
+export interface StdioExit {
+  code: number | null;
+  signal: string | null;
+  /** stop() was called before it exited: not a failure of the server. */
+  stopped: boolean;
+  stderr: string;
 }
 
 export interface LaunchedStdio {
@@ -23,6 +35,8 @@ export interface LaunchedStdio {
   /** SIGTERM to the whole process group, SIGKILL after the grace period; resolves once it has exited. */
   stop(): Promise<void>;
   readonly exited: Promise<void>;
+  /** Settles after `exited`, once the last of stderr has been read. */
+  readonly ended: Promise<StdioExit>;
 }
 
 export interface StdioLauncher {
@@ -115,12 +129,27 @@ export class ScrubbedEnvLauncher implements StdioLauncher {
       detached: true,
       windowsHide: true,
     });
-    // stderr may carry anything the server prints, secrets included: drained, never logged.
-    child.stderr?.resume();
+    // stderr may carry anything the server prints, secrets included: only a bounded tail is kept, and it is
+    // redacted before anything shows it.
+    const tail = new StderrTail();
+    child.stderr?.on("data", (d: Buffer) => tail.push(d));
+    let stopRequested = false;
+    let stoppedAtExit = false;
     const exited = new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) resolve();
       else child.once("close", () => resolve());
-    }).finally(() => rmSync(home, { recursive: true, force: true }));
+    }).finally(() => {
+      stoppedAtExit = stopRequested;
+      rmSync(home, { recursive: true, force: true });
+    });
+    const ended = exited.then(
+      (): StdioExit => ({
+        code: child.exitCode,
+        signal: child.signalCode,
+        stopped: stoppedAtExit,
+        stderr: tail.text(),
+      }),
+    );
 
     await new Promise<void>((resolve, reject) => {
       child.once("spawn", () => resolve());
@@ -140,6 +169,7 @@ export class ScrubbedEnvLauncher implements StdioLauncher {
     };
     let stopping: Promise<void> | undefined;
     const stop = () => {
+      stopRequested = true;
       stopping ??= (async () => {
         child.stdin?.end();
         signalGroup("SIGTERM");
@@ -162,6 +192,6 @@ export class ScrubbedEnvLauncher implements StdioLauncher {
       stdout: child.stdout as NodeJS.ReadableStream,
       exited,
     };
-    return { transport: new PipeTransport(pipes, stop), pid: child.pid, stop, exited };
+    return { transport: new PipeTransport(pipes, stop), pid: child.pid, stop, exited, ended };
   }
 }

@@ -16,6 +16,8 @@ export interface PoolOptions {
   timeoutMs: number;
   breakerThreshold: number;
   breakerCooldownMs: number;
+  /** Each start's outcome for a server (see Upstream.onStatus); only the current config's upstream reports. */
+  onStatus?(config: ResolvedServer, outcome: { ok: true } | { ok: false; message: string }): void;
 }
 
 export class UpstreamPool {
@@ -54,6 +56,7 @@ export class UpstreamPool {
       onIdle: (x) => {
         if (x.isStdio) this.wake();
       },
+      onStatus: (x, outcome) => this.o.onStatus?.(x.config, outcome),
       onListChanged: (x, kind) => {
         if (this.upstreams.get(x.config.id) === x) for (const l of this.listeners) l(x.config.id, kind);
       },

@@ -1,5 +1,5 @@
 // stdio MCP servers inside bubblewrap: what the process can see, reach and keep, and that nothing outlives stop().
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -65,7 +65,9 @@ describe("SandboxedStdioLauncher (bubblewrap)", () => {
     dataDir = mkdtempSync(join(tmpdir(), "mogplex-mcp-sbx-"));
     writeFileSync(join(dataDir, "mogplex.db"), "database");
     mount = mkdtempSync(join(tmpdir(), "mogplex-mcp-mount-"));
-    writeFileSync(join(mount, "server.js"), "// installed server");
+    // Readable by whichever host user the sandbox runs as (a root server runs sandboxes unprivileged).
+    chmodSync(mount, 0o755);
+    writeFileSync(join(mount, "server.js"), "// installed server", { mode: 0o644 });
     hostOnly = join(mkdtempSync(join(tmpdir(), "mogplex-host-")), "secret.txt");
     writeFileSync(hostOnly, "host secret");
     listener = createServer((s) => s.destroy());

@@ -1,14 +1,27 @@
 // Starts stdio MCP servers inside the run engine's sandbox provider (bubblewrap): one sandbox per process.
 import { readdirSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Logger } from "../logger.js";
 import type { SandboxHandle, SandboxLimits, SandboxProvider } from "../sandboxes/provider/index.js";
 import { SandboxUnavailableError, WORKSPACE } from "../sandboxes/provider/index.js";
-import { type LaunchedStdio, PipeTransport, type StdioLauncher, type StdioSpec } from "./launcher.js";
+import {
+  type LaunchedStdio,
+  PipeTransport,
+  type StdioExit,
+  type StdioLauncher,
+  type StdioSpec,
+} from "./launcher.js";
+import { launchMountProblem } from "./mounts.js";
+import { captureStderr, INSIDE_FIFO, type StderrCapture } from "./stderr-fifo.js";
+import { SANDBOX_PATH } from "./visibility.js";
 
 const STOP_GRACE_MS = 2_000;
-/** PATH inside: system directories only (read-only binds); operators add install dirs via mounts. */
-const SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin";
+// The command and its arguments only ever travel as positional values, never inside the script text. bash adds
+// PWD, SHLVL and _ to what it runs; env drops them, so the server gets exactly its configured env (plus PATH and
+// HOME).
+const EXEC = 'exec /usr/bin/env -u PWD -u OLDPWD -u SHLVL -u _ -- "$@"';
+// stderr into the host's FIFO (see stderr-fifo.ts); if that fails the server does not start unobserved.
+const EXEC_CAPTURED = `exec 2>${INSIDE_FIFO} || exit 125\n${EXEC}`;
 
 export interface SandboxedLauncherOptions {
   provider: SandboxProvider;
@@ -17,6 +30,8 @@ export interface SandboxedLauncherOptions {
   limits: SandboxLimits;
   /** Host paths made visible read-only at the same path (where the operator installed MCP servers). */
   mounts: readonly string[];
+  /** Never mounted (data dir, MOGPLEX_HOME): a connection's mounts are re-checked against them at launch. */
+  privateDirs?: readonly string[];
   logger?: Logger;
 }
 
@@ -50,13 +65,20 @@ export class SandboxedStdioLauncher implements StdioLauncher {
       );
     }
     await this.sweep();
+    // Checked at registration; checked again here, since the host may have changed since.
+    for (const m of spec.mounts ?? []) {
+      const problem = launchMountProblem(m, this.o.privateDirs ?? []);
+      if (problem) throw new Error(problem);
+    }
     const id = `mcp-${process.pid}-${++this.seq}`;
+    const root = join(this.o.root, id);
+    const mounts = [...new Set([...this.o.mounts, ...(spec.mounts ?? [])])];
     const handle = await this.o.provider.create({
       id,
-      root: join(this.o.root, id),
+      root,
       env: { PATH: SANDBOX_PATH, HOME: WORKSPACE, ...spec.env },
       limits: this.o.limits,
-      roBinds: this.o.mounts.map((m) => ({ host: m, inside: m })),
+      roBinds: mounts.map((m) => ({ host: m, inside: m })),
       egressHosts: spec.egressHosts ?? [],
     });
     let destroyed: Promise<void> | undefined;
@@ -64,9 +86,16 @@ export class SandboxedStdioLauncher implements StdioLauncher {
       destroyed ??= handle.destroy().catch(() => undefined);
       return destroyed;
     };
+    // Before anything runs in the sandbox (see stderr-fifo.ts); without it the server still starts, unobserved.
+    // The sandbox's /tmp on the host is its workspace's sibling (sandboxDirs in the provider).
+    const stderr = await captureStderr(join(dirname(handle.workspace), "tmp")).catch((err: Error) => {
+      this.o.logger?.debug({ serverId: spec.serverId, err: { message: err.message } }, "no stderr capture");
+      return null;
+    });
     try {
-      return await this.start(handle, spec, destroy);
+      return await this.start(handle, spec, destroy, stderr);
     } catch (err) {
+      stderr?.abort();
       await destroy();
       throw err;
     }
@@ -76,28 +105,23 @@ export class SandboxedStdioLauncher implements StdioLauncher {
     handle: SandboxHandle,
     spec: StdioSpec,
     destroy: () => Promise<void>,
+    stderr: StderrCapture | null,
   ): Promise<LaunchedStdio> {
-    // The command and its arguments only ever travel as positional values, never inside the script text.
-    // bash adds PWD, SHLVL and _ to what it runs; env drops them, so the server gets exactly its configured
-    // env (plus PATH and HOME).
     const proc = await handle.open({
-      script: 'exec /usr/bin/env -u PWD -u OLDPWD -u SHLVL -u _ -- "$@"',
+      script: stderr ? EXEC_CAPTURED : EXEC,
       args: [spec.command, ...spec.args],
     });
-    const exited = proc.exited.then(async ({ exitCode }) => {
-      if (exitCode === 127) {
-        this.o.logger?.warn(
-          {
-            serverId: spec.serverId,
-            hint: "install it under /usr or add its directory to MOGPLEX_MCP_STDIO_MOUNTS",
-          },
-          "stdio MCP server command not found inside its sandbox",
-        );
-      }
+    let stopRequested = false;
+    const ended = proc.exited.then(async ({ exitCode, signal }): Promise<StdioExit> => {
+      const stopped = stopRequested;
+      const text = (await stderr?.finish()) ?? "";
       await destroy();
+      return { code: exitCode, signal, stopped, stderr: text };
     });
+    const exited = ended.then(() => undefined);
     let stopping: Promise<void> | undefined;
     const stop = () => {
+      stopRequested = true;
       stopping ??= (async () => {
         proc.stdin.end();
         const timer = setTimeout(() => void proc.kill(), STOP_GRACE_MS);
@@ -108,7 +132,7 @@ export class SandboxedStdioLauncher implements StdioLauncher {
       return stopping;
     };
     const transport = new PipeTransport({ stdin: proc.stdin, stdout: proc.stdout, exited }, stop);
-    return { transport, pid: proc.pid, stop, exited };
+    return { transport, pid: proc.pid, stop, exited, ended };
   }
 
   /** Once per process: removes what an earlier, dead server process left behind (cgroups, directories). */

@@ -70,6 +70,12 @@ export class Gateway {
       timeoutMs: d.config.upstreamTimeoutMs,
       breakerThreshold: d.config.breakerThreshold,
       breakerCooldownMs: d.config.breakerCooldownMs,
+      onStatus: (config, outcome) =>
+        void d.connections
+          .recordStatus(config, outcome)
+          .catch((err: Error) =>
+            d.logger.debug({ server: config.name, err: { message: err.message } }, "status not recorded"),
+          ),
     });
     // A revoked or rotated key loses its sessions at once, not only its next request.
     this.keys.onInvalidated((keyId) => {
@@ -102,10 +108,10 @@ export class Gateway {
   }
 
   /** The team's enabled MCP servers, decrypted; cached briefly, dropped on any broadcast change. */
-  teamServers(teamId: string): Promise<ResolvedServer[]> {
+  teamServers(teamId: string, fresh = false): Promise<ResolvedServer[]> {
     const now = this.d.clock.now();
     const hit = this.teamServersCache.get(teamId);
-    if (hit && now - hit.at < TEAM_SERVERS_TTL_MS) return hit.servers;
+    if (hit && !fresh && now - hit.at < TEAM_SERVERS_TTL_MS) return hit.servers;
     const servers = this.d.connections.gatewayServers(teamId);
     this.teamServersCache.set(teamId, { at: now, servers });
     servers.catch(() => this.teamServersCache.delete(teamId));
@@ -113,7 +119,12 @@ export class Gateway {
   }
 
   async catalogFor(p: GatewayPrincipal): Promise<Catalog> {
-    const servers = allowedServers(await this.teamServers(p.teamId), p);
+    let all = await this.teamServers(p.teamId);
+    // A key naming a server this replica hasn't heard of: registered by another process (the admin command,
+    // another replica without Redis) since the cache was filled. Read again rather than leave it out.
+    if (p.servers !== "all" && p.servers.some((n) => !all.some((s) => s.name === n)))
+      all = await this.teamServers(p.teamId, true);
+    const servers = allowedServers(all, p);
     return new Catalog(
       servers.map((config) => ({ config, upstream: this.pool.get(config) })),
       p,

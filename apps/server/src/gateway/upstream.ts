@@ -19,6 +19,7 @@ import type { ResolvedServer } from "../connections/service.js";
 import type { Logger } from "../logger.js";
 import { CircuitBreaker } from "./breaker.js";
 import { GatewayError } from "./errors.js";
+import { exitReport, type FailureReport, failureReport, LaunchError, StdioStartError } from "./failures.js";
 import type { LaunchedStdio, StdioLauncher } from "./launcher.js";
 import { RawHttpChannel, SessionLostError } from "./raw-http.js";
 
@@ -45,6 +46,8 @@ export interface UpstreamDeps {
   /** Called when the last in-flight request ends (a waiter for a process slot may now take this one's). */
   onIdle(u: Upstream): void;
   onListChanged(u: Upstream, kind: ListKind): void;
+  /** Each start's outcome, for the connections list (a failure until the next success). */
+  onStatus?(u: Upstream, outcome: { ok: true } | { ok: false; message: string }): void;
 }
 
 export interface CallOptions {
@@ -81,6 +84,8 @@ export class Upstream {
   private readonly raw: RawHttpChannel | undefined;
   private readonly lists = new Map<string, Promise<Item[]>>();
   readonly breaker: CircuitBreaker;
+  /** Why the last start failed (cleared by a success): what gateway clients are told about this server. */
+  lastFailure: { at: number; reason: string } | undefined;
 
   constructor(
     readonly config: ResolvedServer,
@@ -149,30 +154,55 @@ export class Upstream {
       else await this.connectHttp(client);
     } catch (err) {
       await client.close().catch(() => undefined);
-      this.d.logger.warn(
-        { server: this.config.id, err: { name: (err as Error).name, message: (err as Error).message } },
-        "upstream connect failed",
-      );
-      throw new GatewayError("upstream_unavailable", ErrorCode.InternalError, "Upstream unavailable");
+      const report = this.closed ? null : failureReport(this.config, err);
+      if (report) this.failed(report, "failed to start");
+      else if (!this.closed)
+        this.d.logger.warn(
+          { server: this.config.name, serverId: this.config.id, err: { message: (err as Error).message } },
+          "upstream connect failed",
+        );
+      throw err instanceof GatewayError
+        ? err
+        : new GatewayError("upstream_unavailable", ErrorCode.InternalError, "Upstream unavailable");
     }
     if (this.closed) {
       await client.close().catch(() => undefined);
       throw new GatewayError("upstream_unavailable", ErrorCode.InternalError, "Upstream unavailable");
     }
     this.client = client;
+    if (this.lastFailure) this.d.logger.info({ server: this.config.name }, "MCP server started again");
+    this.lastFailure = undefined;
+    this.d.onStatus?.(this, { ok: true });
     return client;
   }
 
+  /** Logs a failure (warn, with the redacted stderr tail) and reports it for the connections list. */
+  private failed(report: FailureReport, what: string): void {
+    this.lastFailure = { at: this.d.clock.now(), reason: report.reason };
+    this.d.logger.warn(
+      { server: this.config.name, serverId: this.config.id, transport: this.config.transport, ...report.log },
+      `MCP server ${this.config.name} ${what}: ${report.message}`,
+    );
+    this.d.onStatus?.(this, { ok: false, message: report.message });
+  }
+
   private async connectStdio(client: Client): Promise<void> {
-    const { command, args, env, egressHosts } = this.config;
-    if (!command) throw new Error("stdio server without a command");
+    const { command, args, env, egressHosts, mounts } = this.config;
+    if (!command) throw new LaunchError("stdio server without a command");
     await this.d.acquireStdio(this);
     let launched: LaunchedStdio;
     try {
-      launched = await this.d.launcher.launch({ serverId: this.config.id, command, args, env, egressHosts });
+      launched = await this.d.launcher.launch({
+        serverId: this.config.id,
+        command,
+        args,
+        env,
+        egressHosts,
+        mounts,
+      });
     } catch (err) {
       this.d.releaseStdio(this);
-      throw err;
+      throw err instanceof GatewayError ? err : new LaunchError((err as Error).message);
     }
     this.launched = launched;
     void launched.exited.then(() => {
@@ -183,8 +213,12 @@ export class Upstream {
       await client.connect(launched.transport, { timeout: this.connectTimeout });
     } catch (err) {
       await launched.stop();
-      throw err;
+      throw new StdioStartError(err, await launched.ended);
     }
+    // A server that dies later says why too (a stop we asked for is not a failure).
+    void launched.ended.then((x) => {
+      if (!x.stopped && !this.closed) this.failed(exitReport(this.config, x, "running"), "stopped");
+    });
   }
 
   private async connectHttp(client: Client): Promise<void> {

@@ -12,7 +12,7 @@ import type { Clock } from "../clock.js";
 import { loadConfig } from "../config.js";
 import type { Role } from "../http/types.js";
 import { type RateLimitStore, RedisRateLimitStore } from "../limits/index.js";
-import { createLogger } from "../logger.js";
+import { createLogger, type Logger } from "../logger.js";
 import type { Services } from "../services.js";
 import { wire } from "../wiring.js";
 
@@ -39,6 +39,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   clock?: Clock;
   limiter?: RateLimitStore;
+  /** Where the services log (default: nowhere). */
+  logger?: Logger;
 }
 
 export interface TestUser {
@@ -117,7 +119,13 @@ export async function createHarness(o: HarnessOptions = {}): Promise<Harness> {
     }
   }
   const config = loadConfig(env);
-  const s = await wire({ config, clock: o.clock, logger: createLogger("silent"), limiter, pgSchema: schema });
+  const s = await wire({
+    config,
+    clock: o.clock,
+    logger: o.logger ?? createLogger("silent"),
+    limiter,
+    pgSchema: schema,
+  });
   const app = createApp(s);
 
   const request = (method: string, path: string, r: RequestOptions = {}): Promise<Response> => {

@@ -1,0 +1,44 @@
+// Registration checks for stdio MCP servers: their mounts are allowed, and their command and path-like arguments
+// are visible inside the sandbox they will run in (refused with one line naming the mount that fixes it).
+
+import { checkMounts, MountError } from "../gateway/mounts.js";
+import { visibilityProblem } from "../gateway/visibility.js";
+import { badRequest } from "../http/errors.js";
+
+export interface StdioPolicy {
+  /** false with MOGPLEX_MCP_STDIO_SANDBOX=none: servers run on the host, so nothing is checked for visibility. */
+  sandboxed: boolean;
+  /** MOGPLEX_MCP_STDIO_MOUNTS: visible in every stdio server's sandbox. */
+  operatorMounts: readonly string[];
+  /** The data dir and MOGPLEX_HOME: never mounted. */
+  privateDirs: readonly string[];
+}
+
+/** Who is registering: the admin command names `--mount` and knows its working directory; the API names `mounts`. */
+export interface RegisterOptions {
+  flag?: "--mount" | "mounts";
+  cwd?: string;
+}
+
+/** Normalised mounts for a stdio server whose command and arguments its sandbox can see; else a 400. */
+export function checkStdioServer(
+  policy: StdioPolicy,
+  server: { command: string; args: readonly string[]; mounts: readonly string[] },
+  o: RegisterOptions = {},
+): string[] {
+  const flag = o.flag ?? "mounts";
+  let mounts: string[];
+  try {
+    mounts = checkMounts(server.mounts, policy.privateDirs, { flag, cwd: o.cwd });
+  } catch (err) {
+    if (err instanceof MountError) throw badRequest(err.message);
+    throw err;
+  }
+  if (!policy.sandboxed) return mounts;
+  const problem = visibilityProblem(
+    { command: server.command, args: server.args, mounts },
+    { operatorMounts: policy.operatorMounts, privateDirs: policy.privateDirs, flag, cwd: o.cwd },
+  );
+  if (problem) throw badRequest(problem);
+  return mounts;
+}

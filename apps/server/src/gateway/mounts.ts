@@ -1,0 +1,85 @@
+// Which host paths may be bound read-only into stdio MCP servers' sandboxes: the operator's
+// MOGPLEX_MCP_STDIO_MOUNTS (config.ts) and each connection's own mounts (checked at registration and at launch).
+import { realpathSync, statSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+
+export const within = (child: string, parent: string): boolean =>
+  child === parent || child.startsWith(parent.endsWith("/") ? parent : `${parent}/`);
+
+/** True when `p` is, or contains, one of the server's own directories (data dir, MOGPLEX_HOME). */
+export function exposesPrivate(p: string, privateDirs: readonly string[]): boolean {
+  return privateDirs.some((d) => within(p, d) || within(d, p));
+}
+
+// Never bound, nor anything under them: kernel and device views, root's home, and the socket directories (a
+// read-only bind still lets a process connect to a socket, e.g. a container daemon's).
+const NEVER_UNDER = ["/proc", "/sys", "/dev", "/root", "/run", "/var/run"];
+// Never bound whole: every user's files or the host's own state; a directory below them is fine.
+const NEVER_WHOLE = ["/", "/etc", "/home", "/tmp", "/var", "/var/tmp"];
+
+/** Why `p` (absolute, normalised) may not be mounted into an MCP server's sandbox, or null when it may. */
+export function mountRefusal(p: string, privateDirs: readonly string[]): string | null {
+  if (exposesPrivate(p, privateDirs)) return "it would expose the server's data directory to MCP servers";
+  const under = NEVER_UNDER.find((d) => within(p, d));
+  if (under) return `nothing under ${under} is ever mounted into a sandbox`;
+  if (NEVER_WHOLE.includes(p))
+    return `${p} is never mounted whole; mount the directory the server is installed in`;
+  return null;
+}
+
+export class MountError extends Error {}
+
+/**
+ * A connection's mount as given by a person: absolute, normalised, existing now, and neither it nor what it
+ * resolves to (symlinks) refused. `flag` names the field in messages (`--mount` or `mounts`); `cwd` (the
+ * admin command's working directory) lets a relative path's message suggest the absolute one.
+ */
+export function checkMount(
+  raw: string,
+  privateDirs: readonly string[],
+  o: { flag: string; cwd?: string },
+): string {
+  if (!isAbsolute(raw)) {
+    const guess = o.cwd ? `, e.g. ${o.flag} ${resolve(o.cwd, raw)}` : "";
+    throw new MountError(`${o.flag} ${raw} is not an absolute path; give the full path${guess}`);
+  }
+  const p = resolve(raw);
+  const refused = mountRefusal(p, privateDirs);
+  if (refused) throw new MountError(`${o.flag} ${p} is refused: ${refused}`);
+  try {
+    statSync(p);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new MountError(
+      code === "ENOENT" || code === "ENOTDIR"
+        ? `${o.flag} ${p} does not exist on this host; create it (or fix the path) first`
+        : `${o.flag} ${p} cannot be read on this host (${code ?? "error"})`,
+    );
+  }
+  const real = realpathSync(p);
+  const realRefused = real === p ? null : mountRefusal(real, privateDirs);
+  if (realRefused)
+    throw new MountError(`${o.flag} ${p} resolves to ${real}, which is refused: ${realRefused}`);
+  return p;
+}
+
+/** Normalised, de-duplicated mounts (order kept), each checked; the first bad one throws MountError. */
+export function checkMounts(
+  raw: readonly string[],
+  privateDirs: readonly string[],
+  o: { flag: string; cwd?: string },
+): string[] {
+  return [...new Set(raw.map((m) => checkMount(m, privateDirs, o)))];
+}
+
+/** At launch: a stored mount must still exist and still not resolve into a refused place. */
+export function launchMountProblem(p: string, privateDirs: readonly string[]): string | null {
+  let real: string;
+  try {
+    real = realpathSync(p);
+  } catch {
+    return `mount ${p} no longer exists on this host`;
+  }
+  const refused = mountRefusal(p, privateDirs) ?? mountRefusal(real, privateDirs);
+  return refused ? `mount ${p} is refused now (${real}): ${refused}` : null;
+}
