@@ -8,7 +8,7 @@ import { GATEWAY_PATHS, registerGatewayEndpoint } from "./gateway/endpoint.js";
 import { registerGatewayKeyRoutes } from "./gateway/key-routes.js";
 import { ApiError, errorResponse, unavailableError } from "./http/errors.js";
 import { readiness } from "./http/health.js";
-import { clientIp, ipLimit, requestId, securityHeaders } from "./http/middleware.js";
+import { clientIp, globalIpLimit, ipLimit, requestId, securityHeaders } from "./http/middleware.js";
 import type { AppEnv } from "./http/types.js";
 import { registerIdentityRoutes } from "./identity/routes.js";
 import { registerPlatformMcp } from "./platform-mcp/routes.js";
@@ -29,10 +29,10 @@ export function createApp(s: Services): Hono<AppEnv> {
   app.use("*", securityHeaders({ hsts: s.config.publicUrl?.startsWith("https://") ?? false }));
   app.use("*", clientIp({ trustProxy: s.config.trustProxy }));
   // The gateway limits by key (each key has its own rps) and limits failed keys by address itself.
-  const globalIpLimit = ipLimit(s.limiter, s.rules.ip, s.clock, "global");
+  const perIp = globalIpLimit(s.limiter, s.rules.ip, s.clock);
   // Liveness and readiness stay answerable whatever the limiter's state (orchestrators probe them often).
   const unlimited = [...GATEWAY_PATHS, "/healthz", "/readyz"];
-  app.use("*", (c, next) => (unlimited.includes(c.req.path) ? next() : globalIpLimit(c, next)));
+  app.use("*", (c, next) => (unlimited.includes(c.req.path) ? next() : perIp(c, next)));
   app.use("/api/auth/sign-in/*", ipLimit(s.limiter, s.rules.signIn, s.clock, "sign-in"));
   app.use("/api/auth/two-factor/*", ipLimit(s.limiter, s.rules.signIn, s.clock, "sign-in"));
   app.use("/api/setup", ipLimit(s.limiter, s.rules.signIn, s.clock, "sign-in"));

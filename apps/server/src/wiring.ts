@@ -4,6 +4,7 @@ import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config.js";
 import { connect, type Db } from "./db/connect.js";
 import { migrateToLatest } from "./db/migrate.js";
+import { trustedOrigins } from "./http/origin.js";
 import { createIdentity } from "./identity/index.js";
 import type { RateLimitStore } from "./limits/index.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -68,7 +69,7 @@ export async function wire(o: WireOptions): Promise<Services> {
         tokens: p.tokens,
         authSecret: secrets.authSecret,
         baseURL: base,
-        trustedOrigins: [new URL(base).origin],
+        trustedOrigins: trustedOrigins(config),
       }),
   });
   const close = services.close;

@@ -4,7 +4,7 @@ import { ERROR_STATUS } from "@mogplex/contract";
 import type { Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ApiError } from "../http/errors.js";
-import { allowedOrigins, checkOrigin } from "../http/session-route.js";
+import { requireSameOrigin } from "../http/origin.js";
 import { type AppEnv, auditContext, type SessionPrincipal } from "../http/types.js";
 import type { Services } from "../services.js";
 import { CALLBACK_RULE, callbackOrThrow, denyUrl, teamOrThrow } from "./http.js";
@@ -90,7 +90,7 @@ async function formSession(
 ): Promise<{ p: SessionPrincipal; form: URLSearchParams }> {
   const p = await session(c, s);
   if (!p) throw new ApiError("UNAUTHORIZED", "Sign in required; your session may have expired");
-  checkOrigin(c, allowedOrigins(c, s));
+  requireSameOrigin(c, s.config);
   const form = await readForm(c);
   if (!(await s.cliAuth.checkCsrf(p.sessionId, form.get("csrf")))) {
     throw new ApiError("FORBIDDEN", "This form has expired; reload the page and try again");

@@ -110,6 +110,51 @@ describe("per-token rate limit", () => {
   });
 });
 
+describe("per-IP limit and the per-token limit", () => {
+  const from = (ip: string) => ({ "x-forwarded-for": ip });
+  const reposFrom = (hh: Harness, token: string, ip: string) =>
+    hh.json<Env<unknown>>("GET", `${API}/repos`, { token, headers: from(ip) });
+
+  it("a request refused by its token's limit does not count against the address: another user there still gets in", async () => {
+    const clock = new FakeClock();
+    const { h, token } = await withUser({
+      clock,
+      env: { MOGPLEX_PAT_RATE_LIMIT: "5/60s", MOGPLEX_IP_RATE_LIMIT: "8/60s", MOGPLEX_TRUST_PROXY: "true" },
+    });
+    const office = "203.0.113.7";
+    const flood: number[] = [];
+    for (let i = 0; i < 40; i++) flood.push((await reposFrom(h, token, office)).status);
+    expect(flood.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+    expect(new Set(flood.slice(5))).toEqual(new Set([429]));
+
+    const colleague = await h.user();
+    const theirs = (await h.pat(colleague)).token;
+    // The address has spent 5 of its 8 (the 35 refused requests cost it nothing): the colleague gets 3.
+    for (let i = 0; i < 3; i++) {
+      const r = await reposFrom(h, theirs, office);
+      expect(r.status, `request ${i + 1} ${JSON.stringify(r.body)}`).toBe(200);
+    }
+    // Now the address is full: a fresh token there is refused too, and so is a page load…
+    expectRateLimited(await reposFrom(h, (await h.pat(colleague)).token, office), 60);
+    expect((await h.json("GET", "/api/setup", { headers: from(office) })).status).toBe(429);
+    // …but not another address.
+    expect((await reposFrom(h, theirs, "198.51.100.9")).status).toBe(200);
+  });
+
+  it("failed authentications still count against the address", async () => {
+    const clock = new FakeClock();
+    const { h, token } = await withUser({
+      clock,
+      env: { MOGPLEX_IP_RATE_LIMIT: "5/60s", MOGPLEX_TRUST_PROXY: "true" },
+    });
+    const ip = "203.0.113.8";
+    for (let i = 0; i < 5; i++) expect((await reposFrom(h, "mog_nope", ip)).status).toBe(401);
+    expectRateLimited(await reposFrom(h, token, ip), 60);
+    clock.advance(60 * SECOND);
+    expect((await reposFrom(h, token, ip)).status).toBe(200);
+  });
+});
+
 describe("limiter unavailable", () => {
   it("answers 503 SERVICE_UNAVAILABLE with Retry-After: 60 when the store throws", async () => {
     const { h, token } = await withUser({ limiter: new PartlyDownStore(() => true) });

@@ -1,5 +1,6 @@
 // Cross-cutting HTTP middleware: request ids, security headers, client IP and the per-IP baseline limit.
 import { getConnInfo } from "@hono/node-server/conninfo";
+import { PUBLIC_BASE } from "@mogplex/contract";
 import type { Context, MiddlewareHandler } from "hono";
 import type { Clock } from "../clock.js";
 import {
@@ -71,16 +72,20 @@ function resolveIp(c: Context, trustProxy: boolean): string {
   return getConnInfo(c).remote.address ?? "unknown";
 }
 
-/** Applies a sliding-window limit keyed by something on the request; fails closed when the store is down. */
+/**
+ * Applies a sliding-window limit keyed by something on the request; fails closed when the store is down.
+ * `peek` checks without recording a hit.
+ */
 export async function enforceLimit(
   c: Context<AppEnv>,
   store: RateLimitStore,
   key: string,
   rule: WindowRule,
   clock: Clock,
+  o: { peek?: boolean } = {},
 ): Promise<Response | null> {
   try {
-    const d = await store.hit(key, rule, clock.now());
+    const d = o.peek ? await store.peek(key, rule, clock.now()) : await store.hit(key, rule, clock.now());
     if (d.allowed) return null;
     const secs = retryAfterSeconds(d);
     return errorResponse(
@@ -113,4 +118,56 @@ export function ipLimit(
     if (denied) return denied;
     await next();
   };
+}
+
+/**
+ * The per-IP baseline for every request. A request that brings a PAT to the public API (`/api/v1/mogplex/`) is
+ * only peeked at here and counted by the route once its token's own limit let it through (`countIp`), so a
+ * request refused by the per-PAT limit never counts against the address: one token's flood can't lock out
+ * everyone else behind the same address. Anything the route doesn't count (401s, 404s) is counted afterwards.
+ */
+export function globalIpLimit(
+  store: RateLimitStore,
+  rule: WindowRule,
+  clock: Clock,
+): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const key = `ip:global:${c.get("clientIp")}`;
+    const deferred =
+      c.req.path.startsWith(`${PUBLIC_BASE}/`) && /^Bearer\s/i.test(c.req.header("authorization") ?? "");
+    if (!deferred) {
+      const denied = await enforceLimit(c, store, key, rule, clock);
+      if (denied) return denied;
+      return next();
+    }
+    const over = await enforceLimit(c, store, key, rule, clock, { peek: true });
+    if (over) return over;
+    let settled = false;
+    c.set("ipCharge", {
+      count: async () => {
+        if (settled) return null;
+        settled = true;
+        return enforceLimit(c, store, key, rule, clock);
+      },
+      waive: () => {
+        settled = true;
+      },
+    });
+    await next();
+    if (!settled) {
+      settled = true;
+      // The answer is already decided; this hit only keeps the address's count honest (fail-open is fine here).
+      await store.hit(key, rule, clock.now()).catch(() => undefined);
+    }
+  };
+}
+
+/** The route's half of `globalIpLimit`: count this request against its address now (429 when over). */
+export function countIp(c: Context<AppEnv>): Promise<Response | null> {
+  return c.get("ipCharge")?.count() ?? Promise.resolve(null);
+}
+
+/** This request was refused by its token's own limit: it does not count against the address. */
+export function waiveIp(c: Context<AppEnv>): void {
+  c.get("ipCharge")?.waive();
 }

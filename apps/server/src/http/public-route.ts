@@ -13,7 +13,7 @@ import type { Services } from "../services.js";
 import { readJsonBody } from "./body.js";
 import { ApiError, errorResponse, unauthorized } from "./errors.js";
 import { requireIdempotencyKey } from "./idempotency.js";
-import { enforceLimit } from "./middleware.js";
+import { countIp, enforceLimit, waiveIp } from "./middleware.js";
 import type { AppEnv, PatPrincipal } from "./types.js";
 import { validationMessage } from "./validate.js";
 
@@ -42,6 +42,23 @@ export async function authenticatePat(c: Context<AppEnv>, s: Services): Promise<
   return principal;
 }
 
+/**
+ * The per-token limit, then the per-IP count (see `globalIpLimit`): a request its token's limit refused is not
+ * counted against the address; a failed authentication is.
+ */
+export async function patLimit(
+  c: Context<AppEnv>,
+  s: Services,
+  principal: PatPrincipal,
+): Promise<Response | null> {
+  const limited = await enforceLimit(c, s.limiter, `pat:${principal.tokenId}`, s.rules.pat, s.clock);
+  if (limited) {
+    waiveIp(c);
+    return limited;
+  }
+  return countIp(c);
+}
+
 export function publicRoute<N extends PublicRouteName>(
   app: Hono<AppEnv>,
   s: Services,
@@ -57,7 +74,7 @@ export function publicRoute<N extends PublicRouteName>(
   app.on(spec.method.toUpperCase(), path, async (c) => {
     try {
       const principal = await authenticatePat(c, s);
-      const limited = await enforceLimit(c, s.limiter, `pat:${principal.tokenId}`, s.rules.pat, s.clock);
+      const limited = await patLimit(c, s, principal);
       if (limited) return limited;
       if (spec.scope && !principal.scopes.includes(spec.scope)) {
         throw new ApiError("FORBIDDEN", missingScopeMessage(spec.scope));

@@ -26,12 +26,19 @@ export interface SessionPrincipal {
   name: string;
 }
 
+/** Set by the per-IP middleware on PAT requests: the route decides whether the request counts. */
+export interface IpCharge {
+  count(): Promise<Response | null>;
+  waive(): void;
+}
+
 export type AppEnv = {
   Variables: {
     requestId: string;
     clientIp: string;
     pat: PatPrincipal;
     session: SessionPrincipal;
+    ipCharge: IpCharge | undefined;
   };
 };
 

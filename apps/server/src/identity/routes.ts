@@ -3,7 +3,8 @@ import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { readJsonBody } from "../http/body.js";
 import { ApiError, errorResponse } from "../http/errors.js";
-import { allowedOrigins, checkOrigin, sessionRoute } from "../http/session-route.js";
+import { requireSameOrigin, trustedOriginsOf } from "../http/origin.js";
+import { sessionRoute } from "../http/session-route.js";
 import { type AppEnv, auditContext, type SessionPrincipal } from "../http/types.js";
 import { parseOrThrow } from "../http/validate.js";
 import type { Services } from "../services.js";
@@ -23,12 +24,23 @@ const InviteSignUpBody = z
 const DeleteBody = z.object({ confirm: z.string().max(254) }).strict();
 
 export function registerIdentityRoutes(app: Hono<AppEnv>, s: Services): void {
-  app.on(["GET", "POST"], "/api/auth/*", (c) => s.identity.handle(c));
+  app.get("/api/auth/*", (c) => s.identity.handle(c));
+  // Every Better Auth POST (sign-in, sign-out, 2FA, password change…) passes our Origin rules first; Better
+  // Auth's own check stays on behind it, told the configured origin when a same-origin fetch sent none.
+  app.post("/api/auth/*", async (c) => {
+    try {
+      requireSameOrigin(c, s.config);
+    } catch (err) {
+      if (err instanceof ApiError) return errorResponse(c, err);
+      throw err;
+    }
+    return s.identity.handle(c, { origin: trustedOriginsOf(s.config)[0] });
+  });
 
   app.get("/api/setup", async (c) => c.json(await s.identity.setupStatus()));
   app.post("/api/setup", async (c) => {
     try {
-      checkOrigin(c, allowedOrigins(c, s));
+      requireSameOrigin(c, s.config);
       const body = parseOrThrow(SetupBody, await readJsonBody(c, s.config.bodyLimitBytes));
       const result = await s.identity.completeSetup(
         body.token,
@@ -46,7 +58,7 @@ export function registerIdentityRoutes(app: Hono<AppEnv>, s: Services): void {
   // Someone invited who has no account yet: the invitation (bearer, single use) stands in for sign-up.
   app.post("/api/invitations/sign-up", async (c) => {
     try {
-      checkOrigin(c, allowedOrigins(c, s));
+      requireSameOrigin(c, s.config);
       const body = parseOrThrow(InviteSignUpBody, await readJsonBody(c, s.config.bodyLimitBytes));
       const userId = await s.identity.signUpWithInvitation(
         body.token,

@@ -51,9 +51,13 @@ export class Identity {
     private readonly tokens: TokenService,
   ) {}
 
-  /** Mounts Better Auth; the client IP it records comes from the socket, never from a client header. */
-  async handle(c: Context<AppEnv>): Promise<Response> {
+  /**
+   * Mounts Better Auth; the client IP it records comes from the socket, never from a client header. `origin`
+   * stands in for a missing Origin header on a request the caller already found to be same-origin.
+   */
+  async handle(c: Context<AppEnv>, o: { origin?: string } = {}): Promise<Response> {
     const headers = new Headers(c.req.raw.headers);
+    if (o.origin && !headers.has("origin")) headers.set("origin", o.origin);
     headers.set(CLIENT_IP_HEADER, c.get("clientIp"));
     headers.set(REQUEST_ID_HEADER, c.get("requestId"));
     let body: string | ReadableStream<Uint8Array> | null = c.req.raw.body;

@@ -6,8 +6,7 @@ import type { Hono } from "hono";
 import { hostAllowed, originAllowed } from "../gateway/origin.js";
 import { readJsonBody } from "../http/body.js";
 import { ApiError, errorResponse } from "../http/errors.js";
-import { enforceLimit } from "../http/middleware.js";
-import { authenticatePat } from "../http/public-route.js";
+import { authenticatePat, patLimit } from "../http/public-route.js";
 import { type AppEnv, auditContext } from "../http/types.js";
 import type { Services } from "../services.js";
 import { platformServer } from "./tools.js";
@@ -22,7 +21,7 @@ export function registerPlatformMcp(app: Hono<AppEnv>, s: Services): void {
       }
       // The REST order: authenticate → per-token limit → (scope per tool) → validate → act.
       const principal = await authenticatePat(c, s);
-      const limited = await enforceLimit(c, s.limiter, `pat:${principal.tokenId}`, s.rules.pat, s.clock);
+      const limited = await patLimit(c, s, principal);
       if (limited) return limited;
       const body = await readJsonBody(c, s.config.bodyLimitBytes);
       const server = platformServer(s, principal, auditContext(c, principal), c.get("requestId"));

@@ -193,7 +193,7 @@ describe("POST /api/web/runs", () => {
     const body = { repoId: m.repoId, prompt: "forged" };
     const forged = await start(m, body, uniq(), { origin: "https://evil.example" });
     expect(forged.status).toBe(403);
-    expect(errorOf(forged.body).message).toBe("Cross-origin request refused");
+    expect(errorOf(forged.body).message).toMatch(/^Cross-origin request refused: only pages served from /);
     const crossSite = await start(m, body, uniq(), {
       origin: null,
       headers: { "sec-fetch-site": "cross-site" },
