@@ -1,5 +1,5 @@
 // Shapes run-event payloads and messages for storage and streaming: secrets out, size bounded, JSON-safe.
-import { compileKnownSecrets, isSecretKey, redactSecretValues } from "./secrets.js";
+import { compileKnownSecrets, isSecretKey, REDACTED, redactSecretValues } from "./secrets.js";
 import { UNSERIALIZABLE, walkJson } from "./walk.js";
 
 export const MAX_STRING = 2000;
@@ -30,6 +30,23 @@ function cutIndex(text: string, max: number): number {
   return splitsPair ? max - 1 : max;
 }
 
+// A cut can leave the start of a secret that the shorter text no longer recognises as one (most patterns need
+// a minimum length), or turn a near miss into a match. The cut prefix is redacted again, and cut again, until
+// it is a fixpoint; a prefix that never settles is replaced whole. So the stored prefix is what a second pass
+// leaves unchanged, and no part of a secret survives at the cut.
+const MAX_CUT_ROUNDS = 4;
+
+function stablePrefix(text: string, max: number, redact: (text: string) => string): string {
+  let body = text;
+  for (let round = 0; round < MAX_CUT_ROUNDS; round++) {
+    const cut = body.length > max ? body.slice(0, cutIndex(body, max)) : body;
+    const again = redact(cut);
+    if (again === cut) return cut;
+    body = again;
+  }
+  return REDACTED;
+}
+
 interface TextSanitizers {
   readonly redact: (text: string) => string;
   readonly sanitize: (text: string) => string;
@@ -48,8 +65,8 @@ function makeTextSanitizers(opts: SanitizeOptions | undefined): TextSanitizers {
     }
     const redacted = redact(text);
     if (redacted.length <= MAX_STRING) return redacted;
-    const end = cutIndex(redacted, MAX_STRING);
-    return redacted.slice(0, end) + truncationSuffix(redacted.length - end);
+    const body = stablePrefix(redacted, MAX_STRING, redact);
+    return body + truncationSuffix(redacted.length - body.length);
   };
   return { redact, sanitize };
 }
@@ -75,11 +92,11 @@ export function sanitizeEventPayload(value: unknown, opts?: SanitizeOptions): un
     const json = JSON.stringify(shaped);
     if (json.length <= MAX_PAYLOAD_JSON) return shaped;
     // The JSON text also holds object keys, which are never value-redacted above, so it is redacted once
-    // more before the cut. Redacted text has no match left in any prefix, so the preview is stable on re-runs.
+    // more before the cut; the cut prefix is a fixpoint, so the preview is stable on re-runs.
     const preview = redact(json);
     const payload: TruncatedPayload = {
       truncated: true,
-      payloadPreview: preview.slice(0, cutIndex(preview, MAX_STRING)),
+      payloadPreview: stablePrefix(preview, MAX_STRING, redact),
     };
     return payload;
   } catch {

@@ -1,142 +1,117 @@
-// Recognises secret-bearing object keys and secret-looking substrings so they never reach events or audit rows.
+// Recognises secret-looking substrings so they never reach events, audit rows or commit messages.
+//
+// Where the patterns come from: secretlint's recommended rule preset (preset.ts runs its rules' own code),
+// our patterns for formats the preset lacks (patterns.ts, each with the reason), and secret values written
+// under secret-looking keys in free text (keyvalue.ts). One anchor scan (anchors.ts) decides which of them can
+// match a string at all, so a string with nothing credential-like costs one regex pass.
+//
+// Guarantees, each tested in secrets.test.ts:
+//   - linear: every detector is a literal-anchored, greedy or bounded pattern, and the key-value reader grows
+//     each hit by at most 64 chars and reads a value once;
+//   - idempotent: the result is a fixpoint (a text that changed is passed again until it stops changing), so
+//     sanitising sanitised text changes nothing;
+//   - safe to cut: event.ts re-checks a cut prefix until it is a fixpoint too, so truncation never leaves the
+//     start of a secret that a shorter text would no longer recognise as one.
+import { AnchorIndex } from "./anchors.js";
+import { KEY_FRAGMENTS, keyValueRanges } from "./keyvalue.js";
+import { type Detector, PAIR_DETECTORS, PEM_DETECTOR, TOKEN_DETECTORS } from "./patterns.js";
+import { type CompiledRule, PRESET_RULES, presetRanges, type Range } from "./preset.js";
+
+export { isFreeTextSecretKey, isSecretKey, isTokenCountKey, normalizeKey } from "./keys.js";
 
 export const REDACTED = "[redacted]";
 
-// Matched as substrings of the normalised key, so `x_api_key`, `Set-Cookie` and `DB_PASSWORD` are all caught.
-// Substring matching over-redacts on purpose; false positives we accept because hiding a harmless field is
-// cheaper than leaking a credential:
-//   - `token`: tokenizer, tokenType, tokenCount, tokens (only the explicit count keys below are exempt);
-//   - `session`: sessionId, sessionCount; `cookie`: cookiePolicy; `signature`: signatureAlgorithm;
-//   - `password`/`secret`/`credential`: passwordMinLength, secretary, credentialType;
-//   - `authorization`: authorizationUrl; `bearer`: bearerFormat;
-//   - `env`: any key containing those letters, e.g. envelope, and — because separators are stripped first —
-//     word joins such as evenValue, greenVideo or open_vpn ("evenvalue", "greenvideo", "openvpn").
-const SECRET_KEY_FRAGMENTS: readonly string[] = [
-  "authorization",
-  "apikey",
-  "token",
-  "secret",
-  "password",
-  "passwd",
-  "cookie",
-  "credential",
-  "session",
-  "jwt",
-  "env",
-  "privatekey",
-  "accesskey",
-  "clientsecret",
-  "bearer",
-  "signature",
-];
+const KEY_VALUE = Symbol("key-value");
+type Target = Detector | CompiledRule | typeof KEY_VALUE;
 
-// Usage counters contain "token" but are numbers we deliberately show, so they are exempt by exact
-// (normalised) name; anything else mentioning tokens stays redacted.
-const TOKEN_COUNT_KEYS: ReadonlySet<string> = new Set([
-  "inputtokens",
-  "outputtokens",
-  "totaltokens",
-  "maxtokens",
-  "cachedtokens",
-  "reasoningtokens",
-  "prompttokens",
-  "completiontokens",
-  "maxoutputtokens",
-  "cachedinputtokens",
-  "cachereadinputtokens",
-  "cachecreationinputtokens",
+const DETECTORS: readonly Detector[] = [PEM_DETECTOR, ...PAIR_DETECTORS, ...TOKEN_DETECTORS];
+const ALWAYS_DETECTORS = DETECTORS.filter((d) => d.anchor === null);
+const ALWAYS_RULES = PRESET_RULES.filter((r) => r.anchor === null);
+const PRESET_SET: ReadonlySet<unknown> = new Set(PRESET_RULES);
+
+const INDEX = new AnchorIndex<Target>([
+  ...DETECTORS.flatMap((d): Array<[readonly string[], Target]> => (d.anchor ? [[d.anchor, d]] : [])),
+  ...PRESET_RULES.flatMap((r): Array<[readonly string[], Target]> => (r.anchor ? [[r.anchor, r]] : [])),
+  [KEY_FRAGMENTS, KEY_VALUE],
 ]);
 
-export function normalizeKey(key: string): string {
-  return key.toLowerCase().replace(/[\s_.-]/g, "");
-}
+// Chars a token is made of: a preset range is grown over them, because some rules report a range that stops
+// short of the secret's end (the AWS rule measures from the key name but counts only the value's length).
+const isTokenChar = (c: number): boolean =>
+  (c >= 48 && c <= 57) ||
+  (c >= 65 && c <= 90) ||
+  (c >= 97 && c <= 122) ||
+  c === 95 ||
+  c === 45 ||
+  c === 46 ||
+  c === 43 ||
+  c === 47 ||
+  c === 61;
 
-export function isTokenCountKey(key: string): boolean {
-  return TOKEN_COUNT_KEYS.has(normalizeKey(key));
-}
-
-export function isSecretKey(key: string): boolean {
-  const normalized = normalizeKey(key);
-  if (TOKEN_COUNT_KEYS.has(normalized)) return false;
-  return SECRET_KEY_FRAGMENTS.some((fragment) => normalized.includes(fragment));
-}
-
-// Every pattern below is a literal prefix followed by a single greedy character class (or a bounded one), so a
-// failed attempt costs at most the length of one run and runs don't overlap: the whole scan stays linear.
-// Token runs are greedy over a class that includes all of [A-Za-z0-9], so every match ends at an alphanumeric
-// boundary; without that, the `(?<![A-Za-z0-9])` guards could see "]" after a replacement and match on a
-// second pass, breaking idempotence. For the same reason none of them use a trailing lookahead: a prefix of
-// redacted text must never contain a fresh match (truncation keeps prefixes).
-const NOT_AFTER_ALNUM = "(?<![A-Za-z0-9])";
-
-interface TokenRule {
-  readonly pattern: RegExp;
-  readonly replace: (match: string, ...groups: string[]) => string;
-}
-
-const replaceAll = (): string => REDACTED;
-
-const TOKEN_RULES: readonly TokenRule[] = [
-  // Userinfo must contain a colon: `ssh://git@host` names a user, not a secret. Anchoring on "://" (rather
-  // than the scheme) keeps the scan linear; the userinfo classes exclude "/", so runs stop at the next URL.
-  {
-    pattern: /(?<=[A-Za-z0-9+.-]):\/\/[^\s/?#@"'<>`:]*:[^\s/?#@"'<>`]+@/g,
-    replace: () => `://${REDACTED}@`,
-  },
-  // At least 8 token chars so prose like "Bearer token" survives; "Bearer authentication" is an accepted
-  // false positive.
-  {
-    pattern: new RegExp(`${NOT_AFTER_ALNUM}(bearer)(\\s+)[A-Za-z0-9._~+/-]{8,}=*`, "gi"),
-    replace: (_match, word = "Bearer", space = " ") => `${word}${space}${REDACTED}`,
-  },
-  // Lengths are minimums, not exact, so an over-long token is still hidden rather than leaked whole.
-  { pattern: new RegExp(`${NOT_AFTER_ALNUM}mog_[A-Za-z0-9]{32,}`, "g"), replace: replaceAll },
-  { pattern: new RegExp(`${NOT_AFTER_ALNUM}pmcp_[A-Za-z0-9]{16,}`, "g"), replace: replaceAll },
-  { pattern: new RegExp(`${NOT_AFTER_ALNUM}sk-[A-Za-z0-9_-]{20,}`, "g"), replace: replaceAll },
-  { pattern: new RegExp(`${NOT_AFTER_ALNUM}gh[pousr]_[A-Za-z0-9]{36,}`, "g"), replace: replaceAll },
-  { pattern: new RegExp(`${NOT_AFTER_ALNUM}github_pat_[A-Za-z0-9_]{20,}`, "g"), replace: replaceAll },
-  { pattern: new RegExp(`${NOT_AFTER_ALNUM}xox[abpr]-[A-Za-z0-9-]{10,}`, "g"), replace: replaceAll },
-  // AWS key ids are exactly 20 chars; the trailing run is swallowed too so the match ends on a boundary.
-  {
-    pattern: new RegExp(`${NOT_AFTER_ALNUM}(?:AKIA|ASIA)[A-Z0-9]{16}[A-Za-z0-9]*`, "g"),
-    replace: replaceAll,
-  },
-  { pattern: new RegExp(`${NOT_AFTER_ALNUM}whsec_[A-Za-z0-9+/]{16,}={0,2}`, "g"), replace: replaceAll },
-];
-
-// The label is bounded so a failed header match can't backtrack over a long run; PGP's "KEY BLOCK" form counts.
-const PEM_BEGIN = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/g;
-const PEM_END = /-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/g;
-
-// Found by hand rather than with a lazy `[\s\S]*?` so an unterminated header costs one scan, not one per header.
-// A header with no END (text cut short upstream) is redacted through to the end: the key body follows it.
-function redactPemBlocks(text: string): string {
-  if (!text.includes("PRIVATE KEY")) return text;
+/** Replaces every range (overlapping or touching ones merged) with one marker. */
+function applyRanges(text: string, ranges: Range[]): string {
+  if (ranges.length === 0) return text;
+  ranges.sort((a, b) => a[0] - b[0]);
   let out = "";
   let cursor = 0;
-  for (;;) {
-    PEM_BEGIN.lastIndex = cursor;
-    const begin = PEM_BEGIN.exec(text);
-    if (begin === null) break;
-    out += text.slice(cursor, begin.index) + REDACTED;
-    PEM_END.lastIndex = begin.index + begin[0].length;
-    const end = PEM_END.exec(text);
-    if (end === null) {
-      cursor = text.length;
-      break;
+  let open: [number, number] | null = null;
+  for (const [start, end] of ranges) {
+    const s = Math.max(0, Math.min(start, text.length));
+    const e = Math.max(s, Math.min(end, text.length));
+    if (open !== null && s <= open[1]) {
+      open[1] = Math.max(open[1], e);
+      continue;
     }
-    cursor = end.index + end[0].length;
+    if (open !== null) {
+      out += text.slice(cursor, open[0]) + REDACTED;
+      cursor = open[1];
+    }
+    open = [s, e];
+  }
+  if (open !== null) {
+    out += text.slice(cursor, open[0]) + REDACTED;
+    cursor = open[1];
   }
   return out + text.slice(cursor);
 }
 
+function pass(text: string): string {
+  const detectors = new Set<Detector>(ALWAYS_DETECTORS);
+  const rules = new Set<CompiledRule>(ALWAYS_RULES);
+  const keyHits: number[] = [];
+  INDEX.scan(text, (targets, index) => {
+    for (const t of targets) {
+      if (t === KEY_VALUE) keyHits.push(index);
+      else if (PRESET_SET.has(t)) rules.add(t as CompiledRule);
+      else detectors.add(t as Detector);
+    }
+  });
+  // Our patterns and key-value pairs first, on the original text; then the preset over what is left, so a
+  // URL whose password we already hid keeps its host instead of disappearing whole into one preset range.
+  const ranges: Range[] = [];
+  for (const d of detectors) for (const r of d.ranges(text)) ranges.push(r);
+  if (keyHits.length > 0) for (const r of keyValueRanges(text, keyHits)) ranges.push(r);
+  const out = applyRanges(text, ranges);
+  if (rules.size === 0) return out;
+  const found = presetRanges(out, rules).map(([start, end]): Range => {
+    let e = end;
+    while (e < out.length && isTokenChar(out.charCodeAt(e))) e++;
+    return [start, e];
+  });
+  return applyRanges(out, found);
+}
+
+// Passes until nothing changes; text that still changes after this many (never seen) is hidden whole.
+const MAX_PASSES = 4;
+
 export function redactSecretValues(text: string): string {
-  // PEM goes first: the token rules could otherwise eat its dashes and leave the key body unmatched.
-  let out = redactPemBlocks(text);
-  for (const rule of TOKEN_RULES) {
-    out = out.replace(rule.pattern, rule.replace);
+  let current = text;
+  for (let i = 0; i < MAX_PASSES; i++) {
+    const next = pass(current);
+    if (next === current) return current;
+    current = next;
   }
-  return out;
+  return REDACTED;
 }
 
 const MIN_KNOWN_SECRET_LENGTH = 6;
