@@ -53,6 +53,13 @@ export class TemporaryError extends CliError {
   }
 }
 
+/** `runs events --follow` watched the run to its end, and it ended failed or cancelled. */
+export class RunNotSuccessfulError extends CliError {
+  constructor(runId: string, status: string) {
+    super(`run ${runId} ended ${status}`, EXIT.error, `RUN_${status.toUpperCase()}`);
+  }
+}
+
 export class UnavailableError extends CliError {
   constructor(message: string, retryAfterSeconds?: number) {
     super(message, EXIT.unavailable, "SERVICE_UNAVAILABLE", retryAfterSeconds);

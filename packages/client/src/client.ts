@@ -153,6 +153,10 @@ export class MogplexClient {
   stopSandbox(id: string) {
     return this.call("stopSandbox", { id });
   }
+  /** The token this client uses: name, prefix, scopes, expiry (never the secret). */
+  getToken() {
+    return this.call("getToken", {});
+  }
 
   /** Follows a run's events over SSE from `lastEventId`; ends after a terminal event or when the server closes. */
   async *streamRunEvents(

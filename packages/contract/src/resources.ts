@@ -46,7 +46,9 @@ export const Run = z.object({
   id: z.string(),
   repoId: z.string(),
   source: z.enum(RUN_SOURCES),
+  prompt: z.string(),
   harness: z.string(),
+  /** The model asked for (or the team default) until the run starts, then the model the engine resolved. */
   model: z.string().nullable(),
   status: RunStatus,
   branch: z.object({ base: z.string(), working: z.string().nullable(), createBranch: z.boolean() }),

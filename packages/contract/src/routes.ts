@@ -4,6 +4,7 @@ import { ListQuery } from "./common.js";
 import { McpServerConfig } from "./connections.js";
 import type { ErrorCode } from "./errors.js";
 import { CreateRunRequest, Repo, Run, RunEvent, RunStatus, Sandbox, SandboxStatus } from "./resources.js";
+import { TokenSummary } from "./tokens.js";
 
 export type RouteAuth = "pat" | "session" | "none";
 
@@ -175,6 +176,15 @@ export const PUBLIC_ROUTES = {
     query: McpServersQuery,
     response: z.object({ servers: z.array(McpServerConfig), ...PAGE }),
     errors: [...READ, "NOT_FOUND"],
+  },
+  getToken: {
+    method: "get",
+    path: "/token",
+    summary: "The token making this request: its name, prefix, scopes and expiry (never the secret)",
+    auth: "pat",
+    scope: "read",
+    response: z.object({ token: TokenSummary }),
+    errors: READ,
   },
 } satisfies Record<string, RouteSpec>;
 

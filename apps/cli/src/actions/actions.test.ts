@@ -8,7 +8,7 @@ import { authStatus, logout } from "./auth.js";
 import { login } from "./login.js";
 import { reposList } from "./repos.js";
 import { startRun } from "./run.js";
-import { runCancel } from "./runs.js";
+import { runCancel, runGet, runsList } from "./runs.js";
 
 const TOKEN = `mog_${"T".repeat(32)}`;
 const run = (o: Partial<Run> = {}) => ({ id: "run-1", status: "pending", ...o }) as Run;
@@ -91,6 +91,71 @@ describe("lists", () => {
     await reposList(all, api, { all: true, json: true });
     expect(all.stdout.map((l) => (JSON.parse(l) as Repo).id)).toEqual(["a", "b"]);
     await expect(reposList(testCtx(), api, { limit: "0" })).rejects.toMatchObject({ exitCode: 2 });
+  });
+
+  it("runs list: id, status, repo name, model, age and the prompt's first line", async () => {
+    const now = Date.now();
+    const runs = [
+      run({
+        id: "run-2",
+        status: "running",
+        repoId: "a",
+        model: "openai-compatible/coder",
+        prompt: "\nFix the login bug\nand add a test",
+        createdAt: new Date(now - 5 * 60_000 - 500).toISOString(),
+      }),
+      run({
+        id: "run-1",
+        status: "pending",
+        repoId: "gone",
+        model: null,
+        prompt: `Rename ${"x".repeat(100)}`,
+        createdAt: new Date(now - 3 * 86_400_000).toISOString(),
+      }),
+    ];
+    const api = {
+      listRepos: async () => ({ repos: [repo("a")], nextCursor: null }),
+      listRuns: async () => ({ runs, nextCursor: null }),
+    } as unknown as Api;
+    const ctx = testCtx();
+    await runsList(ctx, api, {});
+    expect(ctx.stdout).toEqual([
+      "run-2  running    acme/a  openai-compatible/coder   5m ago  Fix the login bug",
+      `run-1  pending    gone  (default, resolved at start)   3d ago  Rename ${"x".repeat(64)}…`,
+    ]);
+    // --json prints the runs as the API gave them, prompt and all, and needs no repo names.
+    const json = testCtx();
+    await runsList(json, { ...api, listRepos: undefined } as unknown as Api, { json: true });
+    expect(json.stdout.map((l) => JSON.parse(l) as Run)).toEqual(runs);
+  });
+
+  it("runs get: the repo's name, the model used and the whole prompt", async () => {
+    const api = {
+      getRun: async () => ({
+        run: run({
+          status: "failed",
+          repoId: "a",
+          source: "cli",
+          harness: "mogplex",
+          model: "anthropic/claude-sonnet-4-5",
+          prompt: "Fix it\n\nDetails here",
+          branch: { base: "main", working: "mogplex/run/x", createBranch: true },
+          rootDirectory: "",
+          sandboxId: null,
+          createdAt: "2030-01-01T00:00:00.000Z",
+          startedAt: null,
+          finishedAt: null,
+          error: "boom",
+          usage: { inputTokens: 1, outputTokens: 2, costUsd: 0 },
+        }),
+      }),
+      getRepo: async () => ({ repo: repo("a") }),
+    } as unknown as Api;
+    const ctx = testCtx();
+    await runGet(ctx, api, "run-1", {});
+    expect(ctx.stdout).toContain("repo     acme/a (a)");
+    expect(ctx.stdout).toContain("model    anthropic/claude-sonnet-4-5");
+    expect(ctx.stdout.slice(-4)).toEqual(["prompt", "  Fix it", "", "  Details here"]);
   });
 
   it("cancel says what happened", async () => {

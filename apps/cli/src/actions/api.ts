@@ -13,6 +13,7 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 export type Api = Pick<
   MogplexClient,
   | "listRepos"
+  | "getRepo"
   | "createRun"
   | "listRuns"
   | "getRun"

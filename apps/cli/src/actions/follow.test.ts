@@ -38,6 +38,8 @@ function fakeApi(
       if (!c) throw new Error("no more scripted connections");
       for (const e of c.events) {
         if (e.type === "cancelled") current = "cancelled";
+        if (e.type === "failed") current = "failed";
+        if (e.type === "finished") current = "success";
         yield e;
       }
       if (c.failWith) throw c.failWith;
@@ -118,11 +120,11 @@ describe("following a run", () => {
     });
   });
 
-  it("prints NDJSON events then the run, or lines then its status", async () => {
+  it("prints NDJSON events then the run, or lines then its status; success ends normally", async () => {
     const ctx = testCtx();
     await runEvents(
       ctx,
-      fakeApi([{ events: [ev(1), ev(2, "cancelled")] }]).api,
+      fakeApi([{ events: [ev(1), ev(2, "finished")] }]).api,
       "r1",
       { follow: true, json: true },
       noSleep,
@@ -131,11 +133,28 @@ describe("following a run", () => {
     const human = testCtx();
     await runEvents(
       human,
-      fakeApi([{ events: [ev(1), ev(2, "cancelled")] }]).api,
+      fakeApi([{ events: [ev(1), ev(2, "finished")] }]).api,
       "r1",
       { follow: true },
       noSleep,
     );
-    expect(human.stdout).toEqual(["#1 00:00:00 log: m1", "#2 00:00:00 cancelled: m2", "run r1 cancelled"]);
+    expect(human.stdout).toEqual(["#1 00:00:00 log: m1", "#2 00:00:00 finished: m2", "run r1 success"]);
+  });
+
+  it("a run that ends failed or cancelled still prints everything, then exits 1", async () => {
+    for (const [type, status] of [
+      ["failed", "failed"],
+      ["cancelled", "cancelled"],
+    ] as const) {
+      const ctx = testCtx();
+      await expect(
+        runEvents(ctx, fakeApi([{ events: [ev(1), ev(2, type)] }]).api, "r1", { follow: true }, noSleep),
+      ).rejects.toMatchObject({
+        exitCode: 1,
+        code: `RUN_${status.toUpperCase()}`,
+        message: `run r1 ended ${status}`,
+      });
+      expect(ctx.stdout).toEqual(["#1 00:00:00 log: m1", `#2 00:00:00 ${type}: m2`, `run r1 ${status}`]);
+    }
   });
 });

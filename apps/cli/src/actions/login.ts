@@ -1,8 +1,8 @@
 // `mogplex login` (and bare `mogplex` without credentials): the chooser on a terminal, or one mode by flag.
-import { serverUrl } from "../config/env.js";
+import { serverUrl, validateServerUrl } from "../config/env.js";
 import type { Ctx } from "../context.js";
 import { AuthStore } from "../credentials/store.js";
-import { UsageError } from "../errors.js";
+import { ConfigError, UsageError } from "../errors.js";
 import { pastedLine, readSecret } from "../input.js";
 import { browserLogin } from "../login/browser.js";
 import { choose, storeProviderKey } from "../login/chooser.js";
@@ -16,6 +16,8 @@ export interface LoginOptions {
   withToken?: boolean;
   /** false with --no-open: print the address, don't launch a browser. */
   open?: boolean;
+  /** --server URL: sign in to this server (it is what the stored login records); else MOGPLEX_URL, … */
+  server?: string;
   json?: boolean;
 }
 
@@ -26,12 +28,22 @@ async function launch(url: string): Promise<void> {
   await open(url);
 }
 
+/** `--server` follows MOGPLEX_URL's rules (https, or http to a loopback address; no credentials). */
+function flagUrl(raw: string): string {
+  try {
+    return validateServerUrl(raw, "--server");
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 export async function login(ctx: Ctx, o: LoginOptions): Promise<void> {
   const picked = [o.browser, o.device, o.withToken].filter(Boolean).length;
   if (picked > 1) throw new UsageError("choose one of --browser, --device and --with-token");
   const data = ctx.store.read();
   for (const s of AuthStore.secrets(data)) ctx.log.secret(s);
-  const base = serverUrl(ctx.env, data.mogplex?.url).url;
+  const base = o.server !== undefined ? flagUrl(o.server) : serverUrl(ctx.env, data.mogplex?.url).url;
   let mode: Mode | undefined = o.withToken
     ? "token"
     : o.device

@@ -50,3 +50,19 @@ export function parseLimit(raw: string | undefined): number | undefined {
   if (!/^\d{1,6}$/.test(raw) || Number(raw) < 1) throw new UsageError("--limit must be a positive integer");
   return Number(raw);
 }
+
+/** A run's prompt as one short line: its first non-empty line, cut at `max` characters. */
+export function firstLine(text: string, max = 72): string {
+  const line = text.split(/\r?\n/).find((l) => l.trim() !== "") ?? "";
+  const t = line.trim();
+  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+}
+
+/** How long ago an ISO time was, in the largest whole unit: `40s ago`, `5m ago`, `3h ago`, `2d ago`. */
+export function ago(iso: string, now = Date.now()): string {
+  const s = Math.max(0, Math.floor((now - Date.parse(iso)) / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h ago`;
+  return `${Math.floor(s / 86_400)}d ago`;
+}

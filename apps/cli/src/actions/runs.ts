@@ -1,10 +1,26 @@
 // `mogplex runs list | get <id> | events <id> [--follow] | cancel <id>`.
 import type { Run, RunEvent } from "@mogplex/contract";
 import type { Ctx } from "../context.js";
-import { UsageError } from "../errors.js";
+import { RunNotSuccessfulError, UsageError } from "../errors.js";
 import type { Api } from "./api.js";
 import { type FollowDeps, followRun, realSleep } from "./follow.js";
-import { columns, type ListOptions, parseLimit, printPages } from "./output.js";
+import { ago, columns, firstLine, type ListOptions, parseLimit, printPages } from "./output.js";
+
+/** Repo id → full name for the lines people read; ids stand in if the names can't be fetched. */
+async function repoNames(api: Api): Promise<Map<string, string>> {
+  try {
+    const { repos } = await api.listRepos({ limit: 200 });
+    return new Map(repos.map((r) => [r.id, r.fullName]));
+  } catch {
+    return new Map();
+  }
+}
+
+/** The model a run uses: recorded when it starts; before that, the one asked for or the defaults. */
+export function modelText(r: Run): string {
+  if (r.model) return r.model;
+  return r.status === "pending" ? "(default, resolved at start)" : "(none)";
+}
 
 export async function runsList(
   ctx: Ctx,
@@ -12,6 +28,8 @@ export async function runsList(
   o: ListOptions & { repo?: string; status?: string },
 ): Promise<void> {
   const limit = parseLimit(o.limit);
+  const names = o.json ? new Map<string, string>() : await repoNames(api);
+  const now = Date.now();
   await printPages<Run>(
     ctx,
     o,
@@ -19,19 +37,27 @@ export async function runsList(
       const page = await api.listRuns({ limit, cursor, repoId: o.repo, status: o.status });
       return { items: page.runs, nextCursor: page.nextCursor };
     },
-    (r) => columns(r.id, r.status, r.repoId, r.branch.working, r.createdAt),
+    (r) =>
+      columns(
+        r.id,
+        r.status.padEnd(9),
+        names.get(r.repoId) ?? r.repoId,
+        modelText(r),
+        ago(r.createdAt, now).padStart(7),
+        firstLine(r.prompt),
+      ),
     "no runs",
   );
 }
 
-export function describeRun(r: Run): string[] {
+export function describeRun(r: Run, repoName?: string): string[] {
   const rows: Array<[string, string | null]> = [
     ["id", r.id],
     ["status", r.status],
-    ["repo", r.repoId],
+    ["repo", repoName ? `${repoName} (${r.repoId})` : r.repoId],
     ["source", r.source],
     ["harness", r.harness],
-    ["model", r.model],
+    ["model", modelText(r)],
     ["branch", `${r.branch.base} → ${r.branch.working ?? "-"}`],
     ["root", r.rootDirectory || "."],
     ["sandbox", r.sandboxId],
@@ -41,13 +67,19 @@ export function describeRun(r: Run): string[] {
     ["error", r.error],
     ["usage", `${r.usage.inputTokens} in / ${r.usage.outputTokens} out, $${r.usage.costUsd.toFixed(4)}`],
   ];
-  return rows.map(([k, v]) => `${k.padEnd(9)}${v ?? "-"}`);
+  const prompt = r.prompt.replace(/\s+$/, "").split(/\r?\n/);
+  return [
+    ...rows.map(([k, v]) => `${k.padEnd(9)}${v ?? "-"}`),
+    "prompt",
+    ...prompt.map((l) => (l ? `  ${l}` : "")),
+  ];
 }
 
 export async function runGet(ctx: Ctx, api: Api, id: string, o: { json?: boolean }): Promise<void> {
   const { run } = await api.getRun(id);
-  if (o.json) ctx.io.json(run);
-  else for (const line of describeRun(run)) ctx.io.out(line);
+  if (o.json) return ctx.io.json(run);
+  const repo = await api.getRepo(run.repoId).catch(() => null);
+  for (const line of describeRun(run, repo?.repo.fullName)) ctx.io.out(line);
 }
 
 export function eventLine(e: RunEvent): string {
@@ -103,6 +135,8 @@ export async function runEvents(
   ctx.log.write("follow.end", { runId: run.id, status: run.status });
   if (o.json) ctx.io.json({ run });
   else ctx.io.out(`run ${run.id} ${run.status}${run.error ? `: ${run.error}` : ""}`);
+  // A script waiting on a run learns from the exit code whether it worked: failed and cancelled are exit 1.
+  if (run.status !== "success") throw new RunNotSuccessfulError(run.id, run.status);
 }
 
 export async function runCancel(ctx: Ctx, api: Api, id: string, o: { json?: boolean }): Promise<void> {

@@ -15,6 +15,19 @@ import { VERSION } from "../version.js";
 
 const SERVER_COMMANDS = new Set(["serve", "worker", "admin"]);
 
+const ENVIRONMENT_HELP = `
+Environment:
+  MOGPLEX_URL      the server the client commands talk to (default: your stored
+                   login's server, else http://127.0.0.1:4100); \`login --server URL\`
+                   signs in to another one
+  MOGPLEX_API_KEY  a Mogplex token (mog_…) to use instead of the stored login
+  MOGPLEX_HOME     where auth.json and session logs live (default: ~/.mogplex;
+                   \`serve\` keeps its data in $MOGPLEX_HOME/server)
+  MOGPLEX_DEBUG=1  also log stream chunks and tool outputs (still redacted)
+
+The server's own variables (DATABASE_URL, MOGPLEX_DEFAULT_MODEL, …) are listed in
+docs/operations.md.`;
+
 function commandPath(cmd: Command): string[] {
   const path: string[] = [];
   for (let c: Command | null = cmd; c?.parent; c = c.parent) path.unshift(c.name());
@@ -54,7 +67,8 @@ async function main(argv: string[]): Promise<number> {
     .description("Mogplex control plane for coding agents. Bare `mogplex` signs you in when needed.")
     .version(VERSION)
     .exitOverride()
-    .showHelpAfterError("(add --help for usage)");
+    .showHelpAfterError("(add --help for usage)")
+    .addHelpText("after", ENVIRONMENT_HELP);
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program.hook("preAction", (_root, action) => {
     if (SERVER_COMMANDS.has(commandPath(action)[0] ?? "")) return;

@@ -20,6 +20,10 @@ export function registerAuthCommands(program: Command, ctx: Ctx): void {
     .option("--device", "sign in with a device code (RFC 8628), for SSH and headless machines")
     .option("--with-token", "read a Mogplex token (mog_…) from standard input, for scripts")
     .option("--no-open", "print the browser address instead of launching a browser")
+    .option(
+      "--server <url>",
+      "the Mogplex server to sign in to (default: MOGPLEX_URL, else your stored login's, else http://127.0.0.1:4100)",
+    )
     .option("--json", "one JSON object")
     .action(
       async (o: {
@@ -27,6 +31,7 @@ export function registerAuthCommands(program: Command, ctx: Ctx): void {
         device?: boolean;
         withToken?: boolean;
         open?: boolean;
+        server?: string;
         json?: boolean;
       }) => {
         const { login } = await import("../actions/login.js");

@@ -39,7 +39,7 @@ export function resolveCredential(env: Env, data: AuthData): Resolved | null {
 export function describeSource(r: Resolved, authPath: string): string {
   if (r.source === "env") return `environment variable ${r.variable} (${r.provider.name})`;
   if (r.source === "auth.json") return `stored ${r.provider.name} API key in ${authPath}`;
-  const expires = r.login.expiresAt ? `, expires ${r.login.expiresAt.slice(0, 10)}` : "";
+  const expires = r.login.expiresAt ? `, expires ${r.login.expiresAt.slice(0, 10)}` : ", does not expire";
   return `Mogplex account login for ${r.login.url} (token ${r.login.prefix}…${expires}) in ${authPath}`;
 }
 

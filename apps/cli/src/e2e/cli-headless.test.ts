@@ -58,13 +58,26 @@ describe("headless commands", { timeout: 120_000 }, () => {
   });
 
   it("runs list / get, as lines and as JSON", async () => {
-    const id = await startRun("list me");
+    const id = await startRun("list me\nwith a second line");
     const list = await cli(["runs", "list", "--json"]);
     expect(lines(list.stdout).map((l) => (JSON.parse(l) as { id: string }).id)).toContain(id);
+    // People tell runs apart by their prompt: status, repo name, model, age and the prompt's first line.
+    const listed = lines((await cli(["runs", "list"])).stdout).find((l) => l.startsWith(id));
+    expect(listed).toMatch(
+      new RegExp(`^${id} {2}pending {4}acme/repo {2}\\(default, resolved at start\\) +\\d+s ago {2}list me$`),
+    );
     const get = await cli(["runs", "get", id, "--json"]);
-    expect(JSON.parse(get.stdout)).toMatchObject({ id, status: "pending", repoId: f.repoId });
+    expect(JSON.parse(get.stdout)).toMatchObject({
+      id,
+      status: "pending",
+      repoId: f.repoId,
+      prompt: "list me\nwith a second line",
+    });
     const human = await cli(["runs", "get", id]);
     expect(human.stdout).toMatch(/^status {3}pending$/m);
+    expect(human.stdout).toContain(`repo     acme/repo (${f.repoId})`);
+    expect(human.stdout).toContain("model    (default, resolved at start)");
+    expect(human.stdout).toMatch(/^prompt\n {2}list me\n {2}with a second line\n$/m);
   });
 
   it("events --follow streams until the run ends and finishes with its terminal status", async () => {
@@ -72,7 +85,11 @@ describe("headless commands", { timeout: 120_000 }, () => {
     const follower = startCli(["runs", "events", id, "--follow", "--json"], { ...env, MOGPLEX_DEBUG: "1" });
     const cancel = await cli(["runs", "cancel", id]);
     expect(cancel.stdout.trim()).toBe(`cancelled run ${id}`);
-    expect(await follower.exited()).toBe(0);
+    // The run did not succeed: exit 1, with the error as one JSON line on stderr.
+    expect(await follower.exited()).toBe(1);
+    expect(follower.stderr()).toContain(
+      `{"error":{"exitCode":1,"code":"RUN_CANCELLED","message":"run ${id} ended cancelled"}}`,
+    );
     const out = lines(follower.stdout()).map(
       (l) => JSON.parse(l) as { type?: string; seq?: number; run?: { status: string } },
     );
@@ -105,7 +122,8 @@ describe("headless commands", { timeout: 120_000 }, () => {
     await waitForLog(new RegExp(`"path":"/api/v1/mogplex/runs/${id}/events/stream","status":200`));
     await f.restart();
     expect((await cli(["runs", "cancel", id])).code).toBe(0);
-    expect(await follower.exited()).toBe(0);
+    expect(await follower.exited()).toBe(1);
+    expect(follower.stderr()).toContain(`mogplex: run ${id} ended cancelled`);
     expect(follower.stderr()).toMatch(/reconnecting in \d+ s|connection lost|stream closed/);
     const printed = lines(follower.stdout());
     expect(printed.at(-1)).toBe(`run ${id} cancelled`);

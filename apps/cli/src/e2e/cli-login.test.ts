@@ -33,6 +33,12 @@ function client(extra: Record<string, string> = {}) {
   return env;
 }
 
+/** A client that names no server: `login --server URL` must say which, and the login remembers it. */
+function clientWithoutUrl() {
+  const { MOGPLEX_URL: _, ...env } = client();
+  return env;
+}
+
 beforeAll(async () => {
   ensureBuilt();
   f = await startFixture();
@@ -46,8 +52,8 @@ afterAll(async () => {
 });
 
 /** Starts `mogplex login --browser --no-open`, signs the consent form, returns the hand-off page. */
-async function consent(env: Record<string, string>, decision: "approve" | "deny") {
-  const cli = startCli(["login", "--browser", "--no-open"], env);
+async function consent(env: Record<string, string>, decision: "approve" | "deny", extra: string[] = []) {
+  const cli = startCli(["login", "--browser", "--no-open", ...extra], env);
   const opened = (await cli.waitFor(/Opening (\S+)/))[1] as string;
   expect(opened.startsWith(`${f.url}/cli-auth?callback=http%3A%2F%2F127.0.0.1%3A`)).toBe(true);
   const page = await fetch(opened, { headers: { cookie } });
@@ -60,8 +66,8 @@ async function consent(env: Record<string, string>, decision: "approve" | "deny"
 
 describe("mogplex login --browser (consent page driven over HTTP)", { timeout: SLOW }, () => {
   it("hands a single-use code to the loopback listener, which exchanges it for a PAT; the token is in no URL or page", async () => {
-    const env = client();
-    const { cli, opened, consentHtml, handoff } = await consent(env, "approve");
+    const env = clientWithoutUrl();
+    const { cli, opened, consentHtml, handoff } = await consent(env, "approve", ["--server", f.url]);
     const callback = linkTo(handoff, "http://127.0.0.1:");
     expect(callback).toMatch(
       /^http:\/\/127\.0\.0\.1:\d+\/callback\?code=[0-9A-Za-z]{32}&nonce=[0-9a-f]{32}$/,
@@ -72,9 +78,16 @@ describe("mogplex login --browser (consent page driven over HTTP)", { timeout: S
     expect(await cli.exited()).toBe(0);
     expect(cli.stdout()).toContain(`Signed in to ${f.url}`);
 
-    const stored = authJson(env).mogplex as { type: string; url: string; token: string; method: string };
+    const stored = authJson(env).mogplex as {
+      type: string;
+      url: string;
+      token: string;
+      method: string;
+      expiresAt: string;
+    };
     expect(stored).toMatchObject({ type: "mogplex", url: f.url, method: "browser" });
     expect(stored.token).toMatch(PAT);
+    expect(Date.parse(stored.expiresAt)).toBeGreaterThan(Date.now() + 89 * 86_400_000);
     secrets.add(stored.token);
     for (const seen of [opened, consentHtml, handoff, callback, cli.stderr()])
       expect(seen).not.toContain(stored.token);
@@ -111,8 +124,8 @@ describe("mogplex login --browser (consent page driven over HTTP)", { timeout: S
 
 describe("mogplex login --device", { timeout: SLOW }, () => {
   it("shows a user code, polls, and stores the PAT once approved through the session route", async () => {
-    const env = client();
-    const cli = startCli(["login", "--device"], env);
+    const env = clientWithoutUrl();
+    const cli = startCli(["login", "--device", "--server", f.url], env);
     const m = await cli.waitFor(/open (\S+) and enter the code: ([A-Z]{4}-[A-Z]{4})/);
     expect(m[1]).toBe(`${f.url}/device`);
     const approve = await fetch(`${f.url}/api/cli-auth/device/approve`, {
@@ -122,12 +135,16 @@ describe("mogplex login --device", { timeout: SLOW }, () => {
     });
     expect(approve.status).toBe(200);
     expect(await cli.exited()).toBe(0);
-    const stored = authJson(env).mogplex as { token: string; method: string; expiresAt: string };
-    expect(stored.method).toBe("device");
+    const stored = authJson(env).mogplex as { token: string; method: string; expiresAt: string; url: string };
+    expect(stored).toMatchObject({ method: "device", url: f.url });
     expect(stored.token).toMatch(PAT);
     expect(Date.parse(stored.expiresAt)).toBeGreaterThan(Date.now() + 89 * 86_400_000);
     secrets.add(stored.token);
+    // Without MOGPLEX_URL the commands go to the server the login came from.
     expect((await runCli(["repos", "list"], { env })).stdout).toContain(f.repoId);
+    expect((await runCli(["auth", "status"], { env })).stdout).toContain(
+      `expires ${stored.expiresAt.slice(0, 10)}`,
+    );
   });
 });
 
@@ -150,6 +167,42 @@ describe("mogplex login --with-token, auth.json and precedence", { timeout: SLOW
     expect(status.code).toBe(0);
     expect(status.stderr).toContain("tightened to 600");
     expect(mode(join(env.MOGPLEX_HOME as string, "auth.json"))).toBe(0o600);
+  });
+
+  it("--with-token --server: stores that server and the token's own expiry, shown by auth status", async () => {
+    const token = await f.admin(
+      "create-token",
+      "--email",
+      f.email,
+      "--name",
+      "ninety",
+      "--expires-in-days",
+      "90",
+    );
+    secrets.add(token);
+    const env = clientWithoutUrl();
+    const ok = await runCli(["login", "--with-token", "--server", f.url], { env, input: `${token}\n` });
+    expect(ok.code, ok.stderr).toBe(0);
+    const stored = authJson(env).mogplex as { url: string; expiresAt: string; method: string };
+    expect(stored).toMatchObject({ url: f.url, method: "token" });
+    const days = (Date.parse(stored.expiresAt) - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(89.9);
+    expect(days).toBeLessThanOrEqual(90);
+    const status = await runCli(["auth", "status", "--json"], { env });
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      source: { server: f.url, expiresAt: stored.expiresAt },
+    });
+    expect((await runCli(["auth", "status"], { env })).stdout).toContain(
+      `(token ${token.slice(0, 12)}…, expires ${stored.expiresAt.slice(0, 10)})`,
+    );
+    expect((await runCli(["repos", "list"], { env })).stdout).toContain(f.repoId);
+    // --server follows MOGPLEX_URL's rules: plain http only to a loopback address.
+    const bad = await runCli(["login", "--with-token", "--server", "http://example.test"], {
+      env,
+      input: token,
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--server: refusing plain http to example.test");
   });
 
   it("an env var beats auth.json: MOGPLEX_API_KEY is the credential used and named", async () => {

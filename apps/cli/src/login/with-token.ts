@@ -1,5 +1,5 @@
 // `mogplex login --with-token`: a PAT from stdin (for scripts), checked for shape and against the server
-// before anything is stored.
+// (which also says when it expires) before anything is stored.
 import { clientFor } from "../actions/api.js";
 import type { Ctx } from "../context.js";
 import { PAT_RE } from "../credentials/providers.js";
@@ -15,7 +15,9 @@ export async function withTokenLogin(ctx: Ctx, base: string, raw: string): Promi
     );
   }
   try {
-    await clientFor(ctx, base, token).listRepos({ limit: 1 });
+    // The token describes itself (GET /token): its expiry is stored with the login, as the other modes do.
+    const { token: self } = await clientFor(ctx, base, token).getToken();
+    return { token, expiresAt: self.expiresAt };
   } catch (err) {
     if ((err as { status?: number }).status === 401) {
       throw new NotAuthenticatedError(
@@ -24,5 +26,4 @@ export async function withTokenLogin(ctx: Ctx, base: string, raw: string): Promi
     }
     throw err;
   }
-  return { token, expiresAt: null };
 }

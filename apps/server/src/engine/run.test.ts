@@ -77,8 +77,7 @@ describe("a run end to end", () => {
     );
 
     const done = await untilTerminal(h, a.user.teamId, run.id);
-    expect(done.status).toBe("success");
-    expect(done.error).toBeNull();
+    expect({ status: done.status, error: done.error }).toEqual({ status: "success", error: null });
     expect(done.usage).toEqual({ inputTokens: 400, outputTokens: 80, costUsd: 0 });
     expect(done.branch.working).toMatch(/^mogplex\/run\/\d{4}-\d{2}-\d{2}\/e2e-happy-add-a-greeting-file-/);
 
@@ -150,6 +149,19 @@ describe("a run end to end", () => {
     const sandbox = await h.s.sandboxes.get(a.user.teamId, done.sandboxId as string);
     expect(sandbox).toMatchObject({ status: "stopped", run_id: run.id, working_branch: working });
     expect(existsSync(join(h.dataDir, "sandboxes", sandbox.id))).toBe(false);
+  });
+
+  it("records on the run the model it resolved to, once it starts", async () => {
+    model.on("E2E-MODEL", [{ text: "Nothing to change." }]);
+    const run = await start({ prompt: "E2E-MODEL: look around\nsecond line" });
+    // Nothing was asked for: pending, the run names no model; the engine resolves MOGPLEX_DEFAULT_MODEL.
+    expect(run).toMatchObject({ model: null, prompt: "E2E-MODEL: look around\nsecond line" });
+    const done = await untilTerminal(h, a.user.teamId, run.id);
+    expect(done.model).toBe("openai-compatible/scripted-coder");
+    const read = await h.json<{ data: { run: { model: string | null } } }>("GET", `${API}/runs/${run.id}`, {
+      token: a.token,
+    });
+    expect(read.body.data.run.model).toBe("openai-compatible/scripted-coder");
   });
 
   it("keeps tool paths inside the workspace and hands the failure back to the model", async () => {

@@ -286,6 +286,16 @@ export class EngineStore {
       .execute();
   }
 
+  /** The model the run resolved to (its own, the team default or MOGPLEX_DEFAULT_MODEL): what it really uses. */
+  async recordModel(runId: string, modelId: string): Promise<void> {
+    await this.db
+      .updateTable("runs")
+      .set({ model: modelId, updated_at: this.clock.now() })
+      .where("id", "=", runId)
+      .where("status", "=", "running")
+      .execute();
+  }
+
   async setUsage(runId: string, usage: Usage): Promise<void> {
     await this.db
       .updateTable("runs")

@@ -33,6 +33,7 @@ export function toRun(r: RunsTable): Run {
     id: r.id,
     repoId: r.repo_id,
     source: r.source as Run["source"],
+    prompt: r.prompt,
     harness: r.harness,
     model: r.model,
     status: r.status as RunStatus,

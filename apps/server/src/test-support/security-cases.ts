@@ -336,6 +336,19 @@ export function securitySuite(name: PublicRouteName): void {
           expect(other.message).toBe(unknown.message);
         });
       });
+    } else if (name === "getToken") {
+      describe("tenancy", () => {
+        it("describes the token that made the request and no other", async () => {
+          const token = await tok(a, ["read"], 30);
+          await tok(a);
+          const data = (await happy(token)) as {
+            token: { prefix: string; scopes: string[]; expiresAt: string };
+          };
+          expect(data.token).toMatchObject({ prefix: token.slice(0, 12), scopes: ["read"] });
+          expect(Date.parse(data.token.expiresAt) - clock.now()).toBe(30 * DAY);
+          expect(JSON.stringify(data)).not.toContain(token.slice(12));
+        });
+      });
     } else {
       describe("tenancy", () => {
         it("lists only the caller's team", async () => {

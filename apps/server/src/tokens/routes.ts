@@ -1,7 +1,9 @@
-// Session-only PAT management: /api/settings/api-keys (a PAT can never mint or revoke PATs).
+// Session-only PAT management: /api/settings/api-keys (a PAT can never mint or revoke PATs); and the public
+// GET /api/v1/mogplex/token, where a PAT reads its own name, scopes and expiry.
 import { CreateTokenRequest } from "@mogplex/contract";
 import type { Hono } from "hono";
 import { ApiError } from "../http/errors.js";
+import { publicRoute } from "../http/public-route.js";
 import { sessionRoute } from "../http/session-route.js";
 import { type AppEnv, auditContext } from "../http/types.js";
 import { parseOrThrow } from "../http/validate.js";
@@ -28,5 +30,8 @@ export function registerTokenRoutes(app: Hono<AppEnv>, s: Services): void {
   sessionRoute(app, s, "DELETE", "/api/settings/api-keys/:id", async (c, { principal }) => {
     await s.tokens.revoke(principal.userId, c.req.param("id") ?? "", auditContext(c, principal));
     return c.json({ ok: true });
+  });
+  publicRoute(app, s, "getToken", async (c, { principal }) => {
+    return c.json({ ok: true, data: { token: await s.tokens.current(principal.tokenId) } });
   });
 }

@@ -5,7 +5,7 @@ import type { AuditContext, AuditLog } from "../audit/store.js";
 import type { Clock } from "../clock.js";
 import { iso } from "../clock.js";
 import { precompile } from "../db/precompiled.js";
-import type { DB } from "../db/schema.js";
+import type { DB, PersonalAccessTokensTable } from "../db/schema.js";
 import { notFound } from "../http/errors.js";
 import type { PatPrincipal, Role } from "../http/types.js";
 import { allowlistOrThrow, storedAllowlist } from "../security/ip-allowlist.js";
@@ -109,7 +109,21 @@ export class TokenService {
       .orderBy("created_at", "desc")
       .orderBy("id", "desc")
       .execute();
-    return rows.map((r) => ({
+    return rows.map((r) => this.summary(r));
+  }
+
+  /** The token a request authenticated with (GET /api/v1/mogplex/token): what the CLI stores as its expiry. */
+  async current(tokenId: string): Promise<TokenSummary> {
+    const row = await this.db
+      .selectFrom("personal_access_tokens")
+      .selectAll()
+      .where("id", "=", tokenId)
+      .executeTakeFirstOrThrow();
+    return this.summary(row);
+  }
+
+  private summary(r: PersonalAccessTokensTable): TokenSummary {
+    return {
       id: r.id,
       name: r.name,
       prefix: r.prefix,
@@ -118,7 +132,7 @@ export class TokenService {
       lastUsedAt: iso(this.lastUsed.get(r.id) ?? r.last_used_at),
       expiresAt: iso(r.expires_at),
       ipAllowlist: r.ip_allowlist === null ? null : (JSON.parse(r.ip_allowlist) as string[]),
-    }));
+    };
   }
 
   async revoke(userId: string, id: string, ctx: AuditContext): Promise<void> {
