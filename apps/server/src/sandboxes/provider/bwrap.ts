@@ -1,7 +1,16 @@
 // The bubblewrap sandbox provider: each command runs in fresh namespaces over the sandbox's own workspace.
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, chmodSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { delimiter, isAbsolute, join } from "node:path";
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { delimiter, dirname, isAbsolute, join } from "node:path";
 import {
   bwrapOptions,
   FD,
@@ -296,13 +305,17 @@ export class BwrapProvider implements SandboxProvider {
   }
 }
 
-/** Creates `dir` and its missing parents as root-owned 0711: the sandbox user may pass through, not list. */
+/**
+ * Creates `dir` (0711: the sandbox user may pass through, not list) and checks that every directory above it can
+ * be passed through by others too, since bwrap runs as the sandbox user when it binds what lies below.
+ */
 function makeTraversable(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o711 });
-  let d = dir;
-  while (d !== "/" && d.startsWith("/run/mogplex")) {
-    chmodSync(d, 0o711);
-    d = join(d, "..");
+  chmodSync(dir, 0o711);
+  for (let d = dirname(dir); ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0)
+      throw new Error(`${d} is not searchable by other users (chmod o+x)`);
+    if (d === dirname(d)) break;
   }
 }
 
