@@ -36,6 +36,7 @@ describe("POST /runs", () => {
         "id",
         "repoId",
         "source",
+        "prompt",
         "harness",
         "model",
         "status",
@@ -60,6 +61,7 @@ describe("POST /runs", () => {
     expect(run).toMatchObject({
       repoId: a.repoId,
       source: "api",
+      prompt: "Fix the Login bug, please!",
       harness: "mogplex",
       model: null,
       status: "pending",
