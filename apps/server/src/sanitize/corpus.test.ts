@@ -1,0 +1,58 @@
+// Every credential shape in the corpus is hidden by the pattern sanitiser, alone, in context and in payloads.
+import { describe, expect, it } from "vitest";
+import { sanitizeEventPayload, sanitizeEventText } from "./event.js";
+import { REDACTED, redactSecretValues } from "./secrets.js";
+import { CORPUS, leaks } from "./test-support/corpus.js";
+
+describe("the credential corpus", () => {
+  it("holds at least 40 shapes", () => {
+    expect(CORPUS.length).toBeGreaterThanOrEqual(40);
+  });
+
+  it.each(CORPUS.map((e) => [e.name, e] as const))("hides %s", (_name, entry) => {
+    const out = redactSecretValues(entry.line);
+    expect(leaks(out, [entry]), out).toEqual([]);
+    expect(out).toContain(REDACTED);
+    // Idempotent: a second pass leaves the result as it is.
+    expect(redactSecretValues(out)).toBe(out);
+  });
+
+  it("hides every shape when they all arrive in one command output, one per line", () => {
+    const text = CORPUS.map((e) => e.line).join("\n");
+    expect(leaks(text).length).toBeGreaterThan(CORPUS.length);
+    const out = redactSecretValues(text);
+    expect(leaks(out)).toEqual([]);
+    expect(redactSecretValues(out)).toBe(out);
+  });
+
+  it("hides them in tool_started arguments and tool_finished output, cut or not", () => {
+    const lines = CORPUS.map((e) => e.line);
+    for (let i = 0; i < lines.length; i += 6) {
+      const batch = lines.slice(i, i + 6).join("\n");
+      const started = sanitizeEventPayload({ arguments: { command: `cat <<'EOF'\n${batch}\nEOF` } });
+      const finished = sanitizeEventPayload({
+        output: `exit code: 0\n--- stdout ---\n${batch}`,
+        exitCode: 0,
+      });
+      for (const payload of [started, finished]) {
+        const json = JSON.stringify(payload);
+        expect(leaks(json), json).toEqual([]);
+        expect(sanitizeEventPayload(payload)).toEqual(payload);
+      }
+    }
+    // One long output: cut at 2,000 chars, and the cut must not leave the head of a secret behind.
+    const long = sanitizeEventText(`${"x".repeat(1990)} ${lines.join(" ")}`);
+    expect(leaks(long)).toEqual([]);
+    expect(sanitizeEventText(long)).toBe(long);
+  });
+
+  it("hides them wherever a cut falls", () => {
+    for (const entry of CORPUS) {
+      for (let pad = 1960; pad <= 2000; pad += 3) {
+        const cut = sanitizeEventText(`${"y".repeat(pad)} ${entry.line}`);
+        expect(leaks(cut, [entry]), `${entry.name} at ${pad}`).toEqual([]);
+        expect(sanitizeEventText(cut)).toBe(cut);
+      }
+    }
+  });
+});
