@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { serve as listen, type ServerType } from "@hono/node-server";
 import { createApp } from "./app.js";
 import { type ConfigOverrides, loadConfig } from "./config.js";
+import { ownerOnlyDataDir } from "./data-dir.js";
 import { startEngine } from "./engine/index.js";
 import { startRetention } from "./retention/jobs.js";
 import { baseUrlOf, wire } from "./wiring.js";
@@ -47,11 +48,19 @@ export async function startServer(
   }
   const config = { ...configured, port: (server.address() as AddressInfo).port };
   let services: Awaited<ReturnType<typeof wire>>;
+  let dataDir: ReturnType<typeof ownerOnlyDataDir>;
   try {
+    dataDir = ownerOnlyDataDir(config.dataDir);
     services = await wire({ config });
   } catch (err) {
     server.close();
     throw err;
+  }
+  if (dataDir.loosened) {
+    services.logger.warn(
+      { dataDir: config.dataDir, was: dataDir.loosened },
+      "the data directory was open to other users; tightened to 0700",
+    );
   }
   const app = createApp(services);
   handle = app.fetch;

@@ -1,6 +1,6 @@
 // End-to-end: `mogplex serve` as a real process — first-run setup URL, health, file modes, signals, bad config.
 // Relies on ensureBuilt() (support.ts) to rebuild dist when sources are newer; scripts/test.sh builds first anyway.
-import { existsSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync } from "node:fs";
 import { request } from "node:http";
 import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
@@ -70,7 +70,8 @@ describe("mogplex serve (embedded SQLite)", { timeout: 120_000 }, () => {
     }
   });
 
-  it("second start once a user exists: no setup URL, same secrets.json", async () => {
+  it("second start once a user exists: no setup URL, same secrets.json, a loosened data dir tightened", async () => {
+    chmodSync(dataDir, 0o755);
     const created = await runCli(
       ["admin", "create-user", "--email", "owner@example.test", "--team", "acme", "--data-dir", dataDir],
       { env, input: `${PASSWORD}\n` },
@@ -78,6 +79,9 @@ describe("mogplex serve (embedded SQLite)", { timeout: 120_000 }, () => {
     expect(created.code).toBe(0);
     const s = await serve(["--data-dir", dataDir], env);
     try {
+      expect(mode(dataDir)).toBe(0o700);
+      await until(() => s.stderr().includes("the data directory was open to other users; tightened to 0700"));
+      expect(s.stderr()).toContain('"was":"0755"');
       // Set up what the shutdown tests below need, through the admin CLI while the server runs.
       const a = (...args: string[]) => runCli(["admin", ...args, "--data-dir", dataDir], { env });
       token = (await a("create-token", "--email", "owner@example.test", "--name", "e2e")).stdout.trim();
