@@ -1,4 +1,5 @@
 // Connections and the MCP server registry: team-global or repo-scoped, credentials sealed, repo exclusions.
+
 import type { ConnectionSummary, CreateConnectionRequest, UpdateConnectionRequest } from "@mogplex/contract";
 import type { Kysely } from "kysely";
 import type { AuditContext, AuditLog } from "../audit/store.js";
@@ -10,7 +11,7 @@ import type { Keyring } from "../security/envelope.js";
 import { newId } from "../security/random.js";
 import { auditShape, type ResolvedServer, resolvedRow, summary } from "./rows.js";
 import { recordStatus, STATUS_RESET } from "./status.js";
-import { checkStdioServer, type RegisterOptions, type StdioPolicy } from "./stdio-check.js";
+import { checkStdioServer, launchChange, type RegisterOptions, type StdioPolicy } from "./stdio-check.js";
 
 export type ConnectionChange = { teamId: string; connectionId: string };
 
@@ -158,8 +159,9 @@ export class ConnectionService {
         );
       if (cur.kind === "rest" && req.transport) throw badRequest("transport applies to MCP servers only");
       if (req.name && req.name !== cur.name) await this.assertNameFree(trx, teamId, req.name, id);
-      // Checked against the host as it is now, whenever what the sandbox must see changes.
-      const launch = req.command || req.args || req.mounts;
+      // Checked against the host as it is now, whenever what the sandbox must see changes (a form that
+      // sends everything back unchanged, e.g. to rename, is not refused because the host moved on).
+      const launch = launchChange(cur, req);
       const mounts = launch
         ? this.checked(
             {
@@ -170,7 +172,13 @@ export class ConnectionService {
             o,
           )
         : (JSON.parse(cur.mounts) as string[]);
-      const reset = launch || req.env || req.url || req.headers || req.transport || req.egressHosts;
+      const reset =
+        launch ||
+        req.env ||
+        req.headers ||
+        (req.url !== undefined && req.url !== cur.url) ||
+        (req.transport !== undefined && req.transport !== cur.transport) ||
+        (req.egressHosts !== undefined && JSON.stringify(req.egressHosts) !== cur.egress_hosts);
       const next: ConnectionsTable = {
         ...cur,
         name: req.name ?? cur.name,

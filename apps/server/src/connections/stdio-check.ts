@@ -1,6 +1,9 @@
 // Registration checks for stdio MCP servers: their mounts are allowed, and their command and path-like arguments
 // are visible inside the sandbox they will run in (refused with one line naming the mount that fixes it).
 
+import { isAbsolute, resolve } from "node:path";
+import type { UpdateConnectionRequest } from "@mogplex/contract";
+import type { ConnectionsTable } from "../db/schema.js";
 import { checkMounts, MountError } from "../gateway/mounts.js";
 import { visibilityProblem } from "../gateway/visibility.js";
 import { badRequest } from "../http/errors.js";
@@ -41,4 +44,14 @@ export function checkStdioServer(
   );
   if (problem) throw badRequest(problem);
   return mounts;
+}
+
+/** Whether an update changes what a stdio server runs or can see (mounts compared normalised). */
+export function launchChange(cur: ConnectionsTable, req: UpdateConnectionRequest): boolean {
+  const mounts = req.mounts && [...new Set(req.mounts.map((m) => (isAbsolute(m) ? resolve(m) : m)))];
+  return (
+    (req.command !== undefined && req.command !== cur.command) ||
+    (req.args !== undefined && JSON.stringify(req.args) !== cur.args) ||
+    (mounts !== undefined && JSON.stringify(mounts) !== cur.mounts)
+  );
 }

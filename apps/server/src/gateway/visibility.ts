@@ -29,7 +29,8 @@ export function systemRoots(): string[] {
 
 type Seen =
   | { kind: "visible"; exists: boolean }
-  | { kind: "own"; place: string }
+  /** In the sandbox's own `place` (/tmp, /workspace…): not the host's file at that path. */
+  | { kind: "own"; place: string; path: string; via?: string }
   /** `path` is what the sandbox can't see; `via` the symlink on the way there, if any. */
   | { kind: "hidden"; path: string; via?: string };
 
@@ -52,7 +53,7 @@ export class SandboxView {
     const root = this.rootOf(p);
     if (!root) {
       const own = OWN_PLACES.find((o) => within(p, o));
-      if (own) return { kind: "own", place: own };
+      if (own) return { kind: "own", place: own, path: p, ...(via ? { via } : {}) };
       // A directory on the way to a bound path exists inside (bubblewrap creates it).
       if (this.roots.some((r) => within(r, p))) return { kind: "visible", exists: true };
       return { kind: "hidden", path: p, ...(via ? { via } : {}) };
@@ -169,7 +170,7 @@ function checkCommand(view: SandboxView, command: string, o: CheckOptions): stri
   const seen = view.see(p);
   if (seen.kind === "hidden") return hiddenMessage(command, seen, o);
   if (seen.kind === "own")
-    return hiddenMessage(command, { kind: "hidden", path: p }, o).replace(
+    return hiddenMessage(command, { ...seen, kind: "hidden" }, o).replace(
       "is not visible inside",
       `is not visible (the sandbox has its own, empty ${seen.place}) inside`,
     );
@@ -199,7 +200,8 @@ function checkArg(view: SandboxView, arg: string, o: CheckOptions): string | nul
   if (seen.kind === "visible") return null;
   if (seen.kind === "own") {
     // The sandbox's own /tmp hides the host's: a host file there is one the server will never find.
-    if (seen.place === "/tmp" && exists(p)) return hiddenMessage(raw, { kind: "hidden", path: p }, o);
+    if ((seen.place === "/tmp" || seen.via) && exists(seen.path))
+      return hiddenMessage(raw, { ...seen, kind: "hidden" }, o);
     return null;
   }
   // Not a host path at all (nothing there, not even its directory): probably not a path; let it through.

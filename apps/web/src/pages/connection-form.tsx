@@ -44,6 +44,7 @@ export function ConnectionForm({ teamId, repos, existing, onSaved, onCancel }: P
   const [command, setCommand] = useState(existing?.command ?? "");
   const [args, setArgs] = useState(existing?.args.join("\n") ?? "");
   const [egress, setEgress] = useState(existing?.egressHosts.join("\n") ?? "");
+  const [mounts, setMounts] = useState(existing?.mounts.join("\n") ?? "");
   const [timeout, setTimeoutMs] = useState(existing?.timeoutMs?.toString() ?? "");
   const [enabled, setEnabled] = useState(existing?.enabled ?? true);
   const [replace, setReplace] = useState(!existing);
@@ -73,6 +74,7 @@ export function ConnectionForm({ teamId, repos, existing, onSaved, onCancel }: P
             args: lines(args),
             env: secrets,
             egressHosts: lines(egress).map((l) => l.trim()),
+            mounts: lines(mounts).map((l) => l.trim()),
           }
         : { url: url.trim(), transport: shape === "http" ? transport : undefined, headers: secrets }),
     };
@@ -160,7 +162,7 @@ export function ConnectionForm({ teamId, repos, existing, onSaved, onCancel }: P
             required
             spellCheck={false}
             placeholder="e.g. /usr/bin/node"
-            hint="Runs in its own sandbox: it sees the system directories and the paths your operator mounted."
+            hint="Runs in its own sandbox: it sees the system directories, the paths your operator mounted and the read-only paths below."
           />
           <TextAreaField
             label="Arguments"
@@ -169,6 +171,21 @@ export function ConnectionForm({ teamId, repos, existing, onSaved, onCancel }: P
             rows={3}
             spellCheck={false}
             hint="One per line, passed as they are (no shell)."
+          />
+          <TextAreaField
+            label="Read-only paths it may see (optional)"
+            value={mounts}
+            onChange={setMounts}
+            rows={2}
+            spellCheck={false}
+            placeholder="/opt/mcp/my-server"
+            hint={
+              <>
+                One absolute host path per line, visible read-only at the same path inside its sandbox: where
+                the server is installed, for example. Never the server's data directory, and not{" "}
+                <code>/</code>, <code>/etc</code> or <code>/home</code> as a whole.
+              </>
+            }
           />
           <TextAreaField
             label="Hosts it may reach (optional)"

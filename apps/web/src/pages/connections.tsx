@@ -19,9 +19,39 @@ function Endpoint({ c }: { c: ConnectionSummary }) {
         <span className="hint">
           Network: <CodeList items={c.egressHosts} empty="none" />
         </span>
+        {c.mounts.length > 0 ? (
+          <span className="hint">
+            Read-only: <CodeList items={c.mounts} empty="none" />
+          </span>
+        ) : null}
       </>
     );
   return <code>{c.url}</code>;
+}
+
+const STATUS: Record<ConnectionSummary["status"], readonly [string, string]> = {
+  ok: ["working", "status-success"],
+  failing: ["failing", "status-failed"],
+  untested: ["not started yet", ""],
+  disabled: ["disabled", ""],
+};
+
+/** Whether the gateway could start it, and if not, when and why (the server's own words, redacted). */
+function Status({ c }: { c: ConnectionSummary }) {
+  const [label, tone] = STATUS[c.status];
+  return (
+    <>
+      <span className={`badge ${tone}`.trim()}>{label}</span>
+      {c.lastError ? (
+        <>
+          <span className="hint">
+            Last error <Time iso={c.lastError.at} />:
+          </span>
+          <pre>{c.lastError.message}</pre>
+        </>
+      ) : null}
+    </>
+  );
 }
 
 interface TableProps {
@@ -67,7 +97,7 @@ function ConnectionTable({ connections, repoName, admin, onEdit, onDelete }: Tab
                 <CodeList items={[...c.headerNames, ...c.envNames]} empty="none" />
               </td>
               <td>
-                <span className="badge">{c.enabled ? "enabled" : "disabled"}</span>
+                <Status c={c} />
               </td>
               <td>
                 <Time iso={c.updatedAt} />
