@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { SandboxHandle } from "../sandboxes/provider/types.js";
 import { WORKSPACE } from "../sandboxes/provider/types.js";
+import { redactSecretValues } from "../sanitize/index.js";
 
 // Trust boundary: the host runs git only on things the agent never touched (the fresh clone before any
 // sandboxed command, a bare export repo it never sees) and reads the agent's work only as a bundle file.
@@ -178,10 +179,15 @@ export async function commitAndPush(o: {
   return { sha, changed: true, message: o.message };
 }
 
-/** First line from the prompt, the agent's summary as the body, and the run for traceability. */
+/**
+ * First line from the prompt, the agent's summary as the body, and the run for traceability. Both pass the
+ * same pattern sanitiser as run events before they are cut, so a credential the model echoed (or one pasted
+ * into the prompt) is never pushed, and a cut never leaves part of one. The caller also hides the run's
+ * known secret values.
+ */
 export function commitMessage(prompt: string, summary: string, runId: string, model: string): string {
-  const firstLine = prompt.trim().split("\n")[0]?.trim() ?? "";
+  const firstLine = redactSecretValues(prompt.trim().split("\n")[0]?.trim() ?? "");
   const subject = firstLine.length > 68 ? `${firstLine.slice(0, 67).trimEnd()}…` : firstLine || "Mogplex run";
-  const body = summary.trim().slice(0, 4_000);
+  const body = redactSecretValues(summary.trim()).slice(0, 4_000);
   return `${subject}\n\n${body ? `${body}\n\n` : ""}Mogplex-Run: ${runId}\nMogplex-Model: ${model}\n`;
 }

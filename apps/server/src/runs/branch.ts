@@ -1,4 +1,6 @@
 // Generated working-branch names: mogplex/run/<YYYY-MM-DD>/<slug-of-prompt>-<short-id>.
+import { redactSecretValues } from "../sanitize/index.js";
+
 export function slugify(text: string, max = 40): string {
   const slug = text
     .normalize("NFKD")
@@ -17,5 +19,6 @@ export function generatedBranchName(prompt: string, runId: string, now: number):
     .replace(/[^a-z0-9]/gi, "")
     .slice(0, 8)
     .toLowerCase();
-  return `mogplex/run/${day}/${slugify(prompt)}-${shortId}`;
+  // The slug keeps 40 chars of the prompt: a credential pasted into it must not become part of a pushed ref.
+  return `mogplex/run/${day}/${slugify(redactSecretValues(prompt))}-${shortId}`;
 }
