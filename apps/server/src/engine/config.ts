@@ -1,5 +1,6 @@
 // The run engine's settings: a zod shape that config.ts merges into its env schema (nothing here reads the env).
 import { z } from "zod";
+import type { SandboxLimits } from "../sandboxes/provider/types.js";
 
 const int = (min: number, max: number, fallback: number) =>
   z
@@ -21,8 +22,6 @@ const key = z
   .optional()
   .transform((v) => v?.trim() || undefined);
 const HOUR = 3_600_000;
-/** The host uid/gid a root server's sandboxes run as unless MOGPLEX_SANDBOX_UID/GID say otherwise. */
-export const DEFAULT_SANDBOX_HOST_ID = 63_999;
 
 /** Every provider the harness can reach, with the server variable that holds its key (SPEC §6 names). */
 export const PROVIDER_KEY_VARS = {
@@ -82,16 +81,7 @@ export const ENGINE_ENV = {
 const EngineEnvObject = z.object(ENGINE_ENV);
 type EngineEnv = z.infer<typeof EngineEnvObject>;
 
-export interface SandboxLimitsConfig {
-  processes: number;
-  cpuSeconds: number;
-  memoryMb: number;
-  /** RLIMIT_AS in MiB; 0 leaves it unset (language runtimes reserve far more address space than they use). */
-  addressSpaceMb: number;
-  fileSizeMb: number;
-  /** Total disk for the workspace and /tmp together (a root server's per-sandbox filesystem). */
-  diskMb: number;
-}
+export type SandboxLimitsConfig = SandboxLimits;
 
 export interface EngineConfig {
   /** PATH for host-side tools (bwrap, git); never handed to a sandbox. */
@@ -102,8 +92,8 @@ export interface EngineConfig {
   worker: { concurrency: number; leaseMs: number; pollMs: number };
   sandbox: {
     bwrap: string;
-    /** Host uid/gid sandboxes run as when the server is root (unset: the provider's default). */
-    hostUser: { uid: number; gid: number } | undefined;
+    /** Host uid/gid sandboxes run as when the server is root (unset: the provider's defaults). */
+    hostUser: { uid?: number; gid?: number };
     limits: SandboxLimitsConfig;
     commandTimeoutMs: number;
     installTimeoutMs: number;
@@ -135,13 +125,10 @@ export function engineConfig(e: EngineEnv): EngineConfig {
     },
     sandbox: {
       bwrap: e.MOGPLEX_SANDBOX_BWRAP,
-      hostUser:
-        e.MOGPLEX_SANDBOX_UID !== undefined || e.MOGPLEX_SANDBOX_GID !== undefined
-          ? {
-              uid: e.MOGPLEX_SANDBOX_UID ?? DEFAULT_SANDBOX_HOST_ID,
-              gid: e.MOGPLEX_SANDBOX_GID ?? e.MOGPLEX_SANDBOX_UID ?? DEFAULT_SANDBOX_HOST_ID,
-            }
-          : undefined,
+      hostUser: {
+        ...(e.MOGPLEX_SANDBOX_UID !== undefined ? { uid: e.MOGPLEX_SANDBOX_UID } : {}),
+        ...(e.MOGPLEX_SANDBOX_GID !== undefined ? { gid: e.MOGPLEX_SANDBOX_GID } : {}),
+      },
       limits: {
         processes: e.MOGPLEX_SANDBOX_PROCESSES,
         cpuSeconds: e.MOGPLEX_SANDBOX_CPU_SECONDS,

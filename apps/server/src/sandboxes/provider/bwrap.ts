@@ -31,7 +31,7 @@ export interface BwrapProviderOptions {
    * Host uid/gid the sandboxes run as when the server is root (MOGPLEX_SANDBOX_UID/GID); never 0. Defaults to
    * DEFAULT_SANDBOX_HOST_ID. A server that is not root runs them as itself and can't honour a different id.
    */
-  hostUser?: HostIds;
+  hostUser?: Partial<HostIds>;
   /** Root servers: where each sandbox's own filesystem is mounted (must be reachable by the sandbox user). */
   mountBase?: string;
 }
@@ -86,7 +86,8 @@ export class BwrapProvider implements SandboxProvider {
     let privileged: Mode["privileged"] = null;
     let processLimit: ProviderStatus["processLimit"] = "rlimit";
     if (runningAsRoot()) {
-      const ids = this.o.hostUser ?? { uid: DEFAULT_SANDBOX_HOST_ID, gid: DEFAULT_SANDBOX_HOST_ID };
+      const uid = this.o.hostUser?.uid ?? DEFAULT_SANDBOX_HOST_ID;
+      const ids = { uid, gid: this.o.hostUser?.gid ?? uid };
       if (ids.uid === 0 || ids.gid === 0) {
         return { ok: false, reason: "MOGPLEX_SANDBOX_UID and MOGPLEX_SANDBOX_GID must not be 0 (root)" };
       }
@@ -122,7 +123,10 @@ export class BwrapProvider implements SandboxProvider {
         };
       }
       privileged = { ids, setpriv, mountBase };
-    } else if (this.o.hostUser && this.o.hostUser.uid !== process.getuid?.()) {
+    } else if (
+      (this.o.hostUser?.uid ?? process.getuid?.()) !== process.getuid?.() ||
+      (this.o.hostUser?.gid ?? process.getgid?.()) !== process.getgid?.()
+    ) {
       return {
         ok: false,
         reason:

@@ -85,62 +85,64 @@ describe(`escape attempts, server as ${asRoot ? "root" : "a normal user"}`, () =
   );
 });
 
-// The same attempts from a sandbox a normal (non-root) user's server starts.
-describe.runIf(asRoot)("escape attempts, server as a normal user (uid 65534)", () => {
-  let dataDir: string;
-  let child: ChildProcess | undefined;
-  beforeAll(() => {
-    ensureBuilt();
-    dataDir = mkdtempSync(join(tmpdir(), "mogplex-sbx-user-"));
-    chownSync(dataDir, NORMAL_USER, NORMAL_USER);
-  });
-  afterAll(() => {
-    child?.kill("SIGKILL");
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  it("holds the same boundaries, and its sandboxes run as that user", async () => {
-    const dist = fileURLToPath(new URL("../../../dist/sandboxes/provider/bwrap.js", import.meta.url));
-    const script = [
-      `const { BwrapProvider } = await import(${JSON.stringify(dist)});`,
-      `const p = new BwrapProvider({ bwrap: "bwrap", hostPath: ${JSON.stringify(HOST_PATH)} });`,
-      "const status = await p.check();",
-      `const h = await p.create({ id: "probe", root: ${JSON.stringify(join(dataDir, "probe"))},`,
-      `  env: { PATH: "/usr/bin:/bin" }, limits: ${JSON.stringify(TEST_LIMITS)} });`,
-      `const r = await h.exec({ script: ${JSON.stringify(escapeProbeScript())}, args: ["/workspace"], timeoutMs: 30000 });`,
-      `h.exec({ script: ${JSON.stringify(sleepUntilKilled)}, timeoutMs: 60000 }).catch(() => {});`,
-      "await new Promise((r) => setTimeout(r, 300));",
-      "process.stdout.write(JSON.stringify({ status, stdout: r.stdout, pids: h.pids() }) + '\\n');",
-      "setInterval(() => {}, 1000);",
-    ].join("\n");
-    const proc = spawn(
-      "setpriv",
-      [`--reuid=${NORMAL_USER}`, `--regid=${NORMAL_USER}`, "--clear-groups", "--", process.execPath],
-      { cwd: dataDir, stdio: ["pipe", "pipe", "inherit"] },
-    );
-    child = proc;
-    proc.stdin?.end(`${script}\n`);
-    proc.stdin?.on("error", () => undefined);
-    const line = await new Promise<string>((resolve, reject) => {
-      let buf = "";
-      const t = setTimeout(
-        () => reject(new Error(`no report from the normal user's server: ${buf}`)),
-        60_000,
-      );
-      proc.stdout?.on("data", (d: Buffer) => {
-        buf += d.toString();
-        if (buf.includes("\n")) {
-          clearTimeout(t);
-          resolve(buf.split("\n")[0] ?? "");
-        }
-      });
+// The same attempts from a sandbox a normal (non-root) user's server starts (run as root, this switches to one;
+// run as a normal user, the block above already was).
+if (asRoot)
+  describe("escape attempts, server as a normal user (uid 65534)", () => {
+    let dataDir: string;
+    let child: ChildProcess | undefined;
+    beforeAll(() => {
+      ensureBuilt();
+      dataDir = mkdtempSync(join(tmpdir(), "mogplex-sbx-user-"));
+      chownSync(dataDir, NORMAL_USER, NORMAL_USER);
     });
-    const out = JSON.parse(line) as { status: { ok: boolean }; stdout: string; pids: number[] };
-    expect(out.status.ok).toBe(true);
-    expect(escapeFindings(parseProbe(out.stdout), [])).toEqual([]);
-    const uids = hostUidsUnder(out.pids);
-    expect(uids.size).toBeGreaterThanOrEqual(4);
-    expect([...new Set(uids.values())]).toEqual([NORMAL_USER]);
-    expect(readKnobs()).toEqual(knobs);
+    afterAll(() => {
+      child?.kill("SIGKILL");
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it("holds the same boundaries, and its sandboxes run as that user", async () => {
+      const dist = fileURLToPath(new URL("../../../dist/sandboxes/provider/bwrap.js", import.meta.url));
+      const script = [
+        `const { BwrapProvider } = await import(${JSON.stringify(dist)});`,
+        `const p = new BwrapProvider({ bwrap: "bwrap", hostPath: ${JSON.stringify(HOST_PATH)} });`,
+        "const status = await p.check();",
+        `const h = await p.create({ id: "probe", root: ${JSON.stringify(join(dataDir, "probe"))},`,
+        `  env: { PATH: "/usr/bin:/bin" }, limits: ${JSON.stringify(TEST_LIMITS)} });`,
+        `const r = await h.exec({ script: ${JSON.stringify(escapeProbeScript())}, args: ["/workspace"], timeoutMs: 30000 });`,
+        `h.exec({ script: ${JSON.stringify(sleepUntilKilled)}, timeoutMs: 60000 }).catch(() => {});`,
+        "await new Promise((r) => setTimeout(r, 300));",
+        "process.stdout.write(JSON.stringify({ status, stdout: r.stdout, pids: h.pids() }) + '\\n');",
+        "setInterval(() => {}, 1000);",
+      ].join("\n");
+      const proc = spawn(
+        "setpriv",
+        [`--reuid=${NORMAL_USER}`, `--regid=${NORMAL_USER}`, "--clear-groups", "--", process.execPath],
+        { cwd: dataDir, stdio: ["pipe", "pipe", "inherit"] },
+      );
+      child = proc;
+      proc.stdin?.end(`${script}\n`);
+      proc.stdin?.on("error", () => undefined);
+      const line = await new Promise<string>((resolve, reject) => {
+        let buf = "";
+        const t = setTimeout(
+          () => reject(new Error(`no report from the normal user's server: ${buf}`)),
+          60_000,
+        );
+        proc.stdout?.on("data", (d: Buffer) => {
+          buf += d.toString();
+          if (buf.includes("\n")) {
+            clearTimeout(t);
+            resolve(buf.split("\n")[0] ?? "");
+          }
+        });
+      });
+      const out = JSON.parse(line) as { status: { ok: boolean }; stdout: string; pids: number[] };
+      expect(out.status.ok).toBe(true);
+      expect(escapeFindings(parseProbe(out.stdout), [])).toEqual([]);
+      const uids = hostUidsUnder(out.pids);
+      expect(uids.size).toBeGreaterThanOrEqual(4);
+      expect([...new Set(uids.values())]).toEqual([NORMAL_USER]);
+      expect(readKnobs()).toEqual(knobs);
+    });
   });
-});

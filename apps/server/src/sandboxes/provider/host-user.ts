@@ -3,11 +3,14 @@ import { lchownSync, lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { HostIds } from "./disk.js";
 
-// Why a fixed id no account uses (DEFAULT_SANDBOX_HOST_ID, 63999, in the range Debian reserves for on-demand
-// global allocation): under bubblewrap the sandbox user *is* whatever host uid started bwrap, so a root server
-// must start it as someone unprivileged, and sharing an id with a real account or daemon (say nobody) would let
-// that account reach the sandboxes' files and processes.
-export { DEFAULT_SANDBOX_HOST_ID } from "../../engine/config.js";
+/**
+ * The host uid/gid a root server's sandboxes run as unless MOGPLEX_SANDBOX_UID/GID say otherwise. Why a fixed
+ * id no account uses (63999 sits in the range Debian reserves for on-demand global allocation): under bubblewrap
+ * the sandbox user *is* whatever host uid started bwrap, so a root server must start it as someone unprivileged,
+ * and sharing an id with a real account or daemon (say nobody) would let that account reach the sandboxes'
+ * files and processes.
+ */
+export const DEFAULT_SANDBOX_HOST_ID = 63_999;
 
 export function runningAsRoot(): boolean {
   return process.getuid?.() === 0;
