@@ -2,6 +2,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { isDatabaseUnavailable } from "../db/unavailable.js";
 import type { Logger } from "../logger.js";
 import type { SandboxProvider } from "../sandboxes/provider/types.js";
 import { newId } from "../security/random.js";
@@ -22,6 +23,8 @@ export interface WorkerOptions {
 const CANCEL_WAIT_MS = 5_000;
 /** How often leftovers of crashed workers on this machine are looked for. */
 const SWEEP_MS = 60_000;
+/** Longest pause between claim attempts while claiming keeps failing (the database is away). */
+const MAX_CLAIM_BACKOFF_MS = 30_000;
 
 function within(p: Promise<unknown>, ms: number): Promise<void> {
   return new Promise((resolve) => {
@@ -47,6 +50,8 @@ export class Worker {
   private readonly concurrency: number;
   private readonly leaseMs: number;
   private readonly pollMs: number;
+  /** Between ticks: heartbeats, cancel polls, claims. At most a third of the lease. */
+  private readonly tickMs: number;
   private readonly logger: Logger;
   private timer: NodeJS.Timeout | undefined;
   private pumping: Promise<void> | null = null;
@@ -56,6 +61,12 @@ export class Worker {
   private readonly sandboxRoot: string;
   private maintaining = false;
   private unsubscribes = new Map<string, () => void>();
+  /** When each active run's lease was last written (claim or heartbeat, our clock): it holds until + leaseMs. */
+  private readonly renewed = new Map<string, number>();
+  private claimBackoffMs = 0;
+  private claimRetryAt = 0;
+  /** Set while the database fails us, so an outage is logged once when it starts and once when it ends. */
+  private databaseDown = false;
 
   constructor(
     private readonly s: Services,
@@ -65,6 +76,8 @@ export class Worker {
     this.concurrency = o.concurrency ?? cfg.concurrency;
     this.leaseMs = o.leaseMs ?? cfg.leaseMs;
     this.pollMs = o.pollMs ?? cfg.pollMs;
+    // Heartbeats at least three times per lease, so one slow round trip never costs the lease.
+    this.tickMs = Math.min(this.pollMs, Math.floor(this.leaseMs / 3));
     this.logger = o.logger ?? s.logger;
     this.store = new EngineStore(s.db.db, s.db.dialect, s.clock, s.events);
     this.keys = new ProviderKeyStore(s.db.db, s.keyring, s.clock);
@@ -101,8 +114,7 @@ export class Worker {
         await within(x.killed, CANCEL_WAIT_MS);
       }
     });
-    // Heartbeats at least three times per lease, so one slow round trip never costs the lease.
-    this.timer = setInterval(() => this.tick(), Math.min(this.pollMs, Math.floor(this.leaseMs / 3)));
+    this.timer = setInterval(() => this.tick(), this.tickMs);
     this.wake();
   }
 
@@ -127,20 +139,49 @@ export class Worker {
   }
 
   private async pump(): Promise<void> {
+    // While claims fail, wait longer each time (up to MAX_CLAIM_BACKOFF_MS) instead of hammering the database.
+    if (Date.now() < this.claimRetryAt) return;
     try {
       while (!this.stopped && this.active.size < this.concurrency) {
+        const at = this.s.clock.now();
         const run = await this.store.claim(this.id, this.leaseMs);
+        this.claimBackoffMs = 0;
+        this.recovered();
         if (!run) return;
-        this.launch(run);
+        this.launch(run, at);
       }
     } catch (err) {
-      this.logger.warn({ err: { message: (err as Error).message } }, "claiming runs failed");
+      this.claimBackoffMs = Math.min(MAX_CLAIM_BACKOFF_MS, Math.max(this.pollMs, this.claimBackoffMs * 2));
+      this.claimRetryAt = Date.now() + this.claimBackoffMs;
+      this.trouble("claiming runs", err);
     }
   }
 
-  private launch(run: Parameters<typeof executeRun>[0]["run"]): void {
+  /** Logs a failure; the database being away is said once per outage, not on every tick. */
+  private trouble(what: string, err: unknown): void {
+    const message = (err as Error).message;
+    if (!isDatabaseUnavailable(err)) {
+      this.logger.warn({ err: { message } }, `${what} failed`);
+      return;
+    }
+    if (this.databaseDown) return;
+    this.databaseDown = true;
+    this.logger.warn(
+      { err: { message } },
+      "database unavailable: claims back off, and runs whose lease can't be renewed stop as lost",
+    );
+  }
+
+  private recovered(): void {
+    if (!this.databaseDown) return;
+    this.databaseDown = false;
+    this.logger.info("database reachable again");
+  }
+
+  private launch(run: Parameters<typeof executeRun>[0]["run"], claimedAt: number): void {
     const x = new RunExecution(run);
     this.active.set(run.id, x);
+    this.renewed.set(run.id, claimedAt);
     // Live bus (in-process, or Redis across replicas) for a prompt reaction; the poll below covers the rest.
     this.unsubscribes.set(
       run.id,
@@ -165,14 +206,18 @@ export class Worker {
           sandboxRoot: this.sandboxRoot,
         });
       } catch (err) {
-        this.logger.error(
-          { runId: run.id, err: { message: (err as Error).message } },
-          "run execution crashed",
-        );
+        // With the database away the run's end could not be written: its lease runs out and it ends as lost.
+        if (isDatabaseUnavailable(err)) this.trouble(`run ${run.id}`, err);
+        else
+          this.logger.error(
+            { runId: run.id, err: { message: (err as Error).message } },
+            "run execution crashed",
+          );
       } finally {
         this.unsubscribes.get(run.id)?.();
         this.unsubscribes.delete(run.id);
         this.active.delete(run.id);
+        this.renewed.delete(run.id);
         this.wake();
       }
     })();
@@ -180,21 +225,46 @@ export class Worker {
 
   private tick(): void {
     if (this.stopped) return;
+    this.stopUnrenewed();
     this.wake();
     if (this.maintaining) return;
     this.maintaining = true;
     this.maintain()
-      .catch((err: Error) => this.logger.warn({ err: { message: err.message } }, "worker upkeep failed"))
+      .catch((err: unknown) => this.trouble("worker upkeep", err))
       .finally(() => {
         this.maintaining = false;
       });
+  }
+
+  /**
+   * A lease we could not renew (the database is away, or this worker is cut off from it) runs out at its last
+   * renewal + leaseMs; from then on any worker may fail the run as worker_lost. So the execution stops, its
+   * sandbox killed, while the lease still holds — when less than a tick of it is left — and the run is never
+   * left going on where nobody owns it, nor run again. Checked here, not after a heartbeat returns, because a
+   * heartbeat to an unreachable database may take a while to fail.
+   */
+  private stopUnrenewed(): void {
+    const now = this.s.clock.now();
+    for (const x of this.active.values()) {
+      const at = this.renewed.get(x.run.id);
+      if (at === undefined || x.reason || now + this.tickMs < at + this.leaseMs) continue;
+      this.logger.warn({ runId: x.run.id }, "run lease could not be renewed: stopping the run as lost");
+      x.abort("lease_lost");
+    }
   }
 
   /** Heartbeats our leases, picks up cancels and stops recorded by other processes, recovers expired runs. */
   private async maintain(): Promise<void> {
     const runs = [...this.active.values()];
     for (const x of runs) {
-      if (!(await this.store.heartbeat(x.run.id, this.id, this.leaseMs))) x.abort("lease_lost");
+      const at = this.s.clock.now();
+      try {
+        if (await this.store.heartbeat(x.run.id, this.id, this.leaseMs)) this.renewed.set(x.run.id, at);
+        else x.abort("lease_lost");
+      } catch (err) {
+        // Not lost yet: the lease holds for a while, and stopUnrenewed() ends the run before it runs out.
+        this.trouble("heartbeat", err);
+      }
     }
     const cancelled = await this.store.cancelRequested(runs.map((x) => x.run.id));
     const sandboxIds = runs.map((x) => x.sandboxId).filter((id): id is string => id !== null);
@@ -204,6 +274,7 @@ export class Worker {
       else if (x.sandboxId && stopped.has(x.sandboxId)) x.abort("stopped");
     }
     const lost = await this.store.recoverExpired();
+    this.recovered();
     if (lost.length > 0) this.logger.warn({ runs: lost }, "runs failed: their worker was lost");
     if (this.concurrency > 0 && (lost.length > 0 || Date.now() - this.lastSweep > SWEEP_MS))
       await this.sweep();

@@ -42,16 +42,23 @@ export async function sessionsOf(
 }
 
 /**
- * A connection string for `schema`, tagged with `applicationName`, optionally through a relay. Both travel in
- * the URL (as an operator would set them), so a child process gets the same by its DATABASE_URL alone.
+ * A connection string tagged with `applicationName`: to another database and/or with `schema` first on the
+ * search path, optionally through a relay. All of it travels in the URL (as an operator would set it), so a
+ * child process gets the same by its DATABASE_URL alone.
  */
-export function databaseUrl(o: { schema: string; applicationName: string; relay?: Relay }): string {
+export function databaseUrl(o: {
+  applicationName: string;
+  database?: string;
+  schema?: string;
+  relay?: Relay;
+}): string {
   const url = new URL(PG_URL());
+  if (o.database) url.pathname = `/${o.database}`;
   if (o.relay) {
     url.hostname = "127.0.0.1";
     url.port = String(o.relay.port);
   }
-  url.searchParams.set("options", `-c search_path=${o.schema}`);
+  if (o.schema) url.searchParams.set("options", `-c search_path=${o.schema}`);
   url.searchParams.set("application_name", o.applicationName);
   return url.toString();
 }
