@@ -32,7 +32,7 @@ describe("a new server, from setup to a working token", () => {
     watcher.assertClean();
   });
 
-  it("creates the first owner from the printed setup link, then asks them to sign in", async () => {
+  it("creates the first owner from the printed setup link and leaves them signed in", async () => {
     const token = await stack.h.s.identity.issueSetupToken();
     if (!token) throw new Error("no setup token");
     await page.goto(`/setup#token=${token}`);
@@ -46,8 +46,16 @@ describe("a new server, from setup to a working token", () => {
     await page.getByLabel("Team short name").fill("acme");
     await shoot(page, "setup");
     await page.getByRole("button", { name: "Create owner account" }).click();
-    await page.getByText("Your owner account is ready. Sign in to continue.").waitFor();
-    expect(await page.getByLabel("Email").inputValue()).toBe(owner.email);
+    // No second sign-in: the owner lands on the runs page of their new team, signed in.
+    await page.waitForURL(/\/runs$/);
+    await page.getByRole("heading", { level: 1, name: "Runs" }).waitFor();
+    await page.getByRole("button", { name: "Sign out", exact: true }).waitFor();
+    expect(await page.getByText(owner.email).count()).toBeGreaterThan(0);
+    // A reload keeps the session: it is a real cookie, not page state.
+    await page.reload();
+    await page.getByRole("heading", { level: 1, name: "Runs" }).waitFor();
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
+    await page.waitForURL(/\/login$/);
     watcher.assertClean();
   });
 

@@ -48,13 +48,21 @@ afterAll(async () => {
   await stack?.close();
 });
 
+/** The text of one entry of the run's Details list. */
+async function factOf(name: string): Promise<string> {
+  const dd = page
+    .locator(".facts dt", { hasText: new RegExp(`^${name}$`) })
+    .locator("xpath=following-sibling::dd[1]");
+  return ((await dd.textContent()) ?? "").trim();
+}
+
 describe("runs in the browser", () => {
   let live = "";
   let other = "";
 
-  it("lists the team's runs with their repo, and filters by status", async () => {
+  it("lists the team's runs by their prompt, with status, repo, model and age, and filters by status", async () => {
     other = await startRun("tidy the README");
-    live = await startRun("add a health check endpoint");
+    live = await startRun("add a health check endpoint\n\nUnder /healthz, answering 200.");
     await fetch(`${stack.base}/api/v1/mogplex/runs/${other}/cancel`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}` },
@@ -63,13 +71,31 @@ describe("runs in the browser", () => {
     const rows = page.getByRole("region", { name: "Runs" }).getByRole("row");
     await rows.nth(2).waitFor();
     expect(await rows.count()).toBe(3);
-    expect(await rows.nth(1).textContent()).toContain("acme/api");
+    // Newest first; each row names its run by the prompt's first line.
+    const cells = async (i: number) => rows.nth(i).getByRole("cell").allTextContents();
+    expect(await cells(1)).toEqual([
+      "add a health check endpoint",
+      "pending",
+      "acme/api",
+      "Default (chosen at start)",
+      "just now",
+      "—",
+    ]);
+    expect((await cells(2))[0]).toBe("tidy the README");
+    expect(await page.getByRole("columnheader").allTextContents()).toEqual([
+      "Prompt",
+      "Status",
+      "Repo",
+      "Model",
+      "Created",
+      "Duration",
+    ]);
     await shoot(page, "runs");
     await assertNoHorizontalScroll(page);
     await page.getByLabel("Status").selectOption("cancelled");
     await page.waitForURL(/\/runs\?status=cancelled$/);
-    await page.getByRole("link", { name: other.slice(0, 10) }).waitFor();
-    expect(await page.getByRole("link", { name: live.slice(0, 10) }).count()).toBe(0);
+    await page.getByRole("link", { name: "tidy the README" }).waitFor();
+    expect(await page.getByRole("link", { name: "add a health check endpoint" }).count()).toBe(0);
     await page.getByLabel("Status").selectOption("running");
     await page.getByText("No running runs.").waitFor();
     await page.getByLabel("Status").selectOption("");
@@ -77,8 +103,14 @@ describe("runs in the browser", () => {
   });
 
   it("shows a run's timeline and adds events live as they arrive, without a reload", async () => {
-    await page.getByRole("link", { name: live.slice(0, 10) }).click();
+    await page.getByRole("link", { name: "add a health check endpoint" }).click();
     await page.waitForURL(new RegExp(`/runs/${live}$`));
+    // The page is titled by the prompt and shows it whole; the model is the default until the run starts.
+    await page.getByRole("heading", { level: 1, name: /^add a health check endpoint/ }).waitFor();
+    expect(await page.getByRole("region", { name: "Prompt" }).textContent()).toBe(
+      "Promptadd a health check endpoint\n\nUnder /healthz, answering 200.",
+    );
+    expect(await factOf("Model")).toBe("Default (chosen at start)");
     await page.getByText("Live: new events appear as they happen.").waitFor();
     await page.getByText("No events yet.").waitFor();
     const { h } = stack;
@@ -86,6 +118,8 @@ describe("runs in the browser", () => {
       .updateTable("runs")
       .set({
         status: "running",
+        // What the engine records as the run starts: the model it resolved to.
+        model: "openai-compatible/scripted-coder",
         started_at: Date.now(),
         input_tokens: 1200,
         output_tokens: 345,
@@ -103,6 +137,7 @@ describe("runs in the browser", () => {
     // The status change refreshes the details: status badge and usage follow the run.
     await page.getByTestId("usage").getByText("1,200").waitFor();
     await page.getByRole("heading", { level: 1 }).getByText("running").waitFor();
+    expect(await factOf("Model")).toBe("openai-compatible/scripted-coder");
     await h.s.events.append(live, [
       {
         type: "tool_started",
@@ -151,5 +186,33 @@ describe("runs in the browser", () => {
     expect(await alert.textContent()).toMatch(/Request id: req_/);
     await shoot(page, "run-not-found");
     watcher.assertClean();
+  });
+});
+
+describe("a team without repos", () => {
+  it("says how to add a repo instead of pointing at a form that isn't there; with a repo, the form appears", async () => {
+    const lonely = await stack.h.user({ team: "lonely" });
+    const w = new Watcher();
+    const { context: c, page: p } = await newPage(stack, w);
+    try {
+      await signIn(p, lonely);
+      await p.getByRole("heading", { level: 1, name: "Runs" }).waitFor();
+      const empty = p.getByText("No runs yet. Runs work on a repo, and this team has none yet.");
+      await empty.waitFor();
+      const text = (await p.locator("main").textContent()) ?? "";
+      expect(text).toContain("mogplex admin add-repo --team <team> --name owner/name --path <git repo>");
+      expect(text).not.toContain("form above");
+      expect(await p.getByRole("heading", { name: "Start a run" }).count()).toBe(0);
+      await shoot(p, "runs-no-repos");
+      await assertNoHorizontalScroll(p);
+
+      await stack.h.repo(lonely.teamId, "lonely/app");
+      await p.reload();
+      await p.getByRole("heading", { name: "Start a run" }).waitFor();
+      await p.getByText("Start one with the form above or from the CLI").waitFor();
+      w.assertClean();
+    } finally {
+      await c.close();
+    }
   });
 });

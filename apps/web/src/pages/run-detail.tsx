@@ -1,10 +1,12 @@
-// One run: its details and usage, cancel, and the event timeline, which follows the run live over SSE.
+// One run: its prompt, details (the model it resolved to) and usage, cancel, and the event timeline, which
+// follows the run live over SSE.
 import { useEffect, useRef, useState } from "react";
 import { currentTeam, get, post } from "../api.js";
 import { Link } from "../router.js";
 import { useSession } from "../session.js";
 import { atLeast, isTerminalStatus, type Repo, type Run, type RunEvent, TERMINAL_EVENTS } from "../types.js";
 import { Confirm, Loaded, PageTitle, StatusBadge, Time, useAsync } from "../ui.js";
+import { modelText, promptTitle } from "./runs.js";
 
 const EVENT_TYPES = [
   "started",
@@ -144,10 +146,10 @@ function Facts({ run, repo }: { run: Run; repo: Repo | null }) {
           <dd>
             <code>{run.branch.base}</code> → <code>{run.branch.working ?? run.branch.base}</code>
           </dd>
-          <dt>Harness / model</dt>
-          <dd>
-            {run.harness} / {run.model ?? "team default"}
-          </dd>
+          <dt>Model</dt>
+          <dd>{run.model ? <code>{run.model}</code> : <span className="muted">{modelText(run)}</span>}</dd>
+          <dt>Harness</dt>
+          <dd>{run.harness}</dd>
           <dt>Started from</dt>
           <dd>{run.source}</dd>
           <dt>Created</dt>
@@ -199,8 +201,8 @@ export function RunDetailPage({ id }: { id: string }) {
       <p className="crumbs">
         <Link to="/runs">← All runs</Link>
       </p>
-      <PageTitle>
-        Run <span className="mono">{id.slice(0, 10)}</span> {run ? <StatusBadge status={run.status} /> : null}
+      <PageTitle sub={<span className="mono">Run {id}</span>}>
+        {run ? promptTitle(run.prompt) : "Run"} {run ? <StatusBadge status={run.status} /> : null}
       </PageTitle>
       <Loaded a={detail} what="the run">
         {({ run: r, repo }) => (
@@ -212,6 +214,10 @@ export function RunDetailPage({ id }: { id: string }) {
                 </button>
               </p>
             ) : null}
+            <section className="card prompt" aria-labelledby="prompt-h">
+              <h2 id="prompt-h">Prompt</h2>
+              <p className="prompt-text">{r.prompt}</p>
+            </section>
             <Facts run={r} repo={repo} />
           </>
         )}

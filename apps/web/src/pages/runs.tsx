@@ -1,5 +1,5 @@
-// Runs: the team's agent runs, newest first, filtered by status (kept in the address), a page at a time;
-// members and above start one here.
+// Runs: the team's agent runs, newest first (prompt, status, repo, model, age), filtered by status (kept in
+// the address), a page at a time; members and above start one here.
 import { useEffect, useId, useState } from "react";
 import { get } from "../api.js";
 import { Link, navigate, useLocation } from "../router.js";
@@ -13,8 +13,8 @@ import {
   PageTitle,
   StatusBadge,
   TableWrap,
-  Time,
   useAsync,
+  when,
 } from "../ui.js";
 import { StartRunForm } from "./start-run-form.js";
 
@@ -25,20 +25,79 @@ interface Page {
   nextCursor: string | null;
 }
 
-/** The start form once the team's repos are in; a team without repos gets told where they come from. */
+/** The start form once the team's repos are in (a team without repos is told where they come from below). */
 function StartRun({ repos }: { repos: Async<{ repos: Repo[] }> }) {
   if (!repos.data) {
     return repos.error ? <ErrorNote error={repos.error} title="Could not load the team's repos" /> : null;
   }
-  if (repos.data.repos.length === 0) {
+  if (repos.data.repos.length === 0) return null;
+  return <StartRunForm repos={repos.data.repos} />;
+}
+
+/** What an empty list says depends on what the page shows: no repos yet, a form above, or neither. */
+function NoRuns({
+  status,
+  hasRepos,
+  canStart,
+}: {
+  status: string;
+  hasRepos: boolean | undefined;
+  canStart: boolean;
+}) {
+  if (status) return <p>No {status} runs.</p>;
+  if (hasRepos === false) {
     return (
-      <p className="notice">
-        Runs work on a repo, and this team has none yet. Owners and admins add them on the{" "}
-        <Link to="/repos">Repos</Link> page.
-      </p>
+      <>
+        <p>No runs yet. Runs work on a repo, and this team has none yet.</p>
+        <p>
+          Owners and admins add one on the <Link to="/repos">Repos</Link> page by clone URL; a repository on
+          the server's own disk is added by the operator with{" "}
+          <code>mogplex admin add-repo --team &lt;team&gt; --name owner/name --path &lt;git repo&gt;</code>.
+        </p>
+      </>
     );
   }
-  return <StartRunForm repos={repos.data.repos} />;
+  return (
+    <>
+      <p>No runs yet.</p>
+      <p>
+        Start one {canStart && hasRepos ? "with the form above or " : ""}from the CLI:{" "}
+        <code>mogplex run --repo &lt;repo id&gt; "describe the change"</code>. Repo ids are on the{" "}
+        <Link to="/repos">Repos</Link> page.
+      </p>
+    </>
+  );
+}
+
+/** The first non-empty line of a prompt: how people tell runs apart. */
+export function promptTitle(prompt: string, max = 120): string {
+  const line = prompt.split(/\r?\n/).find((l) => l.trim() !== "");
+  const t = line ? line.trim() : "(empty prompt)";
+  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+}
+
+/** The model a run uses: recorded when it starts; until then, the default it will resolve to. */
+export function modelText(r: Run): string {
+  if (r.model) return r.model;
+  return r.status === "pending" ? "Default (chosen at start)" : "None";
+}
+
+/** "5 min ago", with the exact time on hover and for assistive technology. */
+export function Ago({ iso, now }: { iso: string; now: number }) {
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  const text =
+    s < 60
+      ? "just now"
+      : s < 3600
+        ? `${Math.floor(s / 60)} min ago`
+        : s < 86_400
+          ? `${Math.floor(s / 3600)} h ago`
+          : `${Math.floor(s / 86_400)} d ago`;
+  return (
+    <time dateTime={iso} title={when(iso)}>
+      {text}
+    </time>
+  );
 }
 
 function duration(r: Run): string {
@@ -65,6 +124,7 @@ export function RunsPage() {
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [more, setMore] = useState(false);
+  const now = Date.now();
 
   const fetchPage = (after: string | null, signal?: AbortSignal) => {
     const q = new URLSearchParams({ limit: String(PAGE) });
@@ -137,18 +197,11 @@ export function RunsPage() {
         )
       ) : runs.length === 0 ? (
         <Empty>
-          {status ? (
-            <p>No {status} runs.</p>
-          ) : (
-            <>
-              <p>No runs yet.</p>
-              <p>
-                Start one {canStart ? "with the form above or " : ""}from the CLI:{" "}
-                <code>mogplex run --repo &lt;repo id&gt; "describe the change"</code>. Repo ids are on the{" "}
-                <Link to="/repos">Repos</Link> page.
-              </p>
-            </>
-          )}
+          <NoRuns
+            status={status}
+            hasRepos={repos.data ? repos.data.repos.length > 0 : undefined}
+            canStart={canStart}
+          />
         </Empty>
       ) : (
         <>
@@ -156,10 +209,10 @@ export function RunsPage() {
             <table>
               <thead>
                 <tr>
-                  <th scope="col">Run</th>
+                  <th scope="col">Prompt</th>
                   <th scope="col">Status</th>
                   <th scope="col">Repo</th>
-                  <th scope="col">Source</th>
+                  <th scope="col">Model</th>
                   <th scope="col">Created</th>
                   <th scope="col">Duration</th>
                 </tr>
@@ -167,18 +220,18 @@ export function RunsPage() {
               <tbody>
                 {runs.map((r) => (
                   <tr key={r.id}>
-                    <td>
-                      <Link to={`/runs/${encodeURIComponent(r.id)}`} className="mono">
-                        {r.id.slice(0, 10)}
+                    <td className="prompt-cell">
+                      <Link to={`/runs/${encodeURIComponent(r.id)}`} title={r.prompt.slice(0, 500)}>
+                        {promptTitle(r.prompt)}
                       </Link>
                     </td>
                     <td>
                       <StatusBadge status={r.status} />
                     </td>
                     <td>{names.get(r.repoId) ?? <code>{r.repoId}</code>}</td>
-                    <td>{r.source}</td>
+                    <td className={r.model ? "mono" : "muted"}>{modelText(r)}</td>
                     <td>
-                      <Time iso={r.createdAt} />
+                      <Ago iso={r.createdAt} now={now} />
                     </td>
                     <td>{duration(r)}</td>
                   </tr>

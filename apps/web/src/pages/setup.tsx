@@ -1,6 +1,7 @@
-// First-run setup: the one-time link `mogplex serve` prints creates the first owner and their team.
+// First-run setup: the one-time link `mogplex serve` prints creates the first owner and their team, and signs
+// them in.
 import { type FormEvent, useId, useState } from "react";
-import { post } from "../api.js";
+import { api, post } from "../api.js";
 import { TextField } from "../fields.js";
 import { Link, navigate } from "../router.js";
 import { ErrorNote, PageTitle } from "../ui.js";
@@ -41,11 +42,22 @@ export function SetupPage({ onDone }: { onDone: () => Promise<void> }) {
         password,
         team: team.trim() || undefined,
       });
-      navigate("/login", {
-        replace: true,
-        state: { notice: "Your owner account is ready. Sign in to continue.", email },
-      });
-      // The app decides between setup and sign-in from the server's answer; ask again now a user exists.
+      // The owner just chose this password here: sign them in with it rather than asking for it again.
+      const signedIn = await api("POST", "/api/auth/sign-in/email", {
+        body: { email, password },
+        quiet401: true,
+      }).then(
+        () => true,
+        () => false,
+      );
+      if (!signedIn) {
+        navigate("/login", {
+          replace: true,
+          state: { notice: "Your owner account is ready. Sign in to continue.", email },
+        });
+      }
+      // The app decides between setup, sign-in and the pages from the server's answer: ask again now. Signed
+      // in, it leaves /setup for the runs page.
       await onDone();
     } catch (err) {
       setError(err);

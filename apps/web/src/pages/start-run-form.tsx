@@ -73,7 +73,7 @@ export function StartRunForm({ repos }: { repos: Repo[] }) {
           placeholder="provider/model-id"
           autoComplete="off"
           spellCheck={false}
-          hint="Empty: the team's default model."
+          hint="Empty: the team's default model, else the server's (MOGPLEX_DEFAULT_MODEL)."
         />
         <TextField
           label="Base branch (optional)"
