@@ -33,10 +33,18 @@ export function createApp(s: Services): Hono<AppEnv> {
   // Liveness and readiness stay answerable whatever the limiter's state (orchestrators probe them often).
   const unlimited = [...GATEWAY_PATHS, "/healthz", "/readyz"];
   app.use("*", (c, next) => (unlimited.includes(c.req.path) ? next() : perIp(c, next)));
-  app.use("/api/auth/sign-in/*", ipLimit(s.limiter, s.rules.signIn, s.clock, "sign-in"));
-  app.use("/api/auth/two-factor/*", ipLimit(s.limiter, s.rules.signIn, s.clock, "sign-in"));
-  app.use("/api/setup", ipLimit(s.limiter, s.rules.signIn, s.clock, "sign-in"));
-  app.use("/api/invitations/*", ipLimit(s.limiter, s.rules.signIn, s.clock, "sign-in"));
+  // The sign-in tier is for requests that check a credential (password, second factor, setup or invitation
+  // token); what a page load fetches (/api/setup, /api/web/session) stays on the baseline only.
+  const signInTier = ipLimit(s.limiter, s.rules.signIn, s.clock, "sign-in");
+  for (const path of [
+    "/api/auth/sign-in/*",
+    "/api/auth/two-factor/*",
+    "/api/auth/change-password",
+    "/api/setup",
+    "/api/invitations/*",
+  ]) {
+    app.post(path, signInTier);
+  }
   app.on(
     ["POST", "DELETE"],
     "/api/settings/api-keys/*",

@@ -1,68 +1,30 @@
-// In Chromium: `mogplex login` (browser consent with a loopback hand-off) and `mogplex login --device`
-// (approval by code), each ending in a token that works on the API.
-import { createHash, randomBytes } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+// In Chromium, with the real `mogplex` binary: `login --browser` (consent page, loopback hand-off) and
+// `login --device` (approval by code), each loaded from the URL the CLI prints by a signed-out person, ending in
+// the CLI exiting 0 with a token in auth.json that works on the API. No request interception, no header tricks.
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { authJson, clientEnv, killLive, type LiveCli, startCli } from "../../cli/src/e2e/cli-support.js";
+import { cleanup, ensureBuilt } from "../../cli/src/e2e/support.js";
 import type { TestUser } from "../../server/src/test-support/harness.js";
-import {
-  assertNoHorizontalScroll,
-  newPage,
-  type Stack,
-  shoot,
-  signIn,
-  startStack,
-  Watcher,
-} from "./support.js";
+import { assertNoHorizontalScroll, newPage, type Stack, shoot, startStack, Watcher } from "./support.js";
 
+const SLOW = 90_000;
 let stack: Stack;
 let owner: TestUser;
 const watcher = new Watcher();
 const open: BrowserContext[] = [];
 
-/** Stands in for the CLI's loopback listener: records each callback's query and answers a tiny page. */
-class Loopback {
-  readonly hits: URLSearchParams[] = [];
-  private waiters: Array<() => void> = [];
-  readonly server: Server = createServer((req, res) => {
-    this.hits.push(new URL(req.url ?? "/", "http://127.0.0.1").searchParams);
-    for (const w of this.waiters.splice(0)) w();
-    res.writeHead(200, { "content-type": "text/html" }).end("<p>Signed in. You can close this tab.</p>");
-  });
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/callback`;
-  }
-  next(): Promise<URLSearchParams> {
-    const have = this.hits.shift();
-    if (have) return Promise.resolve(have);
-    return new Promise((resolve) => this.waiters.push(() => resolve(this.hits.shift() as URLSearchParams)));
-  }
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
-
-function pkce() {
-  const verifier = randomBytes(32).toString("base64url");
-  return {
-    verifier,
-    challenge: createHash("sha256").update(verifier).digest("base64url"),
-    nonce: randomBytes(16).toString("hex"),
-  };
-}
-
-const postJson = async (path: string, body: unknown) => {
-  const res = await fetch(`${stack.base}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, string> };
-};
-const repos = (token: string) =>
-  fetch(`${stack.base}/api/v1/mogplex/repos`, { headers: { authorization: `Bearer ${token}` } });
+beforeAll(async () => {
+  ensureBuilt();
+  stack = await startStack();
+  owner = await stack.h.user({ team: "acme" });
+});
+afterAll(async () => {
+  killLive();
+  for (const c of open) await c.close();
+  await stack?.close();
+  cleanup();
+});
 
 async function freshPage(): Promise<Page> {
   const { context, page } = await newPage(stack, watcher);
@@ -70,120 +32,131 @@ async function freshPage(): Promise<Page> {
   return page;
 }
 
-beforeAll(async () => {
-  stack = await startStack();
-  owner = await stack.h.user({ team: "acme" });
-});
-afterAll(async () => {
-  for (const c of open) await c.close();
-  await stack?.close();
-});
+/** The real sign-in form, reached because the page sent a signed-out person there. */
+async function signInHere(page: Page): Promise<void> {
+  await page.waitForURL(/\/login\?next=/);
+  await page.getByLabel("Email").fill(owner.email);
+  await page.getByLabel("Password").fill(owner.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
 
-describe("mogplex login (browser)", () => {
-  it("asks a signed-out person to sign in, shows the consent page, and hands the CLI a code for its token", async () => {
-    const loopback = new Loopback();
-    const callback = await loopback.start();
-    try {
-      const p = pkce();
-      const query = new URLSearchParams({
-        callback,
-        nonce: p.nonce,
-        code_challenge: p.challenge,
-        code_challenge_method: "S256",
-      });
-      const page = await freshPage();
-      await page.goto(`/cli-auth?${query}`);
-      await page.waitForURL(/\/login\?next=/);
-      await page.getByLabel("Email").fill(owner.email);
-      await page.getByLabel("Password").fill(owner.password);
-      await page.getByRole("button", { name: "Sign in" }).click();
-      await page.getByRole("heading", { level: 1, name: "Sign in to the Mogplex CLI?" }).waitFor();
-      const text = (await page.locator("main").textContent()) ?? "";
-      expect(text).toContain(owner.email);
-      expect(text).toContain(`port ${new URL(callback).port}`);
-      await shoot(page, "cli-auth-consent");
-      await assertNoHorizontalScroll(page);
-      await page.getByRole("button", { name: "Approve" }).click();
-      const hit = await loopback.next();
-      expect(hit.get("nonce")).toBe(p.nonce);
-      const code = hit.get("code") ?? "";
-      expect(code).not.toBe("");
-      // The page never held the token: only the single-use code went to the loopback.
-      const exchanged = await postJson("/api/cli-auth/token", { code, codeVerifier: p.verifier });
-      expect(exchanged.status).toBe(200);
-      expect(exchanged.body.token).toMatch(/^mog_/);
-      expect((await repos(exchanged.body.token ?? "")).status).toBe(200);
-      const replay = await postJson("/api/cli-auth/token", { code, codeVerifier: p.verifier });
-      expect(replay.status).toBe(400);
-      watcher.assertClean();
-    } finally {
-      await loopback.close();
-    }
+/** The CLI stored a token, it works on the public API, and it was printed nowhere. */
+async function expectWorkingToken(cli: LiveCli, env: Record<string, string>, method: string) {
+  const stored = authJson(env).mogplex as { url: string; token: string; method: string };
+  expect(stored).toMatchObject({ url: stack.base, method });
+  expect(stored.token).toMatch(/^mog_[0-9A-Za-z]{32}$/);
+  const res = await fetch(`${stack.base}/api/v1/mogplex/repos`, {
+    headers: { authorization: `Bearer ${stored.token}` },
   });
+  expect(res.status).toBe(200);
+  expect(cli.stdout() + cli.stderr()).not.toContain(stored.token);
+  const keys = await stack.h.s.tokens.list(owner.userId);
+  expect(keys.some((k) => stored.token.startsWith(k.prefix) && k.name.startsWith("CLI on "))).toBe(true);
+}
 
-  it("on Deny tells the CLI and creates nothing", async () => {
-    const loopback = new Loopback();
-    const callback = await loopback.start();
-    try {
-      const p = pkce();
-      const page = await freshPage();
-      const query = new URLSearchParams({
-        callback,
-        nonce: p.nonce,
-        code_challenge: p.challenge,
-        code_challenge_method: "S256",
-      });
-      await signIn(page, owner, { next: `/cli-auth?${query}` });
-      await page.getByRole("button", { name: "Deny" }).click();
-      const hit = await loopback.next();
-      expect(hit.get("error")).toBe("access_denied");
-      expect(hit.get("code")).toBeNull();
-      watcher.assertClean();
-    } finally {
-      await loopback.close();
-    }
-  });
-});
-
-describe("mogplex login --device", () => {
-  it("approves the code shown in the terminal; the next poll gets a working token", async () => {
-    const started = await postJson("/api/cli-auth/device/code", {});
-    expect(started.status).toBe(200);
-    const complete = new URL(started.body.verification_uri_complete ?? "");
-    expect(complete.origin).toBe(stack.base);
+describe("mogplex login --browser", { timeout: SLOW }, () => {
+  it("the printed URL sends a signed-out person to sign in, back to consent; Approve signs the CLI in", async () => {
+    const env = clientEnv(stack.base);
+    const cli = startCli(["login", "--browser", "--no-open"], env);
+    const url = (await cli.waitFor(/Opening (\S+)/))[1] as string;
+    expect(url.startsWith(`${stack.base}/cli-auth?callback=`)).toBe(true);
     const page = await freshPage();
-    await page.goto(`${complete.pathname}${complete.search}`);
-    await page.waitForURL(/\/login\?next=/);
-    await page.getByLabel("Email").fill(owner.email);
-    await page.getByLabel("Password").fill(owner.password);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("heading", { level: 1, name: "Approve a device" }).waitFor();
-    await page.getByText(started.body.user_code ?? "").waitFor();
-    await page.getByText("from 127.0.0.1").waitFor();
-    await shoot(page, "device-approve");
+    await page.goto(url);
+    await signInHere(page);
+    await page.getByRole("heading", { level: 1, name: "Sign in to the Mogplex CLI?" }).waitFor();
+    expect(new URL(page.url()).pathname).toBe("/cli-auth");
+    const text = (await page.locator("main").textContent()) ?? "";
+    expect(text).toContain(owner.email);
+    expect(text).toContain(`port ${new URL(new URL(url).searchParams.get("callback") ?? "").port}`);
+    await shoot(page, "cli-auth-consent");
     await assertNoHorizontalScroll(page);
-    const pending = await postJson("/api/cli-auth/device/token", {
-      grant_type: "urn:ietf:params:oauth:grant-type:device_code",
-      device_code: started.body.device_code,
-    });
-    expect(pending.body.error).toBe("authorization_pending");
-    await page.getByRole("button", { name: "Approve device" }).click();
-    await page.getByText("Device approved.").waitFor();
-    await shoot(page, "device-approved");
-    // Fresh clock window for the poll interval, as a real CLI would wait.
-    await stack.h.s.db.db.updateTable("cli_device_codes").set({ last_polled_at: null }).execute();
-    const polled = await postJson("/api/cli-auth/device/token", {
-      grant_type: "urn:ietf:params:oauth:grant-type:device_code",
-      device_code: started.body.device_code,
-    });
-    expect(polled.status).toBe(200);
-    expect((await repos(polled.body.access_token ?? "")).status).toBe(200);
+    await page.getByRole("button", { name: "Approve" }).click();
+    // The browser lands on the CLI's own listener, which answers once it has the code.
+    await page.getByRole("heading", { name: "Signed in" }).waitFor();
+    expect(await cli.exited()).toBe(0);
+    expect(cli.stdout()).toContain(`Signed in to ${stack.base}`);
+    await expectWorkingToken(cli, env, "browser");
+
+    // Already signed in, the printed URL is a direct load of the same page (no sign-in detour).
+    const again = clientEnv(stack.base);
+    const second = startCli(["login", "--browser", "--no-open"], again);
+    await page.goto((await second.waitFor(/Opening (\S+)/))[1] as string);
+    await page.getByRole("heading", { level: 1, name: "Sign in to the Mogplex CLI?" }).waitFor();
+    await page.getByRole("button", { name: "Approve" }).click();
+    await page.getByRole("heading", { name: "Signed in" }).waitFor();
+    expect(await second.exited()).toBe(0);
+    await expectWorkingToken(second, again, "browser");
     watcher.assertClean();
   });
 
-  it("takes a typed code on /device, and explains an unknown one", async () => {
+  it("Deny tells the CLI (exit 65) and stores nothing", async () => {
+    const env = clientEnv(stack.base);
+    const cli = startCli(["login", "--browser", "--no-open"], env);
+    const url = (await cli.waitFor(/Opening (\S+)/))[1] as string;
     const page = await freshPage();
-    await signIn(page, owner, { next: "/device" });
+    await page.goto(url);
+    await signInHere(page);
+    await page.getByRole("button", { name: "Deny" }).click();
+    await page.getByRole("heading", { name: "Sign-in denied" }).waitFor();
+    expect(await cli.exited()).toBe(65);
+    expect(cli.stderr()).toContain("denied");
+    expect(() => authJson(env)).toThrow();
+    watcher.assertClean();
+  });
+});
+
+describe("mogplex login --device", { timeout: SLOW }, () => {
+  it("the printed /device URL, after sign-in, takes the code and shows code, client and expiry; Approve signs the CLI in", async () => {
+    const env = clientEnv(stack.base);
+    const cli = startCli(["login", "--device"], env);
+    const m = await cli.waitFor(/open (\S+) and enter the code: ([A-Z]{4}-[A-Z]{4})/);
+    const [url, code] = [m[1] as string, m[2] as string];
+    expect(url).toBe(`${stack.base}/device`);
+    const page = await freshPage();
+    await page.goto(url);
+    await signInHere(page);
+    await page.getByRole("heading", { level: 1, name: "Approve a device" }).waitFor();
+    await page.getByLabel("Code shown in your terminal").fill(code.toLowerCase());
+    await page.getByRole("button", { name: "Continue" }).click();
+    await page.getByText(code, { exact: true }).waitFor();
+    const terms = await page.locator("dl.facts dt").allTextContents();
+    const values = await page.locator("dl.facts dd").allTextContents();
+    expect(Object.fromEntries(terms.map((t, i) => [t, values[i]?.trim()]))).toEqual({
+      Code: code,
+      Client: "Mogplex CLI 0.1.0",
+      Requested: "just now from 127.0.0.1",
+      Expires: "in 9 minutes",
+    });
+    await shoot(page, "device-approve");
+    await assertNoHorizontalScroll(page);
+    await page.getByRole("button", { name: "Approve device" }).click();
+    await page.getByText("Device approved.").waitFor();
+    expect(await cli.exited()).toBe(0);
+    await expectWorkingToken(cli, env, "device");
+
+    // Already signed in: the complete URL the CLI also prints loads the confirmation directly.
+    const again = clientEnv(stack.base);
+    const second = startCli(["login", "--device"], again);
+    const complete = (await second.waitFor(/\(or open (\S+)\)/))[1] as string;
+    await page.goto(complete);
+    await page.getByRole("button", { name: "Approve device" }).click();
+    await page.getByText("Device approved.").waitFor();
+    expect(await second.exited()).toBe(0);
+    await expectWorkingToken(second, again, "device");
+    watcher.assertClean();
+  });
+
+  it("the complete URL opens the confirmation directly; an unknown typed code is explained", async () => {
+    const env = clientEnv(stack.base);
+    const cli = startCli(["login", "--device"], env);
+    const complete = (await cli.waitFor(/\(or open (\S+)\)/))[1] as string;
+    const page = await freshPage();
+    await page.goto(complete);
+    await signInHere(page);
+    await page.getByRole("button", { name: "Deny" }).click();
+    await page.getByText("Request denied.").waitFor();
+    expect(await cli.exited()).toBe(65);
+    await page.goto("/device");
     await page.getByLabel("Code shown in your terminal").fill("bcdf-ghjk");
     await page.getByRole("button", { name: "Continue" }).click();
     await page.getByText("That code is unknown, expired or already used.").waitFor();

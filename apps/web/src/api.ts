@@ -5,10 +5,21 @@ export class ApiFailure extends Error {
     readonly code: string,
     message: string,
     readonly requestId: string | null,
+    /** Seconds from Retry-After (429, 503), when the server sent it. */
+    readonly retryAfter: number | null = null,
   ) {
     super(message);
   }
 }
+
+/** A refusal for going too fast: say so and when to retry, never "not answering". */
+export const isRateLimited = (err: unknown): err is ApiFailure =>
+  err instanceof ApiFailure && err.status === 429;
+
+export const tooManyRequests = (seconds: number | null) =>
+  seconds === null
+    ? "Too many requests — wait a moment and try again"
+    : `Too many requests — try again in ${seconds} s`;
 
 type Listener = () => void;
 const signedOutListeners = new Set<Listener>();
@@ -38,11 +49,24 @@ export interface RequestOptions {
 function failureFrom(res: Response, parsed: unknown): ApiFailure {
   const headerId = res.headers.get("x-request-id");
   const b = (parsed ?? {}) as Record<string, unknown>;
+  const retry = res.headers.get("retry-after");
+  const retryAfter = retry && /^\d{1,6}$/.test(retry) ? Number(retry) : null;
+  if (res.status === 429) {
+    const env = b.error as { code?: unknown; requestId?: unknown } | undefined;
+    const id = typeof env?.requestId === "string" ? env.requestId : headerId;
+    return new ApiFailure(
+      429,
+      String(env?.code ?? "RATE_LIMITED"),
+      tooManyRequests(retryAfter),
+      id,
+      retryAfter,
+    );
+  }
   // Our envelope: {ok:false, error:{code, message, requestId}}.
   const env = b.error as { code?: unknown; message?: unknown; requestId?: unknown } | undefined;
   if (b.ok === false && env && typeof env.message === "string") {
     const id = typeof env.requestId === "string" ? env.requestId : headerId;
-    return new ApiFailure(res.status, String(env.code ?? "ERROR"), env.message, id);
+    return new ApiFailure(res.status, String(env.code ?? "ERROR"), env.message, id, retryAfter);
   }
   // Better Auth (/api/auth/*): {code, message}.
   if (typeof b.message === "string" && b.message.length > 0) {
@@ -53,11 +77,9 @@ function failureFrom(res: Response, parsed: unknown): ApiFailure {
     return new ApiFailure(res.status, String(b.error ?? "ERROR"), b.error_description, headerId);
   }
   const generic =
-    res.status === 429
-      ? "Too many requests; wait a moment and try again."
-      : res.status >= 500
-        ? "The server could not complete the request."
-        : `The request failed (HTTP ${res.status}).`;
+    res.status >= 500
+      ? "The server could not complete the request."
+      : `The request failed (HTTP ${res.status}).`;
   return new ApiFailure(res.status, "ERROR", generic, headerId);
 }
 

@@ -1,6 +1,6 @@
 // The app shell: find out whether setup is needed and who is signed in, then route to a page.
 import { type ReactNode, useCallback, useEffect, useState } from "react";
-import { ApiFailure, api, onSignedOut, post, setActiveTeam } from "./api.js";
+import { ApiFailure, api, isRateLimited, onSignedOut, post, setActiveTeam } from "./api.js";
 import { Shell } from "./layout.js";
 import { AccountPage } from "./pages/account.js";
 import { ApiKeysPage } from "./pages/api-keys.js";
@@ -106,10 +106,16 @@ export function App() {
 
   if (phase.kind === "loading") return <Loading what="Loading Mogplex" />;
   if (phase.kind === "error") {
+    const e = phase.error;
+    const title = isRateLimited(e)
+      ? "Too many requests"
+      : e instanceof ApiFailure && e.status > 0 && e.status < 500
+        ? "Mogplex could not load this page"
+        : "Mogplex is not answering";
     return (
       <main className="focused" id="main">
-        <PageTitle>Mogplex is not answering</PageTitle>
-        <ErrorNote error={phase.error} />
+        <PageTitle>{title}</PageTitle>
+        <ErrorNote error={e} />
         <button type="button" onClick={() => void load()}>
           Try again
         </button>

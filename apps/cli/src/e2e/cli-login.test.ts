@@ -1,5 +1,6 @@
 // End-to-end sign-in with the real binaries: device flow approved through the session route, browser flow
-// through the consent page over HTTP (loopback hand-off, manual paste, denial), --with-token, auth.json modes.
+// through the consent routes the /cli-auth page calls (loopback hand-off, manual paste, denial), --with-token,
+// auth.json modes. (The same flows clicked through in Chromium: apps/web/e2e/cli-login.test.ts.)
 import { chmodSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,14 +8,11 @@ import {
   authJson,
   clientEnv,
   type Fixture,
-  hiddenFields,
   killLive,
-  linkTo,
   sessionLogs,
   signIn,
   startCli,
   startFixture,
-  submitForm,
 } from "./cli-support.js";
 import { cleanup, ensureBuilt, mode, runCli } from "./support.js";
 
@@ -51,24 +49,31 @@ afterAll(async () => {
   cleanup();
 });
 
-/** Starts `mogplex login --browser --no-open`, signs the consent form, returns the hand-off page. */
+/** Starts `mogplex login --browser --no-open` and decides as the /cli-auth page does; returns the hand-off URL. */
 async function consent(env: Record<string, string>, decision: "approve" | "deny", extra: string[] = []) {
   const cli = startCli(["login", "--browser", "--no-open", ...extra], env);
   const opened = (await cli.waitFor(/Opening (\S+)/))[1] as string;
   expect(opened.startsWith(`${f.url}/cli-auth?callback=http%3A%2F%2F127.0.0.1%3A`)).toBe(true);
-  const page = await fetch(opened, { headers: { cookie } });
-  expect(page.status).toBe(200);
-  const consentHtml = await page.text();
-  const handoff = await submitForm(f.url, "/cli-auth", cookie, { ...hiddenFields(consentHtml), decision });
-  expect(handoff.status).toBe(200);
-  return { cli, opened, consentHtml, handoff: handoff.html };
+  const q = new URL(opened).searchParams;
+  const [callback, nonce] = [q.get("callback"), q.get("nonce")];
+  const res = await fetch(`${f.url}/api/cli-auth/${decision === "approve" ? "consent" : "deny"}`, {
+    method: "POST",
+    headers: { cookie, origin: f.url, "content-type": "application/json" },
+    body: JSON.stringify(
+      decision === "approve"
+        ? { callback, nonce, codeChallenge: q.get("code_challenge"), codeChallengeMethod: "S256" }
+        : { callback, nonce },
+    ),
+  });
+  expect(res.status).toBe(200);
+  const { redirectUrl } = (await res.json()) as { redirectUrl: string };
+  return { cli, opened, redirectUrl };
 }
 
-describe("mogplex login --browser (consent page driven over HTTP)", { timeout: SLOW }, () => {
+describe("mogplex login --browser (consent given over HTTP)", { timeout: SLOW }, () => {
   it("hands a single-use code to the loopback listener, which exchanges it for a PAT; the token is in no URL or page", async () => {
     const env = clientWithoutUrl();
-    const { cli, opened, consentHtml, handoff } = await consent(env, "approve", ["--server", f.url]);
-    const callback = linkTo(handoff, "http://127.0.0.1:");
+    const { cli, opened, redirectUrl: callback } = await consent(env, "approve", ["--server", f.url]);
     expect(callback).toMatch(
       /^http:\/\/127\.0\.0\.1:\d+\/callback\?code=[0-9A-Za-z]{32}&nonce=[0-9a-f]{32}$/,
     );
@@ -89,8 +94,7 @@ describe("mogplex login --browser (consent page driven over HTTP)", { timeout: S
     expect(stored.token).toMatch(PAT);
     expect(Date.parse(stored.expiresAt)).toBeGreaterThan(Date.now() + 89 * 86_400_000);
     secrets.add(stored.token);
-    for (const seen of [opened, consentHtml, handoff, callback, cli.stderr()])
-      expect(seen).not.toContain(stored.token);
+    for (const seen of [opened, callback, cli.stderr()]) expect(seen).not.toContain(stored.token);
     expect(mode(join(env.MOGPLEX_HOME as string, "auth.json"))).toBe(0o600);
     expect(mode(env.MOGPLEX_HOME as string)).toBe(0o700);
 
@@ -101,8 +105,9 @@ describe("mogplex login --browser (consent page driven over HTTP)", { timeout: S
 
   it("takes the code pasted by hand when the browser can't reach the listener", async () => {
     const env = client();
-    const { cli, handoff } = await consent(env, "approve");
-    const code = /<code>([0-9A-Za-z]{32})<\/code>/.exec(handoff)?.[1] as string;
+    const { cli, redirectUrl } = await consent(env, "approve");
+    // The code the page shows to copy when the browser can't reach the CLI's listener.
+    const code = new URL(redirectUrl).searchParams.get("code") as string;
     cli.write(`${code}\n`);
     expect(await cli.exited(15_000)).toBe(0);
     const token = (authJson(env).mogplex as { token: string }).token;
@@ -112,8 +117,7 @@ describe("mogplex login --browser (consent page driven over HTTP)", { timeout: S
 
   it("a denial in the browser ends the CLI with exit 65 and stores nothing", async () => {
     const env = client();
-    const { cli, handoff } = await consent(env, "deny");
-    const back = linkTo(handoff, "http://127.0.0.1:");
+    const { cli, redirectUrl: back } = await consent(env, "deny");
     expect(back).toContain("error=access_denied");
     await fetch(back);
     expect(await cli.exited()).toBe(65);

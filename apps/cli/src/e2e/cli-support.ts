@@ -191,32 +191,3 @@ export const authJson = (env: Record<string, string>) =>
     string,
     Record<string, unknown>
   >;
-
-/** Reads the hidden inputs of the first form on a server-rendered page. */
-export function hiddenFields(html: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    out[m[1] as string] = (m[2] as string).replaceAll("&amp;", "&");
-  }
-  return out;
-}
-
-/** Posts a server-rendered form the way a browser would (same-origin, urlencoded, with the cookie). */
-export async function submitForm(url: string, path: string, cookie: string, fields: Record<string, string>) {
-  const res = await fetch(`${url}${path}`, {
-    method: "POST",
-    headers: { cookie, origin: url, "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams(fields),
-    redirect: "manual",
-  });
-  return { status: res.status, html: await res.text() };
-}
-
-/** The first link on a page whose href starts with `prefix` (HTML-unescaped). */
-export function linkTo(html: string, prefix: string): string {
-  for (const m of html.matchAll(/<a href="([^"]+)">/g)) {
-    const href = (m[1] as string).replaceAll("&amp;", "&");
-    if (href.startsWith(prefix)) return href;
-  }
-  throw new Error(`no link to ${prefix} in: ${html}`);
-}

@@ -1,7 +1,9 @@
-// Browser CLI sign-in: consent page, loopback callback rules, single-use PKCE-bound code, token exchange.
+// Browser CLI sign-in: the consent route behind the web app's /cli-auth page, loopback callback rules,
+// single-use PKCE-bound code, token exchange. (The page itself is driven in Chromium: apps/web/e2e/cli-login.)
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHarness, FakeClock, type Harness, type TestUser } from "../test-support/harness.js";
-import { CALLBACK, cliAuthQuery, continueLink, hiddenFields, pkce, postForm } from "./test-support/flow.js";
+import { CALLBACK_RULE } from "./http.js";
+import { CALLBACK, cliAuthQuery, pkce, webAppDocument } from "./test-support/flow.js";
 
 const clock = new FakeClock();
 let h: Harness;
@@ -51,42 +53,28 @@ const BAD_CALLBACKS = [
   "javascript:alert(1)",
 ];
 
-describe("GET /cli-auth (consent page)", () => {
-  it("sends someone without a session to /login with the whole request as next", async () => {
-    const p = pkce();
-    const res = await h.request("GET", `/cli-auth?${cliAuthQuery(p)}`);
-    expect(res.status).toBe(302);
-    const location = res.headers.get("location") as string;
-    expect(location.startsWith("/login?next=")).toBe(true);
-    expect(decodeURIComponent(location.slice("/login?next=".length))).toBe(`/cli-auth?${cliAuthQuery(p)}`);
-    expect(await res.text()).toContain("Sign in required");
+describe("/cli-auth is the web app's page", () => {
+  it("serves the web app's document on a direct load, signed in or not; there is no form endpoint", async () => {
+    const spa = await webAppDocument(h);
+    for (const c of [undefined, cookie]) {
+      const res = await h.request("GET", `/cli-auth?${cliAuthQuery(pkce())}`, { cookie: c });
+      expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
+      expect(await res.text()).toBe(spa);
+    }
+    const post = await h.json<{ error: { code: string } }>("POST", "/cli-auth", {
+      cookie,
+      rawBody: "decision=approve",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(post.status).toBe(404);
+    expect(post.body.error.code).toBe("NOT_FOUND");
   });
 
-  it("shows who is asking and what scopes, with a session-bound CSRF token and no script", async () => {
-    const p = pkce();
-    const res = await h.request("GET", `/cli-auth?${cliAuthQuery(p)}`, { cookie });
-    expect(res.status).toBe(200);
-    expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
-    expect(res.headers.get("cache-control")).toBe("no-store");
-    const html = await res.text();
-    expect(html).not.toMatch(/<script|\son[a-z]+=|\sstyle=/i);
-    expect(html).toContain(u.email);
-    expect(html).toContain("port 43123");
-    expect(html).toMatch(/<strong>read<\/strong> and <strong>write<\/strong>, valid for 90 days/);
-    const fields = hiddenFields(html);
-    expect(fields).toMatchObject({ callback: CALLBACK, nonce: p.nonce, code_challenge: p.challenge });
-    expect(fields.csrf).toMatch(/^[A-Za-z0-9_-]{43}$/);
-  });
-
-  it.each(BAD_CALLBACKS)("refuses the callback %s (page and JSON route)", async (callback) => {
-    const p = pkce();
-    const page = await h.request("GET", `/cli-auth?${cliAuthQuery(p, callback)}`, { cookie });
-    expect(page.status).toBe(400);
-    const body = await page.text();
-    expect(body).toContain("This sign-in link is not valid");
-    expect(body).not.toContain(callback.replaceAll("&", "&amp;"));
-    const json = await consent(p, callback);
-    expect(json.status).toBe(400);
+  it.each(BAD_CALLBACKS)("refuses the callback %s, without echoing it", async (callback) => {
+    const r = await consent(pkce(), callback);
+    expect(r.status).toBe(400);
+    const message = (r.body as unknown as { error: { message: string } }).error.message;
+    expect(message).toBe(CALLBACK_RULE);
   });
 
   it("accepts localhost and [::1] loopback callbacks", async () => {
@@ -97,36 +85,35 @@ describe("GET /cli-auth (consent page)", () => {
 
   it("refuses a plain challenge method or a malformed nonce", async () => {
     const p = pkce();
-    const q = new URLSearchParams(cliAuthQuery(p));
-    q.set("code_challenge_method", "plain");
-    expect((await h.request("GET", `/cli-auth?${q}`, { cookie })).status).toBe(400);
-    q.set("code_challenge_method", "S256");
-    q.set("nonce", "not-hex");
-    expect((await h.request("GET", `/cli-auth?${q}`, { cookie })).status).toBe(400);
+    const body = {
+      callback: CALLBACK,
+      nonce: p.nonce,
+      codeChallenge: p.challenge,
+      codeChallengeMethod: "S256",
+    };
+    const send = (b: Record<string, string>) => h.json("POST", "/api/cli-auth/consent", { cookie, body: b });
+    expect((await send({ ...body, codeChallengeMethod: "plain" })).status).toBe(400);
+    expect((await send({ ...body, nonce: "not-hex" })).status).toBe(400);
+    expect((await send({ ...body, codeChallenge: "short" })).status).toBe(400);
   });
 });
 
 describe("consent → code → token", () => {
-  it("the form hands off a single-use code via the loopback link, exchanged with the verifier for a PAT", async () => {
+  it("consent hands off a single-use code via the loopback URL, exchanged with the verifier for a PAT", async () => {
     const p = pkce();
-    const page = await (await h.request("GET", `/cli-auth?${cliAuthQuery(p)}`, { cookie })).text();
-    const res = await postForm(h, "/cli-auth", { ...hiddenFields(page), decision: "approve" }, { cookie });
-    expect(res.status).toBe(200);
-    const html = await res.text();
-    expect(html).not.toMatch(/<script/i);
-    const link = continueLink(html);
+    const r = await consent(p);
+    expect(r.status).toBe(200);
+    const link = new URL(r.body.redirectUrl);
     expect(`${link.origin}${link.pathname}`).toBe(CALLBACK);
     expect(link.searchParams.get("nonce")).toBe(p.nonce);
     const code = link.searchParams.get("code") as string;
     expect(code).toMatch(/^[0-9A-Za-z]{32}$/);
-    expect(html).toContain(`<code>${code}</code>`); // for manual paste when the loopback is unreachable
 
     const issued = await exchange(code, p.verifier);
     expect(issued.status).toBe(200);
     expect(issued.body.token).toMatch(/^mog_[0-9A-Za-z]{32}$/);
     expect(issued.body.prefix).toBe(issued.body.token.slice(0, 12));
     expect(Date.parse(issued.body.expiresAt) - clock.now()).toBe(90 * 86_400_000);
-    expect(html).not.toContain(issued.body.token);
     expect(link.href).not.toContain(issued.body.token);
 
     const repos = await h.json("GET", "/api/v1/mogplex/repos", { token: issued.body.token });
@@ -216,34 +203,12 @@ describe("refusals", () => {
     });
     expect(json.status).toBe(200);
     expect(json.body.redirectUrl).toBe(`${CALLBACK}?error=access_denied&nonce=${p.nonce}`);
-    const page = await (await h.request("GET", `/cli-auth?${cliAuthQuery(p)}`, { cookie })).text();
-    const res = await postForm(h, "/cli-auth", { ...hiddenFields(page), decision: "deny" }, { cookie });
-    const html = await res.text();
-    expect(html).toContain(`${CALLBACK}?error=access_denied&amp;nonce=${p.nonce}`);
-    expect(html).not.toContain("code=");
     const denied = await h.s.db.db
       .selectFrom("audit_events")
       .select("action")
       .where("action", "=", "cli_auth.denied")
       .execute();
-    expect(denied.length).toBeGreaterThanOrEqual(2);
-  });
-
-  it("the form needs the session's CSRF token and a same-origin post", async () => {
-    const p = pkce();
-    const page = await (await h.request("GET", `/cli-auth?${cliAuthQuery(p)}`, { cookie })).text();
-    const fields = { ...hiddenFields(page), decision: "approve" };
-    const noCsrf = await postForm(h, "/cli-auth", { ...fields, csrf: "" }, { cookie });
-    expect(noCsrf.status).toBe(403);
-    const other = await h.user();
-    const otherCookie = await h.signIn(other);
-    expect((await postForm(h, "/cli-auth", fields, { cookie: otherCookie })).status).toBe(403);
-    const crossSite = await postForm(h, "/cli-auth", fields, { cookie, origin: "https://evil.example" });
-    expect(crossSite.status).toBe(403);
-    expect((await postForm(h, "/cli-auth", fields)).status).toBe(401);
-    expect(
-      await h.s.db.db.selectFrom("cli_auth_codes").select("id").where("user_id", "=", other.userId).execute(),
-    ).toEqual([]);
+    expect(denied.length).toBeGreaterThanOrEqual(1);
   });
 
   it("the JSON consent route is session-only and Origin-checked", async () => {
@@ -263,6 +228,17 @@ describe("refusals", () => {
       origin: "https://evil.example",
     });
     expect(cross.status).toBe(403);
+    // What a page with <meta name="referrer" content="no-referrer"> makes Chromium send on a form post.
+    expect((await h.json("POST", "/api/cli-auth/consent", { cookie, body, origin: "null" })).status).toBe(
+      403,
+    );
+    expect(
+      await h.s.db.db
+        .selectFrom("cli_auth_codes")
+        .select("id")
+        .where("code_challenge", "=", p.challenge)
+        .execute(),
+    ).toEqual([]);
   });
 });
 

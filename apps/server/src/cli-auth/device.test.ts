@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { purgeExpired } from "../retention/jobs.js";
 import { BASE, createHarness, FakeClock, type Harness, type TestUser } from "../test-support/harness.js";
-import { hiddenFields, postForm } from "./test-support/flow.js";
+import { webAppDocument } from "./test-support/flow.js";
 
 const GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 const clock = new FakeClock();
@@ -174,54 +174,66 @@ describe("polling", () => {
   });
 });
 
-describe("GET/POST /device pages", () => {
-  it("redirects to sign-in, then approves through the form with the session's CSRF token", async () => {
+describe("/device is the web app's page, over JSON routes", () => {
+  it("serves the web app's document on a direct load, signed in or not; there is no form endpoint", async () => {
     const d = await start();
-    const anon = await h.request("GET", `/device?user_code=${d.user_code}`);
-    expect(anon.status).toBe(302);
-    expect(anon.headers.get("location")).toBe(
-      `/login?next=${encodeURIComponent(`/device?user_code=${d.user_code}`)}`,
-    );
-
-    const page = await h.request("GET", `/device?user_code=${d.user_code}`, { cookie });
-    expect(page.status).toBe(200);
-    const html = await page.text();
-    expect(html).not.toMatch(/<script/i);
-    expect(html).toContain(d.user_code);
-    expect(html).toContain(u.email);
-    const fields = hiddenFields(html);
-    expect(
-      (await postForm(h, "/device", { ...fields, decision: "approve", csrf: "x" }, { cookie })).status,
-    ).toBe(403);
-    const done = await postForm(h, "/device", { ...fields, decision: "approve" }, { cookie });
-    expect(done.status).toBe(200);
-    expect(await done.text()).toContain("Device approved");
-    clock.advance(5_000);
-    const token = await poll(d.device_code);
-    expect(token.status).toBe(200);
-    expect(html).not.toContain(token.body.access_token as string);
+    const spa = await webAppDocument(h);
+    for (const c of [undefined, cookie]) {
+      expect(await (await h.request("GET", `/device?user_code=${d.user_code}`, { cookie: c })).text()).toBe(
+        spa,
+      );
+      expect(await (await h.request("GET", "/device", { cookie: c })).text()).toBe(spa);
+    }
+    const post = await h.request("POST", "/device", {
+      cookie,
+      rawBody: `user_code=${d.user_code}&decision=approve`,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(post.status).toBe(404);
+    expect((await poll(d.device_code)).body.error).toBe("authorization_pending");
   });
 
-  it("the entry form reviews a typed code; an unknown code is a 404 page", async () => {
-    const entry = await (await h.request("GET", "/device", { cookie })).text();
-    expect(entry).toContain('name="user_code"');
-    const csrf = hiddenFields(entry).csrf as string;
+  it("the lookup shows the code, the client, where from, and the time left on the server's clock", async () => {
     const d = await start();
-    const review = await postForm(
-      h,
-      "/device",
-      { csrf, decision: "review", user_code: d.user_code.replace("-", " ") },
-      { cookie },
+    clock.advance(61_000);
+    const r = await h.json<{ data: Record<string, unknown> }>(
+      "GET",
+      `/api/web/device-requests/${d.user_code}`,
+      {
+        cookie,
+      },
     );
-    expect(review.status).toBe(200);
-    expect(await review.text()).toContain("Approve this device?");
-    const unknown = await postForm(
-      h,
-      "/device",
-      { csrf, decision: "review", user_code: "BBBB-BBBB" },
-      { cookie },
-    );
-    expect(unknown.status).toBe(404);
+    expect(r.status).toBe(200);
+    expect(r.body.data).toMatchObject({
+      userCode: d.user_code,
+      requesterAgent: "mogplex-cli/test",
+      requestedSecondsAgo: 61,
+      expiresInSeconds: 539,
+    });
+    expect(JSON.stringify(r.body)).not.toContain(d.device_code);
+    clock.advance(539_000);
+    expect((await h.request("GET", `/api/web/device-requests/${d.user_code}`, { cookie })).status).toBe(404);
+  });
+
+  it("lookups are limited per address (a pending code can't be found by guessing)", async () => {
+    const limited = await createHarness({ env: { MOGPLEX_SIGNIN_RATE_LIMIT: "1/60s" } });
+    try {
+      const who = await limited.user();
+      const c = await limited.signIn(who);
+      // The lookup tier allows six times the sign-in tier, as the device poll does.
+      for (let i = 0; i < 6; i++) {
+        expect(
+          (await limited.request("GET", "/api/web/device-requests/BCDF-GHJK", { cookie: c })).status,
+        ).toBe(404);
+      }
+      const over = await limited.request("GET", "/api/web/device-requests/BCDF-GHJK", { cookie: c });
+      expect(over.status).toBe(429);
+      // Page loads are not in this tier (nor in the sign-in one).
+      expect((await limited.request("GET", "/api/web/session", { cookie: c })).status).toBe(200);
+      expect((await limited.request("GET", "/api/setup")).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
   });
 });
 

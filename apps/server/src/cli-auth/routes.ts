@@ -1,5 +1,5 @@
 // CLI sign-in HTTP surface: the JSON routes (session-only consent/approval, unauthenticated token endpoints
-// answering RFC 6749/8628 errors), their per-IP limits, and the server-rendered pages (pages-routes.ts).
+// answering RFC 6749/8628 errors) and their per-IP limits. The /cli-auth and /device pages are the web app's.
 
 import { ERROR_STATUS } from "@mogplex/contract";
 import type { Context, Hono } from "hono";
@@ -13,7 +13,6 @@ import { type AppEnv, auditContext } from "../http/types.js";
 import { parseOrThrow, validationMessage } from "../http/validate.js";
 import type { Services } from "../services.js";
 import { callbackOrThrow, denyUrl, publicBase, teamOrThrow } from "./http.js";
-import { registerCliAuthPages } from "./pages-routes.js";
 import { CLI_SCOPES, OAuthError } from "./service.js";
 import { CHALLENGE_RE, formatUserCode, NONCE_RE, VERIFIER_RE } from "./validate.js";
 
@@ -85,10 +84,8 @@ export function registerCliAuthRoutes(app: Hono<AppEnv>, s: Services): void {
   app.post("/api/cli-auth/device/approve", signIn("device"));
   app.post("/api/cli-auth/device/deny", signIn("device"));
   app.post("/api/cli-auth/device/token", ipLimit(s.limiter, pollRule, s.clock, "device-poll"));
-  app.post("/cli-auth", signIn("cli-auth"));
-  app.post("/device", signIn("device"));
-  // The page tells whether a user code is pending: keep guessing slow there too.
-  app.get("/device", signIn("device"));
+  // The device page's lookup tells whether a user code is pending: keep guessing slow there too.
+  app.get("/api/web/device-requests/*", ipLimit(s.limiter, pollRule, s.clock, "device-lookup"));
 
   sessionRoute(app, s, "POST", "/api/cli-auth/consent", async (c, { principal, body }) => {
     const req = parseOrThrow(ConsentBody, body ?? {});
@@ -166,6 +163,4 @@ export function registerCliAuthRoutes(app: Hono<AppEnv>, s: Services): void {
       return c.json({ ok: true, status: decision === "approve" ? "approved" : "denied" });
     });
   }
-
-  registerCliAuthPages(app, s);
 }

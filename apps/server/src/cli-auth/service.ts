@@ -1,5 +1,4 @@
 // CLI sign-in rules: the PKCE-bound browser hand-off code and our RFC 8628 device flow, both ending in a PAT.
-import { createHmac } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { AuditContext, AuditLog } from "../audit/store.js";
 import type { Clock } from "../clock.js";
@@ -54,25 +53,6 @@ export class CliAuthService {
     private readonly clock: Clock,
     private readonly tokens: TokenService,
   ) {}
-
-  /**
-   * A CSRF token for the server-rendered forms, tied to the session: keyed with the session's own secret
-   * token (only the cookie holder and the database know it), so it holds across replicas with no extra state.
-   */
-  async csrfToken(sessionId: string): Promise<string | null> {
-    const row = await this.db
-      .selectFrom("session")
-      .select("token")
-      .where("id", "=", sessionId)
-      .executeTakeFirst();
-    if (!row) return null;
-    return createHmac("sha256", row.token).update(`mogplex-cli-auth:${sessionId}`).digest("base64url");
-  }
-
-  async checkCsrf(sessionId: string, presented: unknown): Promise<boolean> {
-    const expected = await this.csrfToken(sessionId);
-    return expected !== null && typeof presented === "string" && safeEqual(presented, expected);
-  }
 
   /** Consent given: stores a single-use, 60-second code bound to the PKCE challenge, user and team. */
   async consent(

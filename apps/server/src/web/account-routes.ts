@@ -34,19 +34,24 @@ export function registerWebAccountRoutes(app: Hono<AppEnv>, s: Services): void {
     });
   });
 
-  // The device-approval page shows when and from where a code was requested, so a person can tell their own
-  // terminal's request from one an attacker sent them.
+  // The device-approval page shows when, from where and by which client a code was requested, so a person can
+  // tell their own terminal's request from one an attacker sent them. Ages are in seconds on the server's clock,
+  // so a browser whose clock is off still shows the right "expires in".
   sessionRoute(app, s, "GET", "/api/web/device-requests/:userCode", async (c) => {
     const code = normaliseUserCode(c.req.param("userCode") ?? "");
     const pending = code ? await s.cliAuth.pendingDevice(code) : null;
     if (!code || !pending) throw notFound("Code");
+    const now = s.clock.now();
     return c.json({
       ok: true,
       data: {
         userCode: formatUserCode(code),
         requestedAt: iso(pending.createdAt),
         expiresAt: iso(pending.expiresAt),
+        requestedSecondsAgo: Math.max(0, Math.floor((now - pending.createdAt) / 1000)),
+        expiresInSeconds: Math.max(0, Math.floor((pending.expiresAt - now) / 1000)),
         requesterIp: pending.requesterIp,
+        requesterAgent: pending.requesterAgent,
       },
     });
   });

@@ -1,15 +1,46 @@
 // /device: approve or deny a `mogplex login --device` request by the code shown in the terminal.
-import { type FormEvent, useId, useState } from "react";
+import { type FormEvent, useEffect, useId, useState } from "react";
 import { ApiFailure, get, post } from "../api.js";
 import { navigate, useLocation } from "../router.js";
 import { useSession } from "../session.js";
-import { ErrorNote, Loading, Notice, PageTitle, Time, useAsync } from "../ui.js";
+import { ErrorNote, Loading, Notice, PageTitle, useAsync } from "../ui.js";
 
 interface Pending {
   userCode: string;
   requestedAt: string;
   expiresAt: string;
+  /** On the server's clock, so a browser whose clock is off still counts down correctly. */
+  requestedSecondsAgo: number;
+  expiresInSeconds: number;
   requesterIp: string | null;
+  requesterAgent: string | null;
+}
+
+/** "9 minutes", "1 hour", "less than a minute". */
+export function duration(seconds: number): string {
+  if (seconds < 60) return "less than a minute";
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} minute${minutes === 1 ? "" : "s"}`;
+  const hours = Math.floor(minutes / 60);
+  return `${hours} hour${hours === 1 ? "" : "s"}`;
+}
+
+/** Seconds elapsed since the component mounted, refreshed every few seconds. */
+function useElapsed(): number {
+  const [start] = useState(() => Date.now());
+  const [now, setNow] = useState(start);
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 5_000);
+    return () => clearInterval(t);
+  }, []);
+  return Math.floor((now - start) / 1000);
+}
+
+/** The CLI names itself `mogplex-cli/<version> (node …)`; anything else is shown as sent. */
+function clientName(agent: string | null): string {
+  if (!agent) return "Unknown client (it sent no name)";
+  const cli = /^mogplex-cli\/(\S+)/.exec(agent);
+  return cli ? `Mogplex CLI ${cli[1]}` : agent;
 }
 
 function EnterCode({ initial }: { initial: string }) {
@@ -54,6 +85,7 @@ function Decide({ code }: { code: string }) {
   const [done, setDone] = useState<"approved" | "denied" | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const elapsed = useElapsed();
 
   if (done) {
     return done === "approved" ? (
@@ -80,6 +112,19 @@ function Decide({ code }: { code: string }) {
     );
   }
   const p = pending.data;
+  const left = p.expiresInSeconds - elapsed;
+  if (left <= 0) {
+    return (
+      <>
+        <div className="error" role="alert">
+          Code <code>{p.userCode}</code> has expired. Run <code>mogplex login --device</code> again for a new
+          one.
+        </div>
+        <EnterCode initial="" />
+      </>
+    );
+  }
+  const ago = p.requestedSecondsAgo + elapsed;
   const decide = async (approve: boolean) => {
     setBusy(true);
     setError(null);
@@ -104,13 +149,16 @@ function Decide({ code }: { code: string }) {
         <dd>
           <code className="secret">{p.userCode}</code>
         </dd>
+        <dt>Client</dt>
+        <dd title={p.requesterAgent ?? undefined}>{clientName(p.requesterAgent)}</dd>
         <dt>Requested</dt>
         <dd>
-          <Time iso={p.requestedAt} /> {p.requesterIp ? `from ${p.requesterIp}` : null}
+          <time dateTime={p.requestedAt}>{ago < 60 ? "just now" : `${duration(ago)} ago`}</time>
+          {p.requesterIp ? ` from ${p.requesterIp}` : null}
         </dd>
         <dt>Expires</dt>
         <dd>
-          <Time iso={p.expiresAt} />
+          <time dateTime={p.expiresAt}>in {duration(left)}</time>
         </dd>
       </dl>
       <p>

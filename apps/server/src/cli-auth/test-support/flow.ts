@@ -1,4 +1,4 @@
-// Test helpers for CLI sign-in: PKCE pairs, form posts, and pulling values out of the rendered pages.
+// Test helpers for CLI sign-in: PKCE pairs and the query `mogplex login --browser` opens.
 import { createHash, randomBytes } from "node:crypto";
 import type { Harness } from "../../test-support/harness.js";
 
@@ -22,32 +22,7 @@ export function cliAuthQuery(p: { challenge: string; nonce: string }, callback =
   }).toString();
 }
 
-/** Reads the hidden inputs of the first form on a page. */
-export function hiddenFields(html: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    out[m[1] as string] = (m[2] as string).replaceAll("&amp;", "&");
-  }
-  return out;
-}
-
-export function postForm(
-  h: Harness,
-  path: string,
-  fields: Record<string, string>,
-  o: { cookie?: string; origin?: string | null } = {},
-): Promise<Response> {
-  return h.request("POST", path, {
-    cookie: o.cookie,
-    origin: o.origin,
-    rawBody: new URLSearchParams(fields).toString(),
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-  });
-}
-
-/** The `href` of the "Continue to the Mogplex CLI" link on the hand-off page. */
-export function continueLink(html: string): URL {
-  const m = /<a href="([^"]+)">Continue to the Mogplex CLI<\/a>/.exec(html);
-  if (!m?.[1]) throw new Error(`no continue link in: ${html}`);
-  return new URL(m[1].replaceAll("&amp;", "&"));
+/** What the app answers for a page path the web app owns (its index.html, or the "not built" page). */
+export async function webAppDocument(h: Harness): Promise<string> {
+  return (await h.request("GET", "/settings/api-keys")).text();
 }
