@@ -5,6 +5,8 @@ import type { Redis } from "ioredis";
 import type { EventBus } from "./bus.js";
 
 const CHANNEL_PREFIX = "mogplex:run-events:";
+/** Longest an SSE start waits for Redis to confirm its subscription; the stream reads storage meanwhile anyway. */
+const READY_WAIT_MS = 1_000;
 
 export class RedisEventBus implements EventBus {
   private readonly local = new EventEmitter();
@@ -27,8 +29,17 @@ export class RedisEventBus implements EventBus {
     });
   }
 
+  /**
+   * Never fails: the event is already stored, and live fan-out is best effort. With Redis away, followers in this
+   * process get it directly; the others catch up from storage (on a sequence gap or their next quiet-period
+   * re-read). A follower drops duplicates by sequence number.
+   */
   async publish(runId: string, event: RunEvent): Promise<void> {
-    await this.pub.publish(CHANNEL_PREFIX + runId, JSON.stringify(event));
+    try {
+      await this.pub.publish(CHANNEL_PREFIX + runId, JSON.stringify(event));
+    } catch {
+      this.local.emit(runId, event);
+    }
   }
 
   subscribe(runId: string, listener: (event: RunEvent) => void): () => void {
@@ -51,10 +62,21 @@ export class RedisEventBus implements EventBus {
     };
   }
 
-  /** Resolves once the subscriber connection has confirmed every current subscription (tests, SSE start). */
+  /**
+   * Resolves once the subscriber connection has confirmed every current subscription (tests, SSE start), or
+   * after READY_WAIT_MS while Redis is away: the subscription stays queued and the caller reads storage.
+   */
   async ready(): Promise<void> {
     const channels = [...this.refs.keys()].map((id) => CHANNEL_PREFIX + id);
-    if (channels.length > 0) await this.sub.subscribe(...channels);
+    if (channels.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.sub.subscribe(...channels).catch(() => undefined),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, READY_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   async close(): Promise<void> {
