@@ -9,6 +9,7 @@ export default defineConfig({
     alias: {
       "@mogplex/contract": src("./packages/contract/src/index.ts"),
       "@mogplex/client": src("./packages/client/src/index.ts"),
+      "@mogplex/pkgfmt": src("./packages/pkgfmt/src/index.ts"),
       "@mogplex/server": src("./apps/server/src/index.ts"),
     },
   },
