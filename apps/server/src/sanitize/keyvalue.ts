@@ -13,7 +13,8 @@ export const KEY_FRAGMENTS: readonly string[] = [
   "key",
   "token",
   "secret",
-  "pass",
+  "passw",
+  "passphrase",
   "pwd",
   "cookie",
   "credential",
@@ -21,7 +22,8 @@ export const KEY_FRAGMENTS: readonly string[] = [
   "jwt",
   "env",
   "bearer",
-  "sig",
+  "signature",
+  "sig=",
 ];
 
 const MAX_KEY = 64;
@@ -36,6 +38,26 @@ const endsUnquoted = (c: number): boolean =>
   c <= 32 || c === 34 || c === 39 || c === 96 || c === 59 || c === 38 || c === 0x85 || c === 0x2028;
 // Auth schemes kept in view before the credential, as in `Authorization: Basic …`.
 const SCHEME = /^(?:basic|bearer|digest|token|negotiate|ntlm)[ \t]+(?=\S)/i;
+
+// Code, not a credential: `const session = await open()`, `token = None`. An unquoted value that is exactly one
+// of these words is left alone (quoted, it is a string and hidden like any other).
+const CODE_WORDS: ReadonlySet<string> = new Set([
+  "await",
+  "new",
+  "null",
+  "undefined",
+  "true",
+  "false",
+  "none",
+  "nil",
+  "function",
+  "async",
+  "this",
+  "self",
+  "typeof",
+  "require",
+  "return",
+]);
 
 function isRedactedPrefix(value: string): boolean {
   return value.length <= REDACTED.length && REDACTED.startsWith(value);
@@ -84,7 +106,7 @@ function valueRange(text: string, at: number): Range | null {
   let end = start;
   while (end < text.length && !endsUnquoted(text.charCodeAt(end))) end++;
   const value = text.slice(start, end);
-  if (value.length === 0 || isRedactedPrefix(value)) return null;
+  if (value.length === 0 || isRedactedPrefix(value) || CODE_WORDS.has(value.toLowerCase())) return null;
   // A JSON object or list under a secret key: its own keys are judged one by one.
   if ((value[0] === "{" || value[0] === "[") && !value.startsWith(REDACTED)) return null;
   return [start, end];

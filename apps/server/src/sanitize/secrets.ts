@@ -76,29 +76,33 @@ function applyRanges(text: string, ranges: Range[]): string {
 }
 
 function pass(text: string): string {
-  const detectors = new Set<Detector>(ALWAYS_DETECTORS);
-  const rules = new Set<CompiledRule>(ALWAYS_RULES);
-  const keyHits: number[] = [];
+  // Most strings hold no anchor at all; nothing is allocated for them beyond the scan.
+  const hits: { detectors?: Set<Detector>; rules?: Set<CompiledRule>; keys?: number[] } = {};
   INDEX.scan(text, (targets, index) => {
     for (const t of targets) {
-      if (t === KEY_VALUE) keyHits.push(index);
-      else if (PRESET_SET.has(t)) rules.add(t as CompiledRule);
-      else detectors.add(t as Detector);
+      if (t === KEY_VALUE) (hits.keys ??= []).push(index);
+      else if (PRESET_SET.has(t)) (hits.rules ??= new Set()).add(t as CompiledRule);
+      else (hits.detectors ??= new Set()).add(t as Detector);
     }
   });
+  const { detectors, rules, keys: keyHits } = hits;
   // Our patterns and key-value pairs first, on the original text; then the preset over what is left, so a
   // URL whose password we already hid keeps its host instead of disappearing whole into one preset range.
   const ranges: Range[] = [];
-  for (const d of detectors) for (const r of d.ranges(text)) ranges.push(r);
-  if (keyHits.length > 0) for (const r of keyValueRanges(text, keyHits)) ranges.push(r);
+  for (const d of ALWAYS_DETECTORS) for (const r of d.ranges(text)) ranges.push(r);
+  if (detectors) for (const d of detectors) for (const r of d.ranges(text)) ranges.push(r);
+  if (keyHits) for (const r of keyValueRanges(text, keyHits)) ranges.push(r);
   const out = applyRanges(text, ranges);
-  if (rules.size === 0) return out;
-  const found = presetRanges(out, rules).map(([start, end]): Range => {
-    let e = end;
-    while (e < out.length && isTokenChar(out.charCodeAt(e))) e++;
-    return [start, e];
-  });
-  return applyRanges(out, found);
+  const found = presetRanges(out, rules ? [...ALWAYS_RULES, ...rules] : ALWAYS_RULES);
+  if (found.length === 0) return out;
+  return applyRanges(
+    out,
+    found.map(([start, end]): Range => {
+      let e = end;
+      while (e < out.length && isTokenChar(out.charCodeAt(e))) e++;
+      return [start, e];
+    }),
+  );
 }
 
 // Passes until nothing changes; text that still changes after this many (never seen) is hidden whole.
@@ -129,10 +133,22 @@ export function compileKnownSecrets(secrets: readonly string[]): (text: string) 
     (secret) => typeof secret === "string" && secret.length >= MIN_KNOWN_SECRET_LENGTH,
   );
   if (usable.length === 0) return (text) => text;
-  const alternatives = [...usable, REDACTED].sort((a, b) => b.length - a.length).map(escapeRegExp);
-  const pattern = new RegExp(alternatives.join("|"), "g");
-  return (text) => text.replace(pattern, REDACTED);
+  // A run's emitter passes the same list with every event: the compiled pattern is reused, not rebuilt.
+  const cacheKey = usable.join("\u0000");
+  let pattern = COMPILED.get(cacheKey);
+  if (pattern === undefined) {
+    const alternatives = [...usable, REDACTED].sort((a, b) => b.length - a.length).map(escapeRegExp);
+    pattern = new RegExp(alternatives.join("|"), "g");
+    if (COMPILED.size >= MAX_COMPILED) COMPILED.delete(COMPILED.keys().next().value as string);
+    COMPILED.set(cacheKey, pattern);
+  }
+  const compiled = pattern;
+  return (text) => text.replace(compiled, REDACTED);
 }
+
+// Patterns for the most recent lists (one per running run, roughly). They hold values the emitters hold anyway.
+const MAX_COMPILED = 64;
+const COMPILED = new Map<string, RegExp>();
 
 export function redactKnownSecrets(text: string, secrets: readonly string[]): string {
   return compileKnownSecrets(secrets)(text);

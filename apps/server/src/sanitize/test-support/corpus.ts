@@ -102,8 +102,12 @@ const entries: Array<[string, string, string[]]> = [
     j("S", "G.", urlsafe(22, 35), ".", urlsafe(43, 36)),
     [j("S", "G.", urlsafe(22, 35), ".", urlsafe(43, 36))],
   ],
-  ["Twilio SID and auth token", `account ${twilioSid} auth ${twilioToken}`, [twilioToken]],
-  ["Twilio API key", j("S", "K", hex(32, 37)), [j("S", "K", hex(32, 37))]],
+  [
+    "Twilio SID and auth token",
+    j("TWILIO_ACCOUNT_SID=", twilioSid, " TWILIO_AUTH", "_TOKEN=", twilioToken),
+    [twilioToken],
+  ],
+  ["Twilio API key secret", j("twilio api:core:keys --api-sec", "ret ", alnum(32, 37)), [alnum(32, 37)]],
   ["Mailgun key", j("ke", "y-", alnum(32, 38)), [j("ke", "y-", alnum(32, 38))]],
   [
     "OpenAI legacy key",
