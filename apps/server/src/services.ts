@@ -120,10 +120,12 @@ export function buildServices(deps: ServiceDeps): Services {
   const events = new RunEventStore(db.db, db.dialect, clock, bus);
   const keyring = new Keyring(deps.secrets.encryptionKey, deps.secrets.encryptionKeyPrevious);
   const teams = new TeamService(db.db, audit, clock);
+  const launcher = deps.launcher ?? stdioLauncherFor(config, logger);
   const connections = new ConnectionService(db.db, audit, clock, keyring, {
-    sandboxed: (deps.launcher?.confinement ?? config.gateway.stdioSandbox) === "bwrap",
+    sandboxed: launcher.confinement === "bwrap",
     operatorMounts: config.gateway.stdioMounts,
     privateDirs: [config.dataDir, config.mogplexHome],
+    sandboxUid: launcher instanceof SandboxedStdioLauncher ? () => launcher.sandboxUid() : undefined,
   });
   const gateway = new Gateway({
     db: db.db,
@@ -135,7 +137,7 @@ export function buildServices(deps: ServiceDeps): Services {
     config: config.gateway,
     signingSecret: deps.secrets.signingSecret,
     redis: deps.redis,
-    launcher: deps.launcher ?? stdioLauncherFor(config, logger),
+    launcher,
   });
   const tokens = new TokenService(db.db, audit, clock);
   const partial = {

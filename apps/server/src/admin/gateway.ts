@@ -1,4 +1,5 @@
 // Operator commands for connections and the gateway: add an MCP server, mint a gateway key, rotate the encryption key.
+import { isAbsolute, resolve } from "node:path";
 import { CreateConnectionRequest, CreateGatewayKeyRequest } from "@mogplex/contract";
 import type { AuditContext } from "../audit/store.js";
 import { type ConfigOverrides, loadConfig } from "../config.js";
@@ -60,6 +61,12 @@ export async function addMcpServer(
 ): Promise<string> {
   if (a.timeoutMs !== undefined && !/^\d+$/.test(a.timeoutMs))
     throw new AdminError("--timeout-ms must be a number");
+  for (const m of a.mount ?? []) {
+    if (!isAbsolute(m))
+      throw new AdminError(
+        `--mount ${m} is not an absolute path; give the full path, e.g. --mount ${resolve(m)}`,
+      );
+  }
   const parsed = CreateConnectionRequest.safeParse({
     kind: "mcp_server",
     name: a.name,

@@ -1,6 +1,6 @@
 // A stdio server's mounts and what its sandbox can see, checked when it is registered or changed (session API,
 // and the admin command's wording): each refusal is one line naming the path and the fix.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,6 +33,7 @@ describe("stdio server mounts and sandbox visibility", () => {
     owner = await h.user();
     cookie = await h.signIn(owner);
     dir = mkdtempSync(join(tmpdir(), "mogplex-mounts-"));
+    chmodSync(dir, 0o755);
     writeFileSync(join(dir, "server.js"), "// installed");
     mkdirSync(join(dir, "elsewhere"));
     writeFileSync(join(dir, "elsewhere", "lib.js"), "// not mounted");
@@ -68,6 +69,17 @@ describe("stdio server mounts and sandbox visibility", () => {
     expect(await refused({ ...node, mounts: [join(dir, "data-link")] })).toBe(
       `mounts ${join(dir, "data-link")} resolves to ${h.dataDir}, which is refused: it would expose the server's data directory to MCP servers`,
     );
+    // A root server's sandboxes run as an unprivileged host user, who must be able to read what is mounted.
+    const closed = mkdtempSync(join(dir, "closed-"));
+    const asRoot = process.getuid?.() === 0;
+    const r = await add({ ...node, mounts: [closed] });
+    expect(r.status).toBe(asRoot ? 400 : 201);
+    if (asRoot)
+      expect(r.body.error?.message).toMatch(
+        new RegExp(
+          `^mounts ${closed} is not readable by the sandbox's user \\(uid \\d+\\): ${closed} is 0700, owned by uid 0; .*chmod o\\+rx`,
+        ),
+      );
     expect(await refused({ url: "https://mcp.example.test/mcp", mounts: [dir] })).toContain(
       "an HTTP MCP server takes url and headers",
     );
@@ -128,6 +140,7 @@ describe("stdio server mounts and sandbox visibility", () => {
     expect((await patch({ mounts: [] })).body.error?.message).toContain(`${script} is not visible`);
     // Sent back unchanged (as the web form does) after the host moved on: a rename is not refused.
     const gone = mkdtempSync(join(tmpdir(), "mogplex-gone-"));
+    chmodSync(gone, 0o755);
     expect((await patch({ args: [], mounts: [gone] })).status).toBe(200);
     rmSync(gone, { recursive: true });
     const renamed = await patch({

@@ -11,7 +11,7 @@ import type { Keyring } from "../security/envelope.js";
 import { newId } from "../security/random.js";
 import { auditShape, type ResolvedServer, resolvedRow, summary } from "./rows.js";
 import { recordStatus, STATUS_RESET } from "./status.js";
-import { checkStdioServer, launchChange, type RegisterOptions, type StdioPolicy } from "./stdio-check.js";
+import { launchChange, type RegisterOptions, StdioChecks, type StdioPolicy } from "./stdio-check.js";
 
 export type ConnectionChange = { teamId: string; connectionId: string };
 
@@ -26,17 +26,12 @@ export class ConnectionService {
     private readonly clock: Clock,
     private readonly keyring: Keyring,
     /** Without one (tests of other rooms), stdio servers' mounts are stored unchecked. */
-    private readonly stdio?: StdioPolicy,
-  ) {}
-
-  /** Normalised mounts once the server's command, arguments and mounts pass the sandbox checks. */
-  private checked(
-    server: { command: string | null; args: readonly string[]; mounts: readonly string[] },
-    o: RegisterOptions,
-  ): string[] {
-    if (!server.command || !this.stdio) return [...server.mounts];
-    return checkStdioServer(this.stdio, { ...server, command: server.command }, o);
+    stdio?: StdioPolicy,
+  ) {
+    this.stdio = new StdioChecks(stdio);
   }
+
+  private readonly stdio: StdioChecks;
 
   /** The gateway listens so pooled clients and open sessions follow a change at once. */
   onChange(listener: (c: ConnectionChange) => void): void {
@@ -92,9 +87,10 @@ export class ConnectionService {
     ctx: AuditContext,
     o: RegisterOptions = {},
   ): Promise<ConnectionSummary> {
-    const mounts = this.checked(
+    const mounts = this.stdio.check(
       { command: req.command ?? null, args: req.args ?? [], mounts: req.mounts ?? [] },
       o,
+      await this.stdio.uid(Boolean(req.command && req.mounts?.length)),
     );
     const id = newId();
     const now = this.clock.now();
@@ -146,6 +142,7 @@ export class ConnectionService {
     o: RegisterOptions = {},
   ) {
     const now = this.clock.now();
+    const uid = await this.stdio.uid(Boolean(req.command || req.args || req.mounts));
     const updated = await this.db.transaction().execute(async (trx) => {
       const cur = await this.row(trx, teamId, id);
       const stdio = cur.transport === "stdio";
@@ -163,13 +160,14 @@ export class ConnectionService {
       // sends everything back unchanged, e.g. to rename, is not refused because the host moved on).
       const launch = launchChange(cur, req);
       const mounts = launch
-        ? this.checked(
+        ? this.stdio.check(
             {
               command: req.command ?? cur.command,
               args: req.args ?? (JSON.parse(cur.args) as string[]),
               mounts: req.mounts ?? (JSON.parse(cur.mounts) as string[]),
             },
             o,
+            uid,
           )
         : (JSON.parse(cur.mounts) as string[]);
       const reset =

@@ -4,7 +4,7 @@
 import { isAbsolute, resolve } from "node:path";
 import type { UpdateConnectionRequest } from "@mogplex/contract";
 import type { ConnectionsTable } from "../db/schema.js";
-import { checkMounts, MountError } from "../gateway/mounts.js";
+import { checkMounts, MountError, unreadableBy } from "../gateway/mounts.js";
 import { visibilityProblem } from "../gateway/visibility.js";
 import { badRequest } from "../http/errors.js";
 
@@ -15,6 +15,8 @@ export interface StdioPolicy {
   operatorMounts: readonly string[];
   /** The data dir and MOGPLEX_HOME: never mounted. */
   privateDirs: readonly string[];
+  /** The host uid sandboxed processes run as (a root server's are unprivileged), when a sandbox works here. */
+  sandboxUid?: () => Promise<number | null | undefined>;
 }
 
 /** Who is registering: the admin command names `--mount` and knows its working directory; the API names `mounts`. */
@@ -28,6 +30,7 @@ export function checkStdioServer(
   policy: StdioPolicy,
   server: { command: string; args: readonly string[]; mounts: readonly string[] },
   o: RegisterOptions = {},
+  sandboxUid?: number | null,
 ): string[] {
   const flag = o.flag ?? "mounts";
   let mounts: string[];
@@ -36,6 +39,13 @@ export function checkStdioServer(
   } catch (err) {
     if (err instanceof MountError) throw badRequest(err.message);
     throw err;
+  }
+  // bubblewrap binds a mount as the sandbox's user: one it can't read would fail every start.
+  if (policy.sandboxed && typeof sandboxUid === "number" && sandboxUid !== process.getuid?.()) {
+    for (const m of mounts) {
+      const problem = unreadableBy(m, sandboxUid);
+      if (problem) throw badRequest(`${flag} ${problem}`);
+    }
   }
   if (!policy.sandboxed) return mounts;
   const problem = visibilityProblem(
@@ -54,4 +64,24 @@ export function launchChange(cur: ConnectionsTable, req: UpdateConnectionRequest
     (req.args !== undefined && JSON.stringify(req.args) !== cur.args) ||
     (mounts !== undefined && JSON.stringify(mounts) !== cur.mounts)
   );
+}
+
+/** The connection service's use of the checks: none without a policy (tests of other rooms). */
+export class StdioChecks {
+  constructor(private readonly policy: StdioPolicy | undefined) {}
+
+  /** The sandbox user's uid, when mounts are to be checked (asked before a transaction: it may probe). */
+  async uid(needed: boolean): Promise<number | null | undefined> {
+    return needed ? this.policy?.sandboxUid?.().catch(() => undefined) : undefined;
+  }
+
+  /** Normalised mounts once the server's command, arguments and mounts pass the sandbox checks. */
+  check(
+    server: { command: string | null; args: readonly string[]; mounts: readonly string[] },
+    o: RegisterOptions,
+    uid: number | null | undefined,
+  ): string[] {
+    if (!server.command || !this.policy) return [...server.mounts];
+    return checkStdioServer(this.policy, { ...server, command: server.command }, o, uid);
+  }
 }

@@ -72,6 +72,35 @@ export function checkMounts(
   return [...new Set(raw.map((m) => checkMount(m, privateDirs, o)))];
 }
 
+/**
+ * Why the sandbox's host user can't reach `p` (bubblewrap binds it as that user: a root server runs sandboxes
+ * unprivileged), or null. Every directory on the way needs search permission, the mount itself read (and search,
+ * for a directory). Judged by owner and other bits: the sandbox user belongs to no group that matters.
+ */
+export function unreadableBy(p: string, uid: number): string | null {
+  let real: string;
+  try {
+    real = realpathSync(p);
+  } catch {
+    return null; // missing: said elsewhere
+  }
+  const parts = real.split("/").filter(Boolean);
+  const chain = ["/", ...parts.map((_, i) => `/${parts.slice(0, i + 1).join("/")}`)];
+  for (const [i, d] of chain.entries()) {
+    const st = statSync(d);
+    const need = i < chain.length - 1 ? 1 : st.isDirectory() ? 5 : 4;
+    const bits = st.uid === uid ? (st.mode >> 6) & 7 : st.mode & 7;
+    if ((bits & need) !== need) {
+      const mode = (st.mode & 0o777).toString(8).padStart(4, "0");
+      return (
+        `${p} is not readable by the sandbox's user (uid ${uid}): ${d} is ${mode}, owned by uid ${st.uid}; ` +
+        "let that user read it (e.g. chmod o+rx on it and the directories above) or mount a copy it can read"
+      );
+    }
+  }
+  return null;
+}
+
 /** At launch: a stored mount must still exist and still not resolve into a refused place. */
 export function launchMountProblem(p: string, privateDirs: readonly string[]): string | null {
   let real: string;

@@ -11,7 +11,7 @@ import {
   type StdioLauncher,
   type StdioSpec,
 } from "./launcher.js";
-import { launchMountProblem } from "./mounts.js";
+import { launchMountProblem, unreadableBy } from "./mounts.js";
 import { captureStderr, INSIDE_FIFO, type StderrCapture } from "./stderr-fifo.js";
 import { SANDBOX_PATH } from "./visibility.js";
 
@@ -57,6 +57,12 @@ export class SandboxedStdioLauncher implements StdioLauncher {
 
   constructor(private readonly o: SandboxedLauncherOptions) {}
 
+  /** The host uid its sandboxes run as (null or undefined when no sandbox works here). */
+  async sandboxUid(): Promise<number | null | undefined> {
+    const status = await this.o.provider.check();
+    return status.ok ? status.hostUid : undefined;
+  }
+
   async launch(spec: StdioSpec): Promise<LaunchedStdio> {
     const status = await this.o.provider.check();
     if (!status.ok) {
@@ -65,10 +71,18 @@ export class SandboxedStdioLauncher implements StdioLauncher {
       );
     }
     await this.sweep();
-    // Checked at registration; checked again here, since the host may have changed since.
+    // Checked at registration; checked again here, since the host may have changed since. bubblewrap's own
+    // complaint about a mount would go nowhere (the provider drops what it prints), so it is said here.
     for (const m of spec.mounts ?? []) {
       const problem = launchMountProblem(m, this.o.privateDirs ?? []);
       if (problem) throw new Error(problem);
+    }
+    const hostUid = status.hostUid;
+    if (typeof hostUid === "number" && hostUid !== process.getuid?.()) {
+      for (const m of [...this.o.mounts, ...(spec.mounts ?? [])]) {
+        const problem = unreadableBy(m, hostUid);
+        if (problem) throw new Error(`mount ${problem}`);
+      }
     }
     const id = `mcp-${process.pid}-${++this.seq}`;
     const root = join(this.o.root, id);

@@ -3,7 +3,7 @@
 // that dies at start says why (warn log with its redacted stderr, the connections list's status, a clear
 // tools/list error), and the status clears once it starts.
 import { randomBytes } from "node:crypto";
-import { rmSync, writeFileSync } from "node:fs";
+import { chmodSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
@@ -171,5 +171,45 @@ describe("stdio MCP servers outside /usr: mounts, and failures that say why", ()
     expect(again._meta?.["mogplex/failed"]).toBeUndefined();
     await alone.close();
     await both.close();
+  });
+
+  it("a mount its sandbox's user can no longer read: the start fails saying so, not silently", async () => {
+    const other = installMiniServer(plantedToken, "mogplex-mini-closed-");
+    try {
+      const id = await addMcpServer(
+        adminEnv,
+        {},
+        {
+          team: owner.team,
+          name: "closed",
+          command: "/usr/bin/node",
+          arg: [join(other, "server.js")],
+          mount: [other],
+        },
+      );
+      chmodSync(other, 0o700);
+      const c = await mcpClient(srv.base, await keyFor(["closed"]));
+      const err = await c.listTools().then(
+        (r) => r,
+        (e: unknown) => e,
+      );
+      const row = (await connections()).find((x) => x.id === id);
+      if (process.getuid?.() === 0) {
+        // A root server runs sandboxes as an unprivileged user: bubblewrap could not bind it.
+        expect((err as McpError).message).toContain("closed (could not be started)");
+        expect(row?.status).toBe("failing");
+        expect(row?.lastError?.message).toMatch(
+          new RegExp(
+            `^could not be started: mount ${other} is not readable by the sandbox's user \\(uid \\d+\\): ` +
+              `${other} is 0700, owned by uid 0; let that user read it`,
+          ),
+        );
+      } else {
+        expect((err as { tools: unknown[] }).tools).toHaveLength(1);
+      }
+      await c.close();
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 });
