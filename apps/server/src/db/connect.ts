@@ -157,6 +157,7 @@ export function connect(opts: ConnectOptions): Database_ {
       connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
       // A peer that vanished without closing (host gone, network cut) is noticed instead of waited on forever.
       keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
       ...(opts.pgSchema ? { options: `-c search_path=${opts.pgSchema}` } : {}),
     });
     // Without these, a session ended by the server is an unhandled 'error' event and the process exits. The

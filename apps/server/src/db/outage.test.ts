@@ -13,6 +13,7 @@ import { loadConfig } from "../config.js";
 import { createLogger } from "../logger.js";
 import type { Services } from "../services.js";
 import { wire } from "../wiring.js";
+import { PG_CONNECT_TIMEOUT_MS } from "./connect.js";
 import {
   adminQuery,
   databaseUrl,
@@ -160,6 +161,29 @@ describe("PostgreSQL sessions terminated under the pool", () => {
     expect(statuses).not.toContain(500);
     await until("requests succeed again", async () => (await get(REPOS)).status === 200, 5_000);
   });
+});
+
+describe("PostgreSQL host swallowing packets", () => {
+  it("requests give up after the connect timeout with 503 + Retry-After instead of hanging", async () => {
+    expect((await get(REPOS)).status).toBe(200);
+    relay.stall();
+    try {
+      // The pool's open sessions were reset: it notices and drops them; any new one waits for an answer.
+      await new Promise((r) => setTimeout(r, 300));
+      const started = Date.now();
+      await expectUnavailable(await get(REPOS));
+      const waited = Date.now() - started;
+      expect(waited).toBeGreaterThanOrEqual(PG_CONNECT_TIMEOUT_MS - 500);
+      expect(waited).toBeLessThan(PG_CONNECT_TIMEOUT_MS + 3_000);
+      // Readiness answers within its own 2 s bound.
+      const probe = Date.now();
+      expect((await get("/readyz")).status).toBe(503);
+      expect(Date.now() - probe).toBeLessThan(3_000);
+    } finally {
+      await relay.restore();
+    }
+    await until("requests succeed again", async () => (await get(REPOS)).status === 200, 10_000);
+  }, 30_000);
 });
 
 describe("PostgreSQL unreachable", () => {

@@ -65,11 +65,15 @@ export function databaseUrl(o: {
 
 /**
  * Forwards TCP to the PostgreSQL server. `cut()` drops every relayed connection and stops listening (new
- * connections are refused, as when the database host is gone); `restore()` listens on the same port again.
+ * connections are refused, as when the database host is gone); `stall()` drops them too but accepts new ones
+ * and never answers (a host that swallows packets); `restore()` forwards on the same port again.
  */
 export class Relay {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private stalled = false;
+  /** Connections accepted while stalled: reset on restore, as a network coming back would. */
+  private readonly held = new Set<Socket>();
 
   #port = 0;
 
@@ -88,6 +92,11 @@ export class Relay {
 
   private listen(port: number): Promise<number> {
     const server = createServer((client) => {
+      if (this.stalled) {
+        this.held.add(client);
+        client.on("error", () => client.destroy());
+        return;
+      }
       const upstream = new Socket();
       this.sockets.add(client);
       this.sockets.add(upstream);
@@ -119,12 +128,23 @@ export class Relay {
   async cut(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    for (const s of this.sockets) s.destroy();
+    for (const s of [...this.sockets, ...this.held]) s.destroy();
     this.sockets.clear();
+    this.held.clear();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** Every relayed connection is reset; new ones are accepted and left unanswered. */
+  stall(): void {
+    this.stalled = true;
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+  }
+
   async restore(): Promise<void> {
+    this.stalled = false;
+    for (const s of this.held) s.destroy();
+    this.held.clear();
     if (!this.server) await this.listen(this.port);
   }
 
