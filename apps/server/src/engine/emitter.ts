@@ -1,6 +1,7 @@
 // Ordered, secret-aware event output for one run: every step the engine takes goes through here.
 import type { Logger } from "../logger.js";
 import type { NewEvent, RunEventStore } from "../runs/events.js";
+import { redactKnownSecrets, redactSecretValues } from "../sanitize/index.js";
 
 /** Keeps the head and tail of long text (a command's last lines usually say why it failed). */
 export function clip(text: string, max = 1_900): string {
@@ -24,6 +25,14 @@ export class RunEmitter {
     private readonly runId: string,
     private readonly logger: Logger,
   ) {}
+
+  /**
+   * Hides credentials (patterns and this run's known values) in text about to be cut for an event: a cut made
+   * first could split a secret into pieces no pattern recognises, and the store sanitises only what is left.
+   */
+  redact(text: string): string {
+    return redactSecretValues(redactKnownSecrets(text, this.secrets));
+  }
 
   addSecrets(values: Iterable<string>): void {
     for (const v of values) {

@@ -143,6 +143,41 @@ describe("secrets in a run's output and final text", () => {
     expect(leaks(everything)).toEqual([]);
   });
 
+  it("hides a credential that the event's length cut would otherwise split", async () => {
+    const token = byName("GitHub classic PAT");
+    // The event keeps the first 1,045 and last 855 chars of a long output; put the cut 20 chars into the token.
+    const header = "exit code: 0\n--- stdout ---\n";
+    const before = "a".repeat(1_045 - header.length - 21);
+    model.on("E2E-CUT-SECRET", [
+      {
+        toolCalls: [
+          {
+            name: "run_command",
+            args: {
+              command: `printf '%s ' '${before}'; echo '${token}'; head -c 3000 /dev/zero | tr '\\0' b`,
+            },
+          },
+        ],
+      },
+      { text: "ok" },
+    ]);
+    const r = await startRun(h, a.token, { repoId: a.repoId, prompt: "E2E-CUT-SECRET" });
+    const run = dataOf(r.body).run;
+    const done = await untilTerminal(h, a.user.teamId, run.id, 60_000);
+    expect(done.status).toBe("success");
+    const res = await h.json<{ ok: true; data: { events: Array<Record<string, unknown>> } }>(
+      "GET",
+      `${API}/runs/${run.id}/events?limit=200`,
+      { token: a.token },
+    );
+    const finished = res.body.data.events.find((e) => e.type === "tool_finished") as {
+      payload: { output: string };
+    };
+    expect(finished.payload.output).toContain("chars omitted");
+    expect(finished.payload.output).toContain("[redacted]");
+    for (const probe of leakProbes(token)) expect(finished.payload.output).not.toContain(probe);
+  });
+
   it("keeps a credential pasted into the prompt out of the generated branch and the commit subject", async () => {
     const token = byName("GitHub classic PAT");
     model.on("E2E-PROMPT-SECRET", [

@@ -65,7 +65,7 @@ export function buildTools(env: ToolEnv): ToolSet {
         toolName: name,
         message: `${name} finished${r.exitCode === undefined ? "" : ` (exit ${r.exitCode})`}`,
         payload: {
-          output: clip(r.text),
+          output: clip(emit.redact(r.text)),
           ...(r.exitCode === undefined ? {} : { exitCode: r.exitCode }),
           durationMs: Date.now() - started,
           ...r.extra,
@@ -92,7 +92,7 @@ export function buildTools(env: ToolEnv): ToolSet {
         type: "tool_finished",
         toolName: name,
         message: `${name} failed`,
-        payload: { error: clip(message), durationMs: Date.now() - started },
+        payload: { error: clip(emit.redact(message)), durationMs: Date.now() - started },
       });
       return `Error: ${message}`;
     }
