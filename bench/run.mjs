@@ -183,6 +183,21 @@ for (const r of engine?.results ?? []) {
     "",
   ]);
 }
+const SANITISER_TARGET = 2;
+for (const [mix, m] of Object.entries(engine?.sanitiser ?? {})) {
+  const gated = mix === "realistic";
+  const ok = m.costRatio <= SANITISER_TARGET;
+  if (gated && !ok) missed++;
+  rows.push([
+    `engine: sanitiser, ${mix} mix`,
+    "—",
+    `${fmt(m.afterPerSec, 0)} events/s`,
+    `${fmt(m.beforePerSec, 0)} events/s old`,
+    `${fmt(m.costRatio, 2)}× cost`,
+    gated ? `≤ ${SANITISER_TARGET}× cost` : "report",
+    gated ? (ok ? "ok" : "BELOW TARGET") : "",
+  ]);
+}
 if (engine?.sandbox && !engine.sandbox.skipped) {
   const sb = engine.sandbox;
   rows.push([
