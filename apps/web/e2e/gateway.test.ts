@@ -76,7 +76,7 @@ describe("an owner", () => {
       .getByRole("link", { name: "Connections" })
       .click();
     await page.getByRole("heading", { level: 1, name: "Connections" }).waitFor();
-    await page.getByText("No connections yet. Add an MCP server above.").waitFor();
+    await page.getByText("No connections yet. Add an MCP server below.").waitFor();
 
     await page.getByLabel("Type", { exact: true }).selectOption("http");
     await page.getByLabel("Name", { exact: true }).fill("tracker");

@@ -176,7 +176,7 @@ export function AuditPage() {
               <Empty>{action ? `No “${action}” entries.` : "No entries yet."}</Empty>
             ) : (
               <TableWrap label="Audit entries">
-                <table>
+                <table className="audit">
                   <thead>
                     <tr>
                       <th scope="col">When</th>

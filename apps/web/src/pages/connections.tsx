@@ -1,5 +1,6 @@
-// Settings → Connections: the team's MCP servers and REST APIs. Every member reads their names and shapes;
-// owners and admins add, change and delete them. Header and env values are write-only: no answer carries them.
+// Settings → Connections: the team's MCP servers and REST APIs, listed first (four columns that fit a laptop
+// screen; cards on a phone). Every member reads their names and shapes; owners and admins add, change and
+// delete them in the form below the list. Header and env values are write-only: no answer carries them.
 import { useEffect, useState } from "react";
 import { del, get } from "../api.js";
 import { useSession } from "../session.js";
@@ -65,16 +66,12 @@ interface TableProps {
 function ConnectionTable({ connections, repoName, admin, onEdit, onDelete }: TableProps) {
   return (
     <TableWrap label="Connections">
-      <table>
+      <table className="connections">
         <thead>
           <tr>
             <th scope="col">Name</th>
-            <th scope="col">Type</th>
-            <th scope="col">Used by</th>
             <th scope="col">Endpoint</th>
-            <th scope="col">Secret names</th>
             <th scope="col">Status</th>
-            <th scope="col">Changed</th>
             {admin ? (
               <th scope="col">
                 <span className="visually-hidden">Actions</span>
@@ -85,25 +82,32 @@ function ConnectionTable({ connections, repoName, admin, onEdit, onDelete }: Tab
         <tbody>
           {connections.map((c) => (
             <tr key={c.id}>
+              {/* One block per cell: on a phone each cell is a flex row of its label and this. */}
               <td>
-                <strong>{c.name}</strong>
-              </td>
-              <td>{shapeLabel(c)}</td>
-              <td>{c.repoId ? `${repoName(c.repoId)} only` : "Every repo"}</td>
-              <td>
-                <Endpoint c={c} />
-              </td>
-              <td>
-                <CodeList items={[...c.headerNames, ...c.envNames]} empty="none" />
+                <div>
+                  <strong>{c.name}</strong>
+                  <span className="hint">{shapeLabel(c)}</span>
+                  <span className="hint">{c.repoId ? `${repoName(c.repoId)} only` : "Every repo"}</span>
+                </div>
               </td>
               <td>
-                <Status c={c} />
+                <div>
+                  <Endpoint c={c} />
+                  <span className="hint">
+                    Secret names: <CodeList items={[...c.headerNames, ...c.envNames]} empty="none" />
+                  </span>
+                </div>
               </td>
               <td>
-                <Time iso={c.updatedAt} />
+                <div>
+                  <Status c={c} />
+                  <span className="hint">
+                    Changed <Time iso={c.updatedAt} />
+                  </span>
+                </div>
               </td>
               {admin ? (
-                <td className="nowrap">
+                <td>
                   <div className="actions">
                     <button
                       type="button"
@@ -158,6 +162,38 @@ function Connections({ teamId }: { teamId: string }) {
 
   return (
     <>
+      {notice ? (
+        <p className="notice" role="status">
+          {notice}
+        </p>
+      ) : null}
+      <h2>Connections of this team</h2>
+      <p className="hint">
+        Header and environment values are stored encrypted and never shown here; only their names are.
+      </p>
+      <Loaded a={list} what="connections">
+        {({ connections }) =>
+          connections.length === 0 ? (
+            <Empty>
+              <p>
+                No connections yet.
+                {admin ? " Add an MCP server below." : " An owner or admin of your team can add one."}
+              </p>
+            </Empty>
+          ) : (
+            <ConnectionTable
+              connections={connections}
+              repoName={repoName}
+              admin={admin}
+              onEdit={(c) => {
+                setNotice("");
+                setEditing(c);
+              }}
+              onDelete={setDeleting}
+            />
+          )
+        }
+      </Loaded>
       {admin ? (
         <>
           <ConnectionForm
@@ -175,38 +211,6 @@ function Connections({ teamId }: { teamId: string }) {
       ) : (
         <p className="muted">Only owners and admins of the team can add or change connections.</p>
       )}
-      {notice ? (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      ) : null}
-      <h2>Connections of this team</h2>
-      <p className="hint">
-        Header and environment values are stored encrypted and never shown here; only their names are.
-      </p>
-      <Loaded a={list} what="connections">
-        {({ connections }) =>
-          connections.length === 0 ? (
-            <Empty>
-              <p>
-                No connections yet.
-                {admin ? " Add an MCP server above." : " An owner or admin of your team can add one."}
-              </p>
-            </Empty>
-          ) : (
-            <ConnectionTable
-              connections={connections}
-              repoName={repoName}
-              admin={admin}
-              onEdit={(c) => {
-                setNotice("");
-                setEditing(c);
-              }}
-              onDelete={setDeleting}
-            />
-          )
-        }
-      </Loaded>
       {deleting ? (
         <Confirm
           title={`Delete “${deleting.name}”?`}

@@ -229,7 +229,9 @@ export function RunsPage() {
                       <StatusBadge status={r.status} />
                     </td>
                     <td>{names.get(r.repoId) ?? <code>{r.repoId}</code>}</td>
-                    <td className={r.model ? "mono" : "muted"}>{modelText(r)}</td>
+                    <td>
+                      <span className={r.model ? "mono" : "muted"}>{modelText(r)}</span>
+                    </td>
                     <td>
                       <Ago iso={r.createdAt} now={now} />
                     </td>
