@@ -126,14 +126,15 @@ describe("no page scrolls sideways at 1280 or 390 px", () => {
         payload: { cwd: LONG },
       },
     ]);
-    for (const [name, url] of [
+    const servers: Array<[string, string]> = [
       [`files-${LONG}`.slice(0, 60), `https://mcp.example.test/${LONG}/${LONG}/mcp`],
       ["remote", "https://mcp.example.test/mcp"],
-    ]) {
+    ];
+    for (const [name, url] of servers) {
       await s.connections.create(
         owner.teamId,
         owner.userId,
-        { kind: "mcp", name, url, headers: { Authorization: "Bearer not-shown", [`X-${LONG}`]: "v" } },
+        { kind: "mcp_server", name, url, headers: { Authorization: "Bearer not-shown", [`X-${LONG}`]: "v" } },
         SYSTEM,
       );
     }
@@ -141,7 +142,7 @@ describe("no page scrolls sideways at 1280 or 390 px", () => {
       owner.teamId,
       owner.userId,
       {
-        kind: "mcp",
+        kind: "mcp_server",
         name: "local",
         command: "/usr/bin/node",
         args: ["--max-old-space-size=4096", `--title=${LONG}`, "--no-warnings"],
