@@ -15,6 +15,7 @@ command -v mkfs.ext4 >/dev/null || PATH="$PATH:/usr/sbin:/sbin" command -v mkfs.
 command -v git >/dev/null || need+=(git)
 command -v tmux >/dev/null || need+=(tmux)
 command -v chromium >/dev/null || need+=(chromium)
+command -v unzip >/dev/null || need+=(unzip)   # bench/pkgfmt.mjs baseline
 command -v pg_isready >/dev/null || need+=(postgresql)
 command -v redis-server >/dev/null || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then

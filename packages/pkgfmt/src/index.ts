@@ -10,6 +10,7 @@ export {
 export { type ExtractResult, extract } from "./extract.js";
 export { DEFAULT_LIMITS, type PackageLimits } from "./limits.js";
 export {
+  installDir,
   MANIFEST_FILE,
   type Manifest,
   ManifestSchema,

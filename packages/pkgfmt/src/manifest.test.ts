@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isPackageError } from "./errors.js";
-import { parseManifest, readManifest } from "./manifest.js";
+import { installDir, parseManifest, readManifest } from "./manifest.js";
 import { MCP_MANIFEST, SKILL_MANIFEST } from "./test-support/fixtures.js";
 
 const BASE = "name: acme/x\nversion: 1.0.0\ntype: skill\ndescription: d\ntargets: [cursor]\n";
@@ -55,6 +55,14 @@ describe("parseManifest: valid manifests", () => {
     expect(m.requires).toEqual({ "acme/base": "^1.2.0", "other/lib": ">=0.3 <0.5" });
     expect(m.license).toBe("MIT OR Apache-2.0");
     expect(m.mcp?.env).toEqual(["TICKETS_TOKEN"]);
+  });
+});
+
+describe("installDir", () => {
+  it("fills {slug} from the package name and leaves unmapped targets to the caller", () => {
+    const m = parseManifest(SKILL_MANIFEST);
+    expect(installDir(m, "claude-code")).toBe(".claude/skills/code-review");
+    expect(installDir(m, "cursor")).toBeUndefined();
   });
 });
 

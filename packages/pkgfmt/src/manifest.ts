@@ -211,6 +211,19 @@ function describeIssue(issue: z.core.$ZodIssue, value: unknown): { text: string;
   return { text: field ? `${field}: ${message}` : message, field };
 }
 
+/**
+ * The folder a target installs into, relative to the install base: `install_map[target]` with `{slug}`
+ * replaced by the package's slug (the part after the vendor), or undefined when the manifest maps none.
+ */
+export function installDir(manifest: Manifest, target: Target): string | undefined {
+  const template = manifest.install_map[target];
+  if (template === undefined) return undefined;
+  const slug = manifest.name.slice(manifest.name.indexOf("/") + 1);
+  const dir = template.replaceAll("{slug}", slug);
+  checkRelativePath(dir);
+  return dir;
+}
+
 /** Reads `<dir>/mog.yaml` (a regular file, never a symlink) and validates it. */
 export async function readManifest(
   dir: string,

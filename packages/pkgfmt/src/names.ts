@@ -9,6 +9,8 @@ const MAX_DEPTH = 32;
 /** Names Windows maps to devices whatever their extension (`con.md`, `COM1.txt`). */
 const WINDOWS_DEVICE = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³])(\.|$)/i;
 const WINDOWS_RESERVED_CHAR = /[<>:"|?*]/;
+/** `.git` and its 8.3 short name on Windows. */
+const GIT_DIR = /^(\.git|git~\d+)$/;
 const CONTROL_OR_FORMAT = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -101,6 +103,8 @@ export function checkRelativePath(name: string): void {
     if (WINDOWS_RESERVED_CHAR.test(segment)) throw invalid(name, "Reserved character in entry name");
     if (/[. ]$/.test(segment)) throw invalid(name, "Entry name segment ends with a dot or space");
     if (WINDOWS_DEVICE.test(segment)) throw invalid(name, "Reserved device name in entry name");
+    // A .git folder inside an agent's checkout can carry hooks and config that git would act on.
+    if (GIT_DIR.test(collisionKey(segment))) throw invalid(name, "Entry name has a .git folder");
     if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) throw invalid(name, "Entry name segment too long");
   }
 }

@@ -136,6 +136,12 @@ const CASES: Case[] = [
     code: "INVALID_PATH",
     message: "Reserved character in entry name: SKILL.md:hidden",
   },
+  {
+    title: ".git folder (hooks, config)",
+    archive: withSkill({ name: "docs/.GIT/hooks.md", data: "x" }),
+    code: "INVALID_PATH",
+    message: "Entry name has a .git folder: docs/.GIT/hooks.md",
+  },
   // Links and special files.
   {
     title: "symlink (raw, Unix mode S_IFLNK)",
