@@ -46,13 +46,29 @@ describe("the credential corpus", () => {
     expect(sanitizeEventText(long)).toBe(long);
   });
 
-  it("hides them wherever a cut falls", () => {
+  it("hides them wherever a cut falls, and the cut text is a fixpoint", () => {
+    // Positions cover the whole window in which a cut may move back to whitespace, and the exact cut.
     for (const entry of CORPUS) {
-      for (let pad = 1960; pad <= 2000; pad += 3) {
-        const cut = sanitizeEventText(`${"y".repeat(pad)} ${entry.line}`);
+      for (let pad = 1780; pad <= 2005; pad++) {
+        const cut = sanitizeEventText(`${"y".repeat(pad)} ${entry.line} tail`);
         expect(leaks(cut, [entry]), `${entry.name} at ${pad}`).toEqual([]);
-        expect(sanitizeEventText(cut)).toBe(cut);
+        expect(sanitizeEventText(cut), `${entry.name} at ${pad}`).toBe(cut);
       }
+    }
+    // Prose-like text with spaces everywhere, secrets at every offset near the limit.
+    const words = CORPUS.map((e) => e.line).join(" and then ");
+    for (let pad = 1500; pad <= 2000; pad += 7) {
+      const cut = sanitizeEventText(`${"word ".repeat(pad / 5)}${words}`);
+      expect(leaks(cut)).toEqual([]);
+      expect(sanitizeEventText(cut), `at ${pad}`).toBe(cut);
+    }
+  });
+
+  it("keeps a header cut right after its scheme word stable", () => {
+    const line = `Authorization: Bearer ${"z".repeat(40)}`;
+    for (let pad = 1960; pad <= 2000; pad++) {
+      const cut = sanitizeEventText(`${"q".repeat(pad)} ${line}`);
+      expect(sanitizeEventText(cut), `at ${pad}`).toBe(cut);
     }
   });
 });

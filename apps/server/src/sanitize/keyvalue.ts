@@ -38,6 +38,8 @@ const endsUnquoted = (c: number): boolean =>
   c <= 32 || c === 34 || c === 39 || c === 96 || c === 59 || c === 38 || c === 0x85 || c === 0x2028;
 // Auth schemes kept in view before the credential, as in `Authorization: Basic …`.
 const SCHEME = /^(?:basic|bearer|digest|token|negotiate|ntlm)[ \t]+(?=\S)/i;
+// A scheme word and blanks with nothing after them: the text was cut right after the scheme.
+const BARE_SCHEME = /^(?:basic|bearer|digest|token|negotiate|ntlm)[ \t]+$/i;
 
 // Code, not a credential: `const session = await open()`, `token = None`. An unquoted value that is exactly one
 // of these words is left alone (quoted, it is a string and hidden like any other).
@@ -101,7 +103,9 @@ function valueRange(text: string, at: number): Range | null {
     const content = text.slice(start, end);
     return content.length === 0 || isRedactedPrefix(content) ? null : [start, end];
   }
-  const scheme = SCHEME.exec(text.slice(at, at + 24));
+  const head = text.slice(at, at + 24);
+  if (BARE_SCHEME.test(head) && at + head.length === text.length) return null;
+  const scheme = SCHEME.exec(head);
   const start = at + (scheme ? scheme[0].length : 0);
   let end = start;
   while (end < text.length && !endsUnquoted(text.charCodeAt(end))) end++;
