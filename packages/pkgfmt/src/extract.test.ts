@@ -143,6 +143,26 @@ describe("layout and payloads", () => {
     );
   });
 
+  it("keeps folder entries whose attributes are 0 (as Java writes them)", async () => {
+    const b = box();
+    await extract(rawZip([...skillEntries(), { name: "docs/", unixMode: 0, madeBy: 0 }]), b.dest);
+    expect(listTree(b.dest)).toContain("d docs");
+    const err = await inspect(rawZip([...skillEntries(), { name: "docs", unixMode: 0o040755 }])).catch(
+      (e: unknown) => e,
+    );
+    expect(isPackageError(err, "INVALID_PATH")).toBe(true);
+  });
+
+  it("a refusal found while inflating also removes the parent folders extract created", async () => {
+    const b = box();
+    const before = listTree(b.root);
+    const archive = rawZip([...skillEntries(), { name: "crc.md", data: "hello", crc32: 1 }]);
+    const dest = join(b.base, ".claude", "skills", "code-review");
+    const err = await extract(archive, dest).catch((e: unknown) => e);
+    expect(isPackageError(err, "CRC_MISMATCH")).toBe(true);
+    expect(listTree(b.root)).toEqual(before);
+  });
+
   it("a refusal from onFile (e.g. the scanner's secret check) removes what was written", async () => {
     const b = box();
     const before = listTree(b.root);

@@ -1,6 +1,6 @@
 // Safe extraction: a fresh temp folder beside the destination, exclusive no-follow creates, one rename into place.
 import { closeSync, constants, mkdirSync, openSync, writeSync } from "node:fs";
-import { chmod, lstat, mkdir, mkdtemp, readdir, rename, rm } from "node:fs/promises";
+import { chmod, lstat, mkdir, mkdtemp, readdir, rename, rm, rmdir } from "node:fs/promises";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import type { ArchiveInput } from "./archive.js";
 import { PackageError, printable } from "./errors.js";
@@ -71,8 +71,14 @@ export async function extract(
   // Most hostile archives are refused here, before a single folder is created.
   const prepared = await preparePackage(archive, limits);
   const parent = dirname(target);
-  await mkdir(parent, { recursive: true });
-  const temp = await mkdtemp(join(parent, `.${basename(target)}.mog-`));
+  const firstCreated = await mkdir(parent, { recursive: true });
+  let temp: string;
+  try {
+    temp = await mkdtemp(join(parent, `.${basename(target)}.mog-`));
+  } catch (err) {
+    await removeCreatedParents(parent, firstCreated);
+    throw err;
+  }
   try {
     const made = new Set<string>([temp]);
     const ensureDir = (dir: string) => {
@@ -103,6 +109,20 @@ export async function extract(
     return { ...info, dest: target };
   } catch (err) {
     await rm(temp, { recursive: true, force: true });
+    await removeCreatedParents(parent, firstCreated);
     throw err;
+  }
+}
+
+/** Removes the (still empty) parent folders this call created, from `parent` up to `firstCreated`. */
+async function removeCreatedParents(parent: string, firstCreated: string | undefined): Promise<void> {
+  if (firstCreated === undefined) return;
+  for (let dir = parent; ; dir = dirname(dir)) {
+    // rmdir only removes empty folders: one something else wrote into meanwhile stays.
+    const removed = await rmdir(dir).then(
+      () => true,
+      () => false,
+    );
+    if (!removed || dir === firstCreated || dirname(dir) === dir) return;
   }
 }

@@ -54,9 +54,10 @@ function checkEntryKind(entry: yauzl.Entry, name: string, isDir: boolean): void 
     if (field.id === PKWARE_UNIX_FIELD && field.data.length > 12)
       throw fail("HARD_LINK", "Link entry refused", name);
   }
+  // Only explicit contradictions are refused: many writers (Java's among them) leave a folder's attributes at 0.
   const saysDir =
     format === S_IFDIR || (format === 0 && (entry.externalFileAttributes & DOS_DIRECTORY) !== 0);
-  if (saysDir !== isDir)
+  if ((saysDir && !isDir) || (format === S_IFREG && isDir))
     throw fail("INVALID_PATH", "Entry's type and name disagree (folder without '/' or file with it)", name);
   if (isDir && entry.uncompressedSize !== 0) throw fail("INVALID_PATH", "Folder entry carries data", name);
 }
