@@ -18,6 +18,7 @@ import {
   killGroup,
   type PrivatePostgres,
   type PrivateRedis,
+  sleep,
   startPrivatePostgres,
   startPrivateRedis,
 } from "./services.js";
@@ -276,9 +277,6 @@ export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
       return p;
     };
 
-    await Promise.all(Array.from({ length: o.replicas ?? 3 }, () => startReplica()));
-    await Promise.all(Array.from({ length: o.workers ?? 2 }, () => startWorker()));
-
     const createUser = async (email: string, role: string) => {
       const r = await admin(["create-user", "--email", email, "--team", "ops", "--role", role], PASSWORD);
       if (r.code !== 0) throw new Error(`create-user failed:\n${r.stderr}`);
@@ -294,9 +292,22 @@ export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
       if (t.code !== 0) throw new Error(`create-token failed:\n${t.stderr}`);
       return { email, password: PASSWORD, token: t.stdout.trim() };
     };
-    const owner = await createUser("owner@example.test", "owner");
-    const repo = await admin(["add-repo", "--team", "ops", "--name", "ops/app", "--path", bareRepo(home)]);
-    if (repo.code !== 0) throw new Error(`add-repo failed:\n${repo.stderr}`);
+    const addRepo = async () => {
+      const r = await admin(["add-repo", "--team", "ops", "--name", "ops/app", "--path", bareRepo(home)]);
+      if (r.code !== 0) throw new Error(`add-repo failed:\n${r.stderr}`);
+      return r.stdout.trim();
+    };
+    // Everything after the migration at once: the CLI's start-up is most of what each step costs.
+    const [owner, repoId] = await Promise.all([
+      createUser("owner@example.test", "owner"),
+      // add-repo needs the team that create-user makes.
+      (async () => {
+        while ((await pg.query("select 1 from teams", [], DATABASE)).length === 0) await sleep(100);
+        return addRepo();
+      })(),
+      ...Array.from({ length: o.replicas ?? 3 }, () => startReplica()),
+      ...Array.from({ length: o.workers ?? 2 }, () => startWorker()),
+    ]);
 
     return {
       pg,
@@ -308,7 +319,7 @@ export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
       workers,
       owner,
       db: (sql, params) => pg.query(sql, params, DATABASE),
-      repoId: repo.stdout.trim(),
+      repoId,
       tempDir,
       admin,
       user: (email) => createUser(email, "member"),

@@ -109,7 +109,7 @@ export async function startFront(o = {}) {
     const out = {};
     for (const [k, v] of Object.entries(upstreamRes.headers))
       if (!HOP_BY_HOP.has(k) && v !== undefined) out[k] = v;
-    out["x-front-upstream"] = String(upstreams.indexOf(chosen));
+    out["x-front-upstream"] = chosen;
     res.writeHead(upstreamRes.statusCode ?? 502, out);
     res.flushHeaders();
     upstreamRes.on("data", (c) => res.write(c));

@@ -176,8 +176,8 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     const c = child;
     if (!c) return;
     child = undefined;
-    // SIGINT: fast shutdown (roll back open transactions, checkpoint, exit).
-    killGroup(c, "SIGINT");
+    // SIGINT to the postmaster: fast shutdown (end sessions, roll back open transactions, checkpoint, exit).
+    c.kill("SIGINT");
     try {
       await exited(c, 20_000);
     } catch {
