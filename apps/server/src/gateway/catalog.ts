@@ -57,7 +57,7 @@ function reasonOf(view: ServerView, err: unknown): string {
       const last = view.upstream.lastFailure?.reason;
       return `paused after repeated failures${last ? ` (last: ${last})` : ""}`;
     }
-    return view.upstream.lastFailure?.reason ?? err.message.toLowerCase();
+    return err.reason ?? err.message.charAt(0).toLowerCase() + err.message.slice(1);
   }
   if (err instanceof McpError)
     return err.code === ErrorCode.RequestTimeout ? "timed out" : `answered error ${err.code}`;
@@ -218,7 +218,17 @@ export class Catalog {
 
   /** Unknown and not-allowed answer the same, so the allowlist can't be probed. */
   async resolve(kind: "tools" | "prompts", exposed: string): Promise<Entry> {
-    const entry = (await this.table(kind)).entries.get(exposed);
+    const table = await this.table(kind);
+    const entry = table.entries.get(exposed);
+    // Its server could not list: say so, rather than call a tool of a failing server unknown.
+    const failed = entry ? undefined : table.failed.find((f) => exposed.startsWith(`${f.server}__`));
+    if (failed)
+      throw new GatewayError(
+        "upstream_unavailable",
+        ErrorCode.InternalError,
+        `MCP server ${failed.server} is not available (${failed.reason}); its last error is on the Connections page`,
+        failed.reason,
+      );
     if (!entry)
       throw new GatewayError(
         "not_found",

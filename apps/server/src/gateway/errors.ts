@@ -34,6 +34,8 @@ export class GatewayError extends Error {
     readonly errorClass: ErrorClass,
     readonly code: number,
     message: string,
+    /** Why an upstream could not be used, in fixed form (see failures.ts): safe to tell any client. */
+    readonly reason?: string,
   ) {
     super(message);
   }

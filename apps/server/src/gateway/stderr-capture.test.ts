@@ -9,7 +9,7 @@ import { HOST_PATH, TEST_LIMITS } from "../sandboxes/provider/test-support/sandb
 import { ScrubbedEnvLauncher, type StdioLauncher } from "./launcher.js";
 import { SandboxedStdioLauncher } from "./sandboxed-launcher.js";
 import { captureStderr } from "./stderr-fifo.js";
-import { redactedTail, STDERR_TAIL_BYTES } from "./stderr-tail.js";
+import { redactedTail, STDERR_TAIL_BYTES, StderrTail } from "./stderr-tail.js";
 
 // 5000 lines (~150 KB) and then the words that matter: only a tail of whole lines may come back.
 const CHATTY =
@@ -77,6 +77,17 @@ describe("stderr tails", () => {
     expect(lstatSync(join(tmp, ".mogplex-stderr")).isFIFO()).toBe(true);
     expect(readFileSync(victim, "utf8")).toBe("host file");
     expect(await capture?.finish()).toBe("");
+  });
+
+  it("a big read followed by a small one still leaves a full tail (chunk boundaries don't matter)", () => {
+    const tail = new StderrTail();
+    tail.push(Buffer.from("x".repeat(60).concat("\n").repeat(1000)));
+    tail.push(Buffer.from("last words\n"));
+    expect(Buffer.byteLength(tail.text())).toBeGreaterThan(STDERR_TAIL_BYTES - 62);
+    expect(tail.text().endsWith(`${"x".repeat(60)}\nlast words\n`)).toBe(true);
+    for (let i = 0; i < 500; i++) tail.push(Buffer.from(`line ${i}\n`));
+    expect(tail.text()).toMatch(/^line \d+\n[\s\S]*line 499\n$/);
+    expect(Buffer.byteLength(tail.text())).toBeGreaterThan(STDERR_TAIL_BYTES - 10);
   });
 
   it("redaction: secrets out, control characters out; a tail that grows past the cap loses lines at the front", () => {

@@ -14,8 +14,15 @@ export class StderrTail {
   push(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.size += chunk.length;
-    while (this.size > STDERR_TAIL_BYTES * 2 && this.chunks.length > 1) {
+    // Whole chunks go while what is left still holds a full tail; a big one is cut down to what is needed.
+    while (this.chunks.length > 1 && this.size - (this.chunks[0] as Buffer).length >= STDERR_TAIL_BYTES) {
       this.size -= (this.chunks.shift() as Buffer).length;
+      this.cut = true;
+    }
+    if (this.size > STDERR_TAIL_BYTES * 4) {
+      const all = Buffer.concat(this.chunks);
+      this.chunks = [Buffer.from(all.subarray(all.length - STDERR_TAIL_BYTES * 2))];
+      this.size = STDERR_TAIL_BYTES * 2;
       this.cut = true;
     }
   }

@@ -133,6 +133,13 @@ describe("stdio MCP servers outside /usr: mounts, and failures that say why", ()
     );
     expect(message).toMatch(/Connections page.*server log \(request req_/);
     secretsGone(message);
+    // A call to one of its tools says the same, not "unknown tool".
+    const call = await alone
+      .callTool({ name: "broken__greet", arguments: { who: "x" } })
+      .catch((e: unknown) => e);
+    expect((call as McpError).message).toMatch(
+      /MCP server broken is not available \(exited with code 3 before the MCP handshake\); its last error is on the Connections page \(request req_/,
+    );
 
     // Beside a working one: the working one's tools, the failure in _meta.
     const both = await mcpClient(srv.base, await keyFor(["mini", "broken"]));

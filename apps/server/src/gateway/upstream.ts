@@ -159,11 +159,17 @@ export class Upstream {
       else if (!this.closed)
         this.d.logger.warn(
           { server: this.config.name, serverId: this.config.id, err: { message: (err as Error).message } },
-          "upstream connect failed",
+          `MCP server ${this.config.name} not started: ${(err as Error).message}`,
         );
-      throw err instanceof GatewayError
-        ? err
-        : new GatewayError("upstream_unavailable", ErrorCode.InternalError, "Upstream unavailable");
+      if (err instanceof GatewayError) throw err;
+      throw new GatewayError(
+        "upstream_unavailable",
+        ErrorCode.InternalError,
+        report
+          ? `MCP server ${this.config.name} could not start (${report.reason}); its last error is on the Connections page`
+          : "Upstream unavailable",
+        report?.reason,
+      );
     }
     if (this.closed) {
       await client.close().catch(() => undefined);
