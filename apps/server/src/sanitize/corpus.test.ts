@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { sanitizeEventPayload, sanitizeEventText } from "./event.js";
 import { REDACTED, redactSecretValues } from "./secrets.js";
 import { CORPUS, leaks } from "./test-support/corpus.js";
+import { seededRandom } from "./test-support/fakes.js";
 
 describe("the credential corpus", () => {
   it("holds at least 40 shapes", () => {
@@ -70,5 +71,54 @@ describe("the credential corpus", () => {
       const cut = sanitizeEventText(`${"q".repeat(pad)} ${line}`);
       expect(sanitizeEventText(cut), `at ${pad}`).toBe(cut);
     }
+  });
+
+  it("is idempotent on random mixtures of corpus pieces, separators and markers", () => {
+    const pieces = [
+      ...CORPUS.map((e) => e.line),
+      ...CORPUS.flatMap((e) => e.secrets.map((x) => x.slice(0, Math.ceil(x.length / 2)))),
+      "password=",
+      '"token": "',
+      "--api-key ",
+      "Authorization: Bearer ",
+      "://",
+      "@",
+      ";",
+      "&",
+      '"',
+      " ",
+      "\n",
+      "=",
+      ":",
+      "-",
+      "_",
+      REDACTED,
+      "[reda",
+    ];
+    const random = seededRandom(20261204);
+    for (let sample = 0; sample < 2500; sample++) {
+      let text = "";
+      const count = 1 + Math.floor(random() * 7);
+      for (let piece = 0; piece < count; piece++) text += pieces[Math.floor(random() * pieces.length)] ?? "";
+      const once = redactSecretValues(text);
+      expect(redactSecretValues(once), JSON.stringify(text)).toBe(once);
+    }
+  });
+
+  it.each([
+    ["SendGrid-like runs", `SG.${"a".repeat(128)}.${"b".repeat(300)} `],
+    [
+      "database URIs without credentials",
+      `mongodb://${"h".repeat(150)}/${"d".repeat(150)}?${"o".repeat(600)} `,
+    ],
+    ["private key headers with long bodies", `-----BEGIN PRIVATE KEY-----\n${"A".repeat(12_000)}\n`],
+    ["Slack-like segments", `xoxb-${"a1-".repeat(300)} `],
+    ["basic-auth-like URLs", `https://${"u".repeat(300)}:${"p".repeat(300)} `],
+    ["AWS ids with base64 around", `AKIA${"A".repeat(16)} ${"B/".repeat(30)} `],
+  ])("returns on about 1 MB of %s", (_name, unit) => {
+    const text = unit.repeat(Math.ceil(1_000_000 / unit.length));
+    const started = Date.now();
+    expect(redactSecretValues(text).length).toBeGreaterThan(0);
+    expect(Date.now() - started).toBeLessThan(20_000);
   });
 });
