@@ -29,12 +29,12 @@ function record(page: Page, status: number): string[] {
 
 describe("page loads and the sign-in tier", () => {
   it("30 full page loads in a minute, signed in and signed out, never see a 429", async () => {
-    // The shipped default tier, not the harness's relaxed one.
-    const stack = await startStack({ env: { MOGPLEX_SIGNIN_RATE_LIMIT: "10/60s" } });
+    // The shipped default tier, not the harness's relaxed one; the server's clock stands still, so every load
+    // falls inside one window however long the browser takes.
+    const stack = await startStack({ clock: new FakeClock(), env: { MOGPLEX_SIGNIN_RATE_LIMIT: "10/60s" } });
     stacks.push(stack);
     const watcher = new Watcher();
     const owner: TestUser = await stack.h.user({ team: "acme" });
-    const started = Date.now();
 
     const signedIn = await pageOn(stack, watcher);
     const limitedIn = record(signedIn, 429);
@@ -56,7 +56,6 @@ describe("page loads and the sign-in tier", () => {
       await signedOut.goto(i % 2 === 0 ? "/login" : "/runs");
       await signedOut.getByRole("button", { name: "Sign in" }).waitFor();
     }
-    expect(Date.now() - started).toBeLessThan(60_000);
     expect([...limitedIn, ...limitedOut]).toEqual([]);
     watcher.assertClean();
   });
