@@ -13,6 +13,8 @@ const FLAG_ENCRYPTED = 0x1;
 const FLAG_STRONG_ENCRYPTION = 0x40;
 /** PKWARE Unix extra field: after 12 fixed bytes it carries the target of a hard or symbolic link. */
 const PKWARE_UNIX_FIELD = 0x000d;
+/** ASi Unix extra field: CRC (4), mode (2), size/device (4), uid (2), gid (2), then a symlink's target. */
+const ASI_UNIX_FIELD = 0x756e;
 
 export interface ZipEntry {
   /** Path inside the archive without a trailing slash. */
@@ -53,6 +55,13 @@ function checkEntryKind(entry: yauzl.Entry, name: string, isDir: boolean): void 
   for (const field of entry.extraFields) {
     if (field.id === PKWARE_UNIX_FIELD && field.data.length > 12)
       throw fail("HARD_LINK", "Link entry refused", name);
+    if (field.id === ASI_UNIX_FIELD) {
+      const asiFormat = field.data.length >= 6 ? field.data.readUInt16LE(4) & S_IFMT : 0;
+      if (asiFormat === S_IFLNK || field.data.length > 14)
+        throw fail("SYMLINK", "Symlink entry refused", name);
+      if (asiFormat !== 0 && asiFormat !== S_IFREG && asiFormat !== S_IFDIR)
+        throw fail("SPECIAL_FILE", "Device, FIFO or socket entry refused", name);
+    }
   }
   // Only explicit contradictions are refused: many writers (Java's among them) leave a folder's attributes at 0.
   const saysDir =
