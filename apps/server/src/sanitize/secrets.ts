@@ -5,13 +5,13 @@
 // under secret-looking keys in free text (keyvalue.ts). One anchor scan (anchors.ts) decides which of them can
 // match a string at all, so a string with nothing credential-like costs one regex pass.
 //
-// Guarantees, each tested in secrets.test.ts:
-//   - linear: every detector is a literal-anchored, greedy or bounded pattern, and the key-value reader grows
-//     each hit by at most 64 chars and reads a value once;
+// Guarantees (tests: secrets.test.ts, corpus.test.ts, keyvalue.test.ts):
+//   - linear: our patterns are literal-anchored with greedy or bounded runs, the preset's are bounded, and the
+//     key-value reader grows each hit by at most 64 chars and reads a value once;
 //   - idempotent: the result is a fixpoint (a text that changed is passed again until it stops changing), so
 //     sanitising sanitised text changes nothing;
-//   - safe to cut: event.ts re-checks a cut prefix until it is a fixpoint too, so truncation never leaves the
-//     start of a secret that a shorter text would no longer recognise as one.
+//   - safe to cut: event.ts cuts a fixpoint just after whitespace, or re-checks the cut prefix until it is a
+//     fixpoint too, so a stored prefix never holds the start of a secret a second pass would still change.
 import { AnchorIndex } from "./anchors.js";
 import { KEY_FRAGMENTS, keyValueRanges } from "./keyvalue.js";
 import { type Detector, PAIR_DETECTORS, PEM_DETECTOR, TOKEN_DETECTORS } from "./patterns.js";
