@@ -80,9 +80,16 @@ function pass(text: string): string {
   const hits: { detectors?: Set<Detector>; rules?: Set<CompiledRule>; keys?: number[] } = {};
   INDEX.scan(text, (targets, index) => {
     for (const t of targets) {
-      if (t === KEY_VALUE) (hits.keys ??= []).push(index);
-      else if (PRESET_SET.has(t)) (hits.rules ??= new Set()).add(t as CompiledRule);
-      else (hits.detectors ??= new Set()).add(t as Detector);
+      if (t === KEY_VALUE) {
+        hits.keys ??= [];
+        hits.keys.push(index);
+      } else if (PRESET_SET.has(t)) {
+        hits.rules ??= new Set();
+        hits.rules.add(t as CompiledRule);
+      } else {
+        hits.detectors ??= new Set();
+        hits.detectors.add(t as Detector);
+      }
     }
   });
   const { detectors, rules, keys: keyHits } = hits;
