@@ -289,7 +289,14 @@ async function sandboxStart() {
   const provider = new BwrapProvider({ bwrap: "bwrap", hostPath });
   const status = await provider.check();
   if (!status.ok) return { skipped: status.reason };
-  const limits = { processes: 256, cpuSeconds: 60, memoryMb: 1024, addressSpaceMb: 0, fileSizeMb: 256 };
+  const limits = {
+    processes: 256,
+    cpuSeconds: 60,
+    memoryMb: 1024,
+    addressSpaceMb: 0,
+    fileSizeMb: 256,
+    diskMb: 8192,
+  };
   const cloneOnly = [];
   const full = [];
   for (let i = 0; i < STARTS; i++) {
