@@ -44,7 +44,10 @@ beforeAll(async () => {
     MOGPLEX_DATA_DIR: dataDir,
     MOGPLEX_PUBLIC_URL: BASE,
     MOGPLEX_LOG_LEVEL: "silent",
+    // The tests poll until service is back: no limit may answer for the database.
     MOGPLEX_IP_RATE_LIMIT: "100000/60s",
+    MOGPLEX_PAT_RATE_LIMIT: "100000/60s",
+    MOGPLEX_SIGNIN_RATE_LIMIT: "100000/60s",
     DATABASE_URL: databaseUrl({ schema, applicationName, relay }),
     MOGPLEX_ENCRYPTION_KEY: randomBytes(32).toString("base64url"),
     MOGPLEX_SIGNING_SECRET: randomBytes(32).toString("base64url"),
@@ -204,6 +207,17 @@ describe("PostgreSQL unreachable", () => {
         body: JSON.stringify({ email: "nobody@example.test", password: "whatever-it-is" }),
       });
       await expectUnavailable(signIn);
+      // Better Auth routes behind its own session check, which wraps the failure in an error of its own.
+      await expectUnavailable(
+        await app.request(`${BASE}/api/auth/get-session`, { headers: { cookie, origin: BASE } }),
+      );
+      await expectUnavailable(
+        await app.request(`${BASE}/api/auth/two-factor/enable`, {
+          method: "POST",
+          headers: { cookie, origin: BASE, "content-type": "application/json" },
+          body: JSON.stringify({ password: "whatever-it-is" }),
+        }),
+      );
     } finally {
       await relay.restore();
     }

@@ -1,11 +1,13 @@
 // Better Auth configured for Mogplex: email+password (Argon2id), TOTP 2FA with lockout, no sign-up.
 // (The CLI device flow is ours, in cli-auth/, because it must end in a PAT.)
+import { AsyncLocalStorage } from "node:async_hooks";
 import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
 import { betterAuth } from "better-auth";
 import { APIError, createAuthMiddleware, isAPIError } from "better-auth/api";
 import { twoFactor } from "better-auth/plugins/two-factor";
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema.js";
+import { isDatabaseUnavailable } from "../db/unavailable.js";
 import { sha256Hex } from "../security/random.js";
 
 // OWASP's Argon2id baseline: 19 MiB, 2 passes, 1 lane. 2 = Argon2id (the enum is const, erased at runtime).
@@ -155,6 +157,32 @@ function requestFacts(ctx: HookCtx): Pick<AuthEvent, "path" | "ip" | "userAgent"
   };
 }
 
+/**
+ * The failure behind the error response Better Auth is building for the request being handled. It turns errors
+ * into responses of its own (an empty 500, or a 401 when a session could not be read); `Identity.handle`
+ * rethrows the failure instead, so the catch-all answers it: 503 + Retry-After when the database is away, else
+ * a logged 500 in our envelope.
+ */
+export const authFailure = new AsyncLocalStorage<{ error?: unknown }>();
+
+/**
+ * Better Auth's log lines. A database outage it logs (often just before answering something misleading, such as
+ * 401 for a session it could not read) is handed to the request instead, whose answer says it; the rest go to
+ * the console as Better Auth would print them.
+ */
+function authLog(level: "debug" | "info" | "warn" | "error", message: string, ...args: unknown[]): void {
+  const outage = args.find(isDatabaseUnavailable);
+  if (outage !== undefined) {
+    const slot = authFailure.getStore();
+    if (slot) slot.error ??= outage;
+    return;
+  }
+  const line = `${new Date().toISOString()} ${level.toUpperCase()} [Better Auth]: ${message}`;
+  if (level === "error") console.error(line, ...args);
+  else if (level === "warn") console.warn(line, ...args);
+  else console.log(line, ...args);
+}
+
 export function createAuth(o: AuthOptions) {
   return betterAuth({
     appName: "Mogplex",
@@ -173,9 +201,18 @@ export function createAuth(o: AuthOptions) {
     rateLimit: { enabled: false }, // ours runs in front, shared with the rest of the API
     trustedOrigins: o.trustedOrigins,
     telemetry: { enabled: false },
-    // Failures that are not Better Auth's own API errors (the database being away, a bug) reach our catch-all:
-    // 503 + Retry-After or a 500 in the error envelope, in our log, instead of an empty 500 and a console line.
+    // A thrown server-side failure (the database away, a bug) leaves auth.handler for our catch-all: 503 +
+    // Retry-After or a logged 500 in our envelope, not an empty 500. One Better Auth wrapped in an APIError of its
+    // own (e.g. FAILED_TO_GET_SESSION, caused by ours) is recorded by the after hook (see authFailure).
     onAPIError: { throw: true },
+    logger: { log: authLog },
+    hooks: {
+      after: createAuthMiddleware(async (ctx) => {
+        const returned = (ctx.context as { returned?: unknown }).returned;
+        const slot = authFailure.getStore();
+        if (slot && isAPIError(returned) && returned.statusCode >= 500) slot.error ??= returned;
+      }),
+    },
     advanced: {
       // Better Auth relaxes these when NODE_ENV=test; the shipped server never runs without them.
       disableCSRFCheck: false,

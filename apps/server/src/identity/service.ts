@@ -13,6 +13,7 @@ import type { TeamService } from "../teams/service.js";
 import type { TokenService } from "../tokens/service.js";
 import {
   type Auth,
+  authFailure,
   CLIENT_IP_HEADER,
   EMAIL_SHAPE,
   hashBackupCode,
@@ -77,12 +78,18 @@ export class Identity {
       headers.delete("content-length");
     }
     const init: RequestInit & { duplex?: "half" } = { method: c.req.method, headers, body, duplex: "half" };
-    const res = await this.auth.handler(
-      new Request(
-        c.req.url,
-        c.req.method === "GET" || c.req.method === "HEAD" ? { method: c.req.method, headers } : init,
+    const failure: { error?: unknown } = {};
+    const res = await authFailure.run(failure, () =>
+      this.auth.handler(
+        new Request(
+          c.req.url,
+          c.req.method === "GET" || c.req.method === "HEAD" ? { method: c.req.method, headers } : init,
+        ),
       ),
     );
+    // A server-side failure (the database away, a bug) goes to the catch-all: 503 + Retry-After or a logged 500.
+    if (failure.error !== undefined && (res.status >= 500 || isDatabaseUnavailable(failure.error)))
+      throw failure.error;
     return withoutSessionTokens(res);
   }
 

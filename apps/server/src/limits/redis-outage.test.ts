@@ -34,6 +34,7 @@ async function server(redisUrl: string) {
     MOGPLEX_PUBLIC_URL: BASE,
     MOGPLEX_LOG_LEVEL: "silent",
     MOGPLEX_WORKER_CONCURRENCY: "0",
+    MOGPLEX_PAT_RATE_LIMIT: "100000/60s",
     REDIS_URL: redisUrl,
   });
   const s: Services = await wire({ config, logger: createLogger("silent") });
