@@ -56,8 +56,9 @@ function writeNew(path: string, data: Buffer): void {
 
 /**
  * Extracts a package to `dest` (which must not exist, or be an empty folder). Every check of `inspect`
- * runs: the structural ones before anything is created, the content ones as files are inflated; files are written into a temp folder created beside `dest` (same file
- * system) and renamed into place at the end. On any refusal or error the temp folder is removed, so
+ * runs: the structural ones before anything is created, the content ones as files are inflated. Files
+ * are written into a temp folder created beside `dest` (same file system) and renamed into place at the
+ * end. On any refusal or error the temp folder (and any parent folder this call created) is removed, so
  * nothing is left behind, in `dest` or anywhere else.
  */
 export async function extract(
