@@ -67,7 +67,7 @@ describe(`a stdio MCP server trying to escape the gateway's sandbox (server as $
       env: {},
     });
     try {
-      const msg = (await firstMessage(l)) as { params: { out: string } };
+      const msg = (await firstMessage(l)) as unknown as { params: { out: string } };
       const out = Buffer.from(msg.params.out, "base64").toString();
       expect(escapeFindings(parseProbe(out), asRoot ? [dataDir] : [])).toEqual([]);
       expect(readKnobs()).toEqual(knobs);

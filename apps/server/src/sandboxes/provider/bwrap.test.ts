@@ -231,7 +231,7 @@ describe("bwrap missing", () => {
         id: "x",
         root: join(f.dataDir, "never"),
         env: {},
-        limits: { processes: 8, cpuSeconds: 1, memoryMb: 64, addressSpaceMb: 0, fileSizeMb: 1 },
+        limits: { processes: 8, cpuSeconds: 1, memoryMb: 64, addressSpaceMb: 0, fileSizeMb: 1, diskMb: 64 },
       }),
     ).rejects.toBeInstanceOf(SandboxUnavailableError);
     expect(existsSync(join(f.dataDir, "never"))).toBe(false);
