@@ -1,6 +1,6 @@
 // Starts stdio MCP servers inside the run engine's sandbox provider (bubblewrap): one sandbox per process.
 import { readdirSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { Logger } from "../logger.js";
 import type { SandboxHandle, SandboxLimits, SandboxProvider } from "../sandboxes/provider/index.js";
 import { SandboxUnavailableError, WORKSPACE } from "../sandboxes/provider/index.js";
@@ -12,7 +12,7 @@ import {
   type StdioSpec,
 } from "./launcher.js";
 import { launchMountProblem, unreadableBy } from "./mounts.js";
-import { captureStderr, INSIDE_FIFO, type StderrCapture } from "./stderr-fifo.js";
+import { StderrTail } from "./stderr-tail.js";
 import { SANDBOX_PATH } from "./visibility.js";
 
 const STOP_GRACE_MS = 2_000;
@@ -20,8 +20,6 @@ const STOP_GRACE_MS = 2_000;
 // PWD, SHLVL and _ to what it runs; env drops them, so the server gets exactly its configured env (plus PATH and
 // HOME).
 const EXEC = 'exec /usr/bin/env -u PWD -u OLDPWD -u SHLVL -u _ -- "$@"';
-// stderr into the host's FIFO (see stderr-fifo.ts); if that fails the server does not start unobserved.
-const EXEC_CAPTURED = `exec 2>${INSIDE_FIFO} || exit 125\n${EXEC}`;
 
 export interface SandboxedLauncherOptions {
   provider: SandboxProvider;
@@ -100,16 +98,9 @@ export class SandboxedStdioLauncher implements StdioLauncher {
       destroyed ??= handle.destroy().catch(() => undefined);
       return destroyed;
     };
-    // Before anything runs in the sandbox (see stderr-fifo.ts); without it the server still starts, unobserved.
-    // The sandbox's /tmp on the host is its workspace's sibling (sandboxDirs in the provider).
-    const stderr = await captureStderr(join(dirname(handle.workspace), "tmp")).catch((err: Error) => {
-      this.o.logger?.debug({ serverId: spec.serverId, err: { message: err.message } }, "no stderr capture");
-      return null;
-    });
     try {
-      return await this.start(handle, spec, destroy, stderr);
+      return await this.start(handle, spec, destroy);
     } catch (err) {
-      stderr?.abort();
       await destroy();
       throw err;
     }
@@ -119,18 +110,19 @@ export class SandboxedStdioLauncher implements StdioLauncher {
     handle: SandboxHandle,
     spec: StdioSpec,
     destroy: () => Promise<void>,
-    stderr: StderrCapture | null,
   ): Promise<LaunchedStdio> {
+    // The server's stderr (and bubblewrap's own complaints, e.g. a mount it can't bind): a bounded tail only.
+    const tail = new StderrTail();
     const proc = await handle.open({
-      script: stderr ? EXEC_CAPTURED : EXEC,
+      script: EXEC,
       args: [spec.command, ...spec.args],
+      onStderr: (chunk) => tail.push(chunk),
     });
     let stopRequested = false;
     const ended = proc.exited.then(async ({ exitCode, signal }): Promise<StdioExit> => {
       const stopped = stopRequested;
-      const text = (await stderr?.finish()) ?? "";
       await destroy();
-      return { code: exitCode, signal, stopped, stderr: text };
+      return { code: exitCode, signal, stopped, stderr: tail.text() };
     });
     const exited = ended.then(() => undefined);
     let stopping: Promise<void> | undefined;

@@ -1,6 +1,6 @@
-// A stdio server's stderr, kept as a bounded tail: through the FIFO from inside bubblewrap, and from a bare
-// process; the host's side of the FIFO never follows what sits at its path.
-import { lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+// A stdio server's stderr, kept as a bounded tail: from inside bubblewrap (the provider hands it over, bwrap's own
+// complaints included) and from a bare process.
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,7 +8,6 @@ import { BwrapProvider } from "../sandboxes/provider/bwrap.js";
 import { HOST_PATH, TEST_LIMITS } from "../sandboxes/provider/test-support/sandbox.js";
 import { ScrubbedEnvLauncher, type StdioLauncher } from "./launcher.js";
 import { SandboxedStdioLauncher } from "./sandboxed-launcher.js";
-import { captureStderr } from "./stderr-fifo.js";
 import { redactedTail, STDERR_TAIL_BYTES, StderrTail } from "./stderr-tail.js";
 
 // 5000 lines (~150 KB) and then the words that matter: only a tail of whole lines may come back.
@@ -32,7 +31,7 @@ describe("stderr tails", () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   for (const [name, launcher] of [
-    ["sandboxed (FIFO)", () => sandboxed],
+    ["sandboxed", () => sandboxed],
     ["bare process", () => bare],
   ] as Array<[string, () => StdioLauncher]>) {
     it(`${name}: a bounded tail of whole lines, and how the process ended`, async () => {
@@ -67,16 +66,25 @@ describe("stderr tails", () => {
     expect(end.stderr).toContain("/opt/not-installed/mcp");
   });
 
-  it("the host replaces whatever is at the FIFO's path without following it, and reads only its own FIFO", async () => {
-    const tmp = mkdtempSync(join(dataDir, "tmp-"));
-    const victim = join(dataDir, "victim.txt");
-    writeFileSync(victim, "host file");
-    symlinkSync(victim, join(tmp, ".mogplex-stderr"));
-    const capture = await captureStderr(tmp);
-    expect(capture).not.toBeNull();
-    expect(lstatSync(join(tmp, ".mogplex-stderr")).isFIFO()).toBe(true);
-    expect(readFileSync(victim, "utf8")).toBe("host file");
-    expect(await capture?.finish()).toBe("");
+  it("bubblewrap's own complaint (it can't set the sandbox up) reaches the tail too", async () => {
+    const provider = new BwrapProvider({ bwrap: "bwrap", hostPath: HOST_PATH });
+    const h = await provider.create({
+      id: `stderr-${process.pid}`,
+      root: join(dataDir, "bwrap-complaint"),
+      env: {},
+      limits: TEST_LIMITS,
+      // A read-only bind whose source is gone by the time the process starts.
+      roBinds: [{ host: join(dataDir, "vanished"), inside: "/opt/vanished" }],
+    });
+    try {
+      const tail = new StderrTail();
+      const p = await h.open({ script: "exec cat", onStderr: (c) => tail.push(c) });
+      const end = await p.exited;
+      expect(end.exitCode).not.toBe(0);
+      expect(tail.text()).toMatch(/bwrap: Can't find source path .*vanished/);
+    } finally {
+      await h.destroy();
+    }
   });
 
   it("a big read followed by a small one still leaves a full tail (chunk boundaries don't matter)", () => {

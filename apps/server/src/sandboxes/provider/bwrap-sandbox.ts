@@ -107,8 +107,10 @@ export class BwrapSandbox implements SandboxHandle {
       );
     });
     child.on("error", () => undefined);
-    // stderr may carry whatever the process prints, secrets included: drained, never kept.
-    child.stderr?.resume();
+    // stderr may carry whatever the process prints, secrets included: the caller's to bound and redact, else
+    // drained and never kept.
+    if (req.onStderr) child.stderr?.on("data", req.onStderr);
+    else child.stderr?.resume();
     const { stdin, stdout } = child;
     if (!stdin || !stdout) throw new SandboxUnavailableError("the sandboxed process has no stdio");
     return {

@@ -64,6 +64,11 @@ export interface OpenRequest {
   script: string;
   args?: readonly string[];
   cwd?: string;
+  /**
+   * Receives what the process (and bubblewrap itself, before it) writes to stderr; without it stderr is drained
+   * and dropped. It may carry secrets: the receiver keeps a bounded tail and redacts before showing it.
+   */
+  onStderr?: (chunk: Buffer) => void;
 }
 
 export interface SandboxProcess {
@@ -83,7 +88,7 @@ export interface SandboxHandle {
   /** Host path of a directory writable from inside, for `extraBinds` (e.g. where the result bundle is written). */
   readonly outDir: string;
   exec(req: ExecRequest): Promise<ExecResult>;
-  /** Starts a process that keeps running; stderr is drained and dropped (it may carry secrets). */
+  /** Starts a process that keeps running; stderr goes to `onStderr`, else is drained and dropped. */
   open(req: OpenRequest): Promise<SandboxProcess>;
   /** Host process ids of this sandbox's running invocations (their bwrap processes). */
   pids(): number[];
