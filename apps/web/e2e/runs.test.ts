@@ -78,6 +78,7 @@ describe("runs in the browser", () => {
       "pending",
       "acme/api",
       "Default (chosen at start)",
+      "api",
       "just now",
       "—",
     ]);
@@ -87,6 +88,7 @@ describe("runs in the browser", () => {
       "Status",
       "Repo",
       "Model",
+      "Source",
       "Created",
       "Duration",
     ]);

@@ -66,7 +66,8 @@ describe("starting a run in the browser", () => {
     expect(await submitStart()).toBe(202);
     await page.waitForURL(/\/runs\/[^/?]+$/);
     started = decodeURIComponent(new URL(page.url()).pathname.split("/").pop() ?? "");
-    await page.getByRole("heading", { level: 1 }).getByText(started.slice(0, 10)).waitFor();
+    await page.getByRole("heading", { level: 1, name: /^add a health check endpoint/ }).waitFor();
+    await page.getByText(`Run ${started}`, { exact: true }).waitFor();
     const fact = (name: string) => page.locator(`dl.facts dt:text-is("${name}") + dd`);
     await fact("Started from").getByText("web", { exact: true }).waitFor();
     expect(await fact("Repo").textContent()).toBe("acme/web");
@@ -89,7 +90,7 @@ describe("starting a run in the browser", () => {
     const table = page.getByRole("region", { name: "Runs" });
     const mine = table
       .getByRole("row")
-      .filter({ has: page.getByRole("link", { name: started.slice(0, 10) }) });
+      .filter({ has: page.getByRole("link", { name: "add a health check endpoint" }) });
     await mine.waitFor();
     expect(await mine.textContent()).toContain("acme/web");
     expect(await mine.locator('td[data-label="Source"]').textContent()).toBe("web");
@@ -100,7 +101,7 @@ describe("starting a run in the browser", () => {
     const alert = form.getByRole("alert");
     await alert.waitFor();
     expect(await alert.textContent()).toMatch(
-      /Run not started: Run start limit exceeded\. Retry after \d+s\./,
+      /Run not started: Too many requests — try again in \d+ s/,
     );
     expect(new URL(page.url()).pathname).toBe("/runs");
     await assertNoHorizontalScroll(page);
@@ -128,7 +129,7 @@ describe("starting a run in the browser", () => {
       const p = viewerPage.page;
       await signIn(p, viewer);
       await p.getByRole("link", { name: "Runs" }).click();
-      await p.getByRole("link", { name: started.slice(0, 10) }).waitFor();
+      await p.getByRole("link", { name: "add a health check endpoint" }).waitFor();
       expect(await p.getByRole("form", { name: "Start a run" }).count()).toBe(0);
       expect(await p.getByLabel("Prompt").count()).toBe(0);
       expect(await p.getByRole("button", { name: "Start run" }).count()).toBe(0);

@@ -213,6 +213,7 @@ export function RunsPage() {
                   <th scope="col">Status</th>
                   <th scope="col">Repo</th>
                   <th scope="col">Model</th>
+                  <th scope="col">Source</th>
                   <th scope="col">Created</th>
                   <th scope="col">Duration</th>
                 </tr>
@@ -232,6 +233,7 @@ export function RunsPage() {
                     <td>
                       <span className={r.model ? "mono" : "muted"}>{modelText(r)}</span>
                     </td>
+                    <td>{r.source}</td>
                     <td>
                       <Ago iso={r.createdAt} now={now} />
                     </td>
