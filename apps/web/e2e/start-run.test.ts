@@ -100,9 +100,7 @@ describe("starting a run in the browser", () => {
     expect(await submitStart()).toBe(429);
     const alert = form.getByRole("alert");
     await alert.waitFor();
-    expect(await alert.textContent()).toMatch(
-      /Run not started: Too many requests — try again in \d+ s/,
-    );
+    expect(await alert.textContent()).toMatch(/Run not started: Too many requests — try again in \d+ s/);
     expect(new URL(page.url()).pathname).toBe("/runs");
     await assertNoHorizontalScroll(page);
     await shoot(page, "run-start-limited");
