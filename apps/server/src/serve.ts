@@ -50,7 +50,7 @@ export async function startServer(
   let services: Awaited<ReturnType<typeof wire>>;
   let dataDir: ReturnType<typeof ownerOnlyDataDir>;
   try {
-    dataDir = ownerOnlyDataDir(config.dataDir);
+    dataDir = ownerOnlyDataDir(config.dataDir, { create: !config.databaseUrl });
     services = await wire({ config });
   } catch (err) {
     server.close();
