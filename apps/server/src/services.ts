@@ -7,8 +7,8 @@ import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import { ConnectionService } from "./connections/service.js";
 import type { Db } from "./db/connect.js";
-import { ScrubbedEnvLauncher, type StdioLauncher } from "./gateway/launcher.js";
-import { SandboxedStdioLauncher } from "./gateway/sandboxed-launcher.js";
+import { ScrubbedEnvLauncher, type StdioLauncher } from "./gateway/launch/launcher.js";
+import { SandboxedStdioLauncher } from "./gateway/launch/sandboxed-launcher.js";
 import { Gateway } from "./gateway/service.js";
 import type { Identity } from "./identity/index.js";
 import {

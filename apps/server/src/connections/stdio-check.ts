@@ -4,8 +4,8 @@
 import { isAbsolute, resolve } from "node:path";
 import type { UpdateConnectionRequest } from "@mogplex/contract";
 import type { ConnectionsTable } from "../db/schema.js";
-import { checkMounts, MountError, unreadableBy } from "../gateway/mounts.js";
-import { visibilityProblem } from "../gateway/visibility.js";
+import { checkMounts, MountError, unreadableBy } from "../gateway/launch/mounts.js";
+import { visibilityProblem } from "../gateway/launch/visibility.js";
 import { badRequest } from "../http/errors.js";
 
 export interface StdioPolicy {

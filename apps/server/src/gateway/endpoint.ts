@@ -14,11 +14,11 @@ import { ApiError } from "../http/errors.js";
 import type { AppEnv } from "../http/types.js";
 import { LimiterUnavailableError, retryAfterSeconds } from "../limits/index.js";
 import type { Services } from "../services.js";
-import type { GatewayPrincipal } from "./keys.js";
+import type { GatewayPrincipal } from "./auth/keys.js";
 import { LegacySseTransport } from "./legacy-sse.js";
 import { hostAllowed, originAllowed } from "./origin.js";
 import type { RequestLogEntry } from "./request-log.js";
-import type { ClientGone } from "./session.js";
+import type { ClientGone } from "./session/session.js";
 
 const MAX_MESSAGE_BYTES = 1024 * 1024;
 const BEARER = /^Bearer ([^\s]+)$/i;

@@ -8,14 +8,14 @@ import type { ConnectionService, ResolvedServer } from "../connections/service.j
 import type { DB } from "../db/schema.js";
 import type { Logger } from "../logger.js";
 import type { TeamService } from "../teams/service.js";
-import { type InvalidationBus, MemoryInvalidationBus, RedisInvalidationBus } from "./broadcast.js";
-import { allowedServers, Catalog } from "./catalog.js";
-import { gatewayHmacKey } from "./key-format.js";
-import { GatewayKeyService, type GatewayPrincipal } from "./keys.js";
-import { ScrubbedEnvLauncher, type StdioLauncher } from "./launcher.js";
-import { UpstreamPool } from "./pool.js";
+import { type InvalidationBus, MemoryInvalidationBus, RedisInvalidationBus } from "./auth/broadcast.js";
+import { gatewayHmacKey } from "./auth/key-format.js";
+import { GatewayKeyService, type GatewayPrincipal } from "./auth/keys.js";
+import { ScrubbedEnvLauncher, type StdioLauncher } from "./launch/launcher.js";
 import { RequestLog } from "./request-log.js";
-import { GatewaySession } from "./session.js";
+import { allowedServers, Catalog } from "./session/catalog.js";
+import { GatewaySession } from "./session/session.js";
+import { UpstreamPool } from "./upstream/pool.js";
 
 /** Server configs change rarely and every change is broadcast; this only bounds a missed broadcast. */
 const TEAM_SERVERS_TTL_MS = 30_000;

@@ -2,11 +2,11 @@
 import Database from "better-sqlite3";
 import { Kysely, SqliteDialect, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { DB } from "../db/schema.js";
-import { createLogger } from "../logger.js";
-import type { Services } from "../services.js";
-import { createHarness, FakeClock, type Harness, type TestUser } from "../test-support/harness.js";
-import { wire } from "../wiring.js";
+import type { DB } from "../../db/schema.js";
+import { createLogger } from "../../logger.js";
+import type { Services } from "../../services.js";
+import { createHarness, FakeClock, type Harness, type TestUser } from "../../test-support/harness.js";
+import { wire } from "../../wiring.js";
 import { MemoryInvalidationBus } from "./broadcast.js";
 import { gatewayHmacKey, mintGatewayKey } from "./key-format.js";
 import { GatewayKeyService } from "./keys.js";

@@ -1,5 +1,5 @@
 // The last bytes a stdio MCP server wrote to stderr: kept in memory (bounded), shown only once redacted.
-import { sanitizeEventText } from "../sanitize/index.js";
+import { sanitizeEventText } from "../../sanitize/index.js";
 
 /** Bytes of stderr kept per process: the end is where a failing server says why. */
 export const STDERR_TAIL_BYTES = 2048;

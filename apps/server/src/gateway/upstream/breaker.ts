@@ -1,5 +1,5 @@
 // Circuit breaker per upstream: after N consecutive failures, fail fast for a cool-down, then let one trial through.
-import type { Clock } from "../clock.js";
+import type { Clock } from "../../clock.js";
 
 export type BreakerState = "closed" | "open" | "half-open";
 

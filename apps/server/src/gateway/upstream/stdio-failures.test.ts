@@ -10,12 +10,12 @@ import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { ConnectionSummary } from "@mogplex/contract";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AdminError } from "../admin/commands.js";
-import { addMcpServer } from "../admin/gateway.js";
-import { createLogger } from "../logger.js";
-import { createHarness, type Harness, type TestUser } from "../test-support/harness.js";
-import { listen, mcpClient, textOf } from "./test-support/everything.js";
-import { installMiniServer } from "./test-support/mini-server.js";
+import { AdminError } from "../../admin/commands.js";
+import { addMcpServer } from "../../admin/gateway.js";
+import { createLogger } from "../../logger.js";
+import { createHarness, type Harness, type TestUser } from "../../test-support/harness.js";
+import { listen, mcpClient, textOf } from "../test-support/everything.js";
+import { installMiniServer } from "../test-support/mini-server.js";
 
 const SYS = { actorType: "system", actorId: null } as const;
 const PG_URL = () => process.env.MOGPLEX_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";

@@ -1,8 +1,8 @@
 // Upstream limits with the real server-everything: the stdio process cap and the per-server timeout.
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createHarness, type Harness, type TestUser } from "../test-support/harness.js";
-import { childPids, listen, mcpClient, stdioEverything, textOf } from "./test-support/everything.js";
+import { createHarness, type Harness, type TestUser } from "../../test-support/harness.js";
+import { childPids, listen, mcpClient, stdioEverything, textOf } from "../test-support/everything.js";
 
 const SYS = { actorType: "system", actorId: null } as const;
 

@@ -1,11 +1,11 @@
 // Aggregated names: allowed characters and length, deterministic collision handling, allowlist matching.
 import { describe, expect, it } from "vitest";
-import type { ResolvedServer } from "../connections/service.js";
-import { createLogger } from "../logger.js";
+import type { ResolvedServer } from "../../connections/service.js";
+import { createLogger } from "../../logger.js";
+import type { GatewayPrincipal } from "../auth/keys.js";
+import type { Upstream } from "../upstream/upstream.js";
 import { Catalog } from "./catalog.js";
-import type { GatewayPrincipal } from "./keys.js";
 import { buildNameTable, exposedNameOf, toolAllowed, wantedName } from "./names.js";
-import type { Upstream } from "./upstream.js";
 
 const VALID = /^[A-Za-z0-9_-]{1,64}$/;
 

@@ -14,13 +14,13 @@ import {
   ToolListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import type { Clock } from "../clock.js";
-import type { ResolvedServer } from "../connections/service.js";
-import type { Logger } from "../logger.js";
+import type { Clock } from "../../clock.js";
+import type { ResolvedServer } from "../../connections/service.js";
+import type { Logger } from "../../logger.js";
+import { GatewayError } from "../errors.js";
+import type { LaunchedStdio, StdioLauncher } from "../launch/launcher.js";
 import { CircuitBreaker } from "./breaker.js";
-import { GatewayError } from "./errors.js";
 import { exitReport, type FailureReport, failureReport, LaunchError, StdioStartError } from "./failures.js";
-import type { LaunchedStdio, StdioLauncher } from "./launcher.js";
 import { RawHttpChannel, SessionLostError } from "./raw-http.js";
 
 export type ListKind = "tools" | "resources" | "prompts";

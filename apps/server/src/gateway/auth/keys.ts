@@ -4,14 +4,14 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { CreatedGatewayKey, CreateGatewayKeyRequest, GatewayKeySummary } from "@mogplex/contract";
 import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
 import type { Kysely } from "kysely";
-import type { AuditContext, AuditLog } from "../audit/store.js";
-import { type Clock, iso } from "../clock.js";
-import type { DB, GatewayKeysTable } from "../db/schema.js";
-import { ApiError, badRequest, notFound } from "../http/errors.js";
-import type { Role } from "../http/types.js";
-import { allowlistOrThrow, type IpAllowlist, storedAllowlist } from "../security/ip-allowlist.js";
-import { newId } from "../security/random.js";
-import { atLeast, type TeamService } from "../teams/service.js";
+import type { AuditContext, AuditLog } from "../../audit/store.js";
+import { type Clock, iso } from "../../clock.js";
+import type { DB, GatewayKeysTable } from "../../db/schema.js";
+import { ApiError, badRequest, notFound } from "../../http/errors.js";
+import type { Role } from "../../http/types.js";
+import { allowlistOrThrow, type IpAllowlist, storedAllowlist } from "../../security/ip-allowlist.js";
+import { newId } from "../../security/random.js";
+import { atLeast, type TeamService } from "../../teams/service.js";
 import type { InvalidationBus } from "./broadcast.js";
 import {
   displayPrefix,

@@ -1,10 +1,10 @@
 // The upstream pool: one long-lived client per configured server, stdio processes capped and reaped when idle.
 import { ErrorCode } from "@modelcontextprotocol/sdk/types.js";
-import type { Clock } from "../clock.js";
-import type { ResolvedServer } from "../connections/service.js";
-import type { Logger } from "../logger.js";
-import { GatewayError } from "./errors.js";
-import type { StdioLauncher } from "./launcher.js";
+import type { Clock } from "../../clock.js";
+import type { ResolvedServer } from "../../connections/service.js";
+import type { Logger } from "../../logger.js";
+import { GatewayError } from "../errors.js";
+import type { StdioLauncher } from "../launch/launcher.js";
 import { type ListKind, Upstream } from "./upstream.js";
 
 export interface PoolOptions {

@@ -1,9 +1,9 @@
 // Starts stdio MCP servers inside the run engine's sandbox provider (bubblewrap): one sandbox per process.
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Logger } from "../logger.js";
-import type { SandboxHandle, SandboxLimits, SandboxProvider } from "../sandboxes/provider/index.js";
-import { SandboxUnavailableError, WORKSPACE } from "../sandboxes/provider/index.js";
+import type { Logger } from "../../logger.js";
+import type { SandboxHandle, SandboxLimits, SandboxProvider } from "../../sandboxes/provider/index.js";
+import { SandboxUnavailableError, WORKSPACE } from "../../sandboxes/provider/index.js";
 import {
   type LaunchedStdio,
   PipeTransport,

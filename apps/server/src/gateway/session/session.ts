@@ -10,12 +10,12 @@ import {
   ListToolsRequestSchema,
   ReadResourceRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
-import type { Clock } from "../clock.js";
+import type { Clock } from "../../clock.js";
+import type { GatewayPrincipal } from "../auth/keys.js";
+import { type ErrorClass, type RpcError, toClientError } from "../errors.js";
+import type { RequestLog } from "../request-log.js";
+import type { CallOptions, ListKind, Result } from "../upstream/upstream.js";
 import type { Catalog } from "./catalog.js";
-import { type ErrorClass, type RpcError, toClientError } from "./errors.js";
-import type { GatewayPrincipal } from "./keys.js";
-import type { RequestLog } from "./request-log.js";
-import type { CallOptions, ListKind, Result } from "./upstream.js";
 
 export interface SessionDeps {
   clock: Clock;

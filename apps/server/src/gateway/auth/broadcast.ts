@@ -1,6 +1,6 @@
 // Invalidation broadcast: in-process for one replica, Redis pub/sub across replicas; local delivery is synchronous.
 import type { Redis } from "ioredis";
-import type { Logger } from "../logger.js";
+import type { Logger } from "../../logger.js";
 
 export type Invalidation =
   | { kind: "key"; keyId: string }

@@ -2,8 +2,8 @@
 // path-like argument the server could never open inside its sandbox is refused, naming the mount that fixes it.
 import { lstatSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, posix, resolve } from "node:path";
-import { systemBinds } from "../sandboxes/provider/bwrap-args.js";
-import { WORKSPACE } from "../sandboxes/provider/index.js";
+import { systemBinds } from "../../sandboxes/provider/bwrap-args.js";
+import { WORKSPACE } from "../../sandboxes/provider/index.js";
 import { mountRefusal, within } from "./mounts.js";
 
 /** PATH inside an MCP server's sandbox (sandboxed-launcher.ts sets it). */

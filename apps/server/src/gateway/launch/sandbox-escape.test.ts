@@ -6,17 +6,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BwrapProvider } from "../sandboxes/provider/bwrap.js";
-import { DEFAULT_SANDBOX_HOST_ID } from "../sandboxes/provider/host-user.js";
+import { BwrapProvider } from "../../sandboxes/provider/bwrap.js";
+import { DEFAULT_SANDBOX_HOST_ID } from "../../sandboxes/provider/host-user.js";
 import {
   escapeFindings,
   escapeProbeScript,
   HOST_KNOBS,
   parseProbe,
   readKnobs,
-} from "../sandboxes/provider/test-support/escape-probe.js";
-import { hostUidsUnder } from "../sandboxes/provider/test-support/host-procs.js";
-import { HOST_PATH, TEST_LIMITS } from "../sandboxes/provider/test-support/sandbox.js";
+} from "../../sandboxes/provider/test-support/escape-probe.js";
+import { hostUidsUnder } from "../../sandboxes/provider/test-support/host-procs.js";
+import { HOST_PATH, TEST_LIMITS } from "../../sandboxes/provider/test-support/sandbox.js";
 import type { LaunchedStdio } from "./launcher.js";
 import { SandboxedStdioLauncher } from "./sandboxed-launcher.js";
 

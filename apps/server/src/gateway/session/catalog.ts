@@ -2,12 +2,12 @@
 
 import { UriTemplate } from "@modelcontextprotocol/sdk/shared/uriTemplate.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
-import type { ResolvedServer } from "../connections/service.js";
-import type { Logger } from "../logger.js";
-import { GatewayError } from "./errors.js";
-import type { GatewayPrincipal } from "./keys.js";
+import type { ResolvedServer } from "../../connections/service.js";
+import type { Logger } from "../../logger.js";
+import type { GatewayPrincipal } from "../auth/keys.js";
+import { GatewayError } from "../errors.js";
+import type { Item, ListKind, Upstream } from "../upstream/upstream.js";
 import { buildNameTable, type Collision, type NameTable, toolAllowed } from "./names.js";
-import type { Item, ListKind, Upstream } from "./upstream.js";
 
 export interface ServerView {
   config: ResolvedServer;

@@ -1,6 +1,6 @@
 // Circuit breaker transitions under a fake clock.
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "../test-support/harness.js";
+import { FakeClock } from "../../test-support/harness.js";
 import { CircuitBreaker } from "./breaker.js";
 
 describe("CircuitBreaker", () => {

@@ -2,11 +2,11 @@
 // sanitised message for the connections list, and log fields carrying the redacted stderr tail.
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
-import type { ResolvedServer } from "../connections/service.js";
-import { sanitizeEventText } from "../sanitize/index.js";
-import { GatewayError } from "./errors.js";
-import type { StdioExit } from "./launcher.js";
-import { lastLines, redactedTail } from "./stderr-tail.js";
+import type { ResolvedServer } from "../../connections/service.js";
+import { sanitizeEventText } from "../../sanitize/index.js";
+import { GatewayError } from "../errors.js";
+import type { StdioExit } from "../launch/launcher.js";
+import { lastLines, redactedTail } from "../launch/stderr-tail.js";
 
 /** The launcher could not start the process at all (no sandbox, a mount gone, spawn failed). */
 export class LaunchError extends Error {

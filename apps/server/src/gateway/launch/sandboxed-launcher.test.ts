@@ -5,13 +5,13 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../config.js";
-import { BwrapProvider } from "../sandboxes/provider/bwrap.js";
-import { startEgressProxy } from "../sandboxes/provider/egress.js";
-import { HOST_PATH, noProcessesWith, TEST_LIMITS } from "../sandboxes/provider/test-support/sandbox.js";
+import { ConfigError, loadConfig } from "../../config.js";
+import { BwrapProvider } from "../../sandboxes/provider/bwrap.js";
+import { startEgressProxy } from "../../sandboxes/provider/egress.js";
+import { HOST_PATH, noProcessesWith, TEST_LIMITS } from "../../sandboxes/provider/test-support/sandbox.js";
+import { SENTINEL, SENTINEL_VALUE } from "../test-support/everything.js";
 import type { LaunchedStdio } from "./launcher.js";
 import { SandboxedStdioLauncher } from "./sandboxed-launcher.js";
-import { SENTINEL, SENTINEL_VALUE } from "./test-support/everything.js";
 
 // A node one-liner "server": on its first stdin line it probes its surroundings and reports as a notification.
 const PROBE = `

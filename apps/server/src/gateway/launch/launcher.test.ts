@@ -1,8 +1,8 @@
 // The scrubbed-env launcher: exact environment, private working dir, and a stop that always ends the whole group.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { childPids, SENTINEL, SENTINEL_VALUE } from "../test-support/everything.js";
 import { type LaunchedStdio, ScrubbedEnvLauncher } from "./launcher.js";
-import { childPids, SENTINEL, SENTINEL_VALUE } from "./test-support/everything.js";
 
 /** Live (non-zombie) members of a process group, from /proc: a killed orphan may linger as a zombie until reaped. */
 function liveInGroup(pgid: number): number[] {
