@@ -1,11 +1,11 @@
 // The bubblewrap sandbox provider: each command runs in fresh namespaces over the sandbox's own workspace.
 import { spawn } from "node:child_process";
 import { accessSync, chmodSync, constants, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { delimiter, dirname, isAbsolute, join } from "node:path";
+import { basename, delimiter, dirname, isAbsolute, join } from "node:path";
 import { FD, SANDBOX_UID, sandboxDirs, systemBinds } from "./bwrap-args.js";
 import { BwrapSandbox, type Mode, switchUser } from "./bwrap-sandbox.js";
 import { Cgroups, type SandboxCgroup } from "./cgroup.js";
-import { type HostIds, SandboxDisk, unmount } from "./disk.js";
+import { type HostIds, orphanedMounts, SandboxDisk, unmount } from "./disk.js";
 import type { EgressProxy } from "./egress.js";
 import { DEFAULT_SANDBOX_HOST_ID, runningAsRoot } from "./host-user.js";
 import { compileSeccomp } from "./seccomp.js";
@@ -123,6 +123,7 @@ export class BwrapProvider implements SandboxProvider {
         };
       }
       privileged = { ids, setpriv, mountBase };
+      await this.sweepOrphans(mountBase);
     } else if (
       (this.o.hostUser?.uid ?? process.getuid?.()) !== process.getuid?.() ||
       (this.o.hostUser?.gid ?? process.getgid?.()) !== process.getgid?.()
@@ -259,6 +260,17 @@ export class BwrapProvider implements SandboxProvider {
       throw err;
     }
     return new BwrapSandbox(mode, spec, dirs, cgroup, egress, disk);
+  }
+
+  /** Unmounts sandbox filesystems whose sandbox directory is gone (their worker died), and their cgroups. */
+  private async sweepOrphans(mountBase: string): Promise<void> {
+    for (const mountPoint of orphanedMounts(mountBase)) {
+      const id = basename(mountPoint);
+      const cgroup = this.cgroups?.existing(`mogplex-${id}`);
+      await cgroup?.killAll();
+      await cgroup?.remove();
+      await unmount(mountPoint, this.adminPath()).catch(() => undefined);
+    }
   }
 
   async cleanup(id: string, root: string): Promise<void> {

@@ -33,19 +33,48 @@ function run(cmd: string, args: string[], hostPath: string): Promise<string> {
   });
 }
 
-/** The mount points under `base` that the kernel lists (so a sweep finds what a dead worker left mounted). */
-export function mountedUnder(base: string): string[] {
+interface Mounted {
+  mountPoint: string;
+  /** The mount's source, e.g. /dev/loop3. */
+  source: string;
+}
+
+/** The mounts directly under `base` that the kernel lists (so a sweep finds what a dead worker left mounted). */
+export function mountedUnder(base: string): Mounted[] {
   let text = "";
   try {
     text = readFileSync("/proc/self/mountinfo", "utf8");
   } catch {
     return [];
   }
-  const prefix = `${base}/`;
-  return text
-    .split("\n")
-    .map((line) => line.split(" ")[4]?.replace(/\\040/g, " ") ?? "")
-    .filter((mp) => mp.startsWith(prefix));
+  const out: Mounted[] = [];
+  for (const line of text.split("\n")) {
+    const fields = line.split(" ");
+    const mountPoint = fields[4]?.replace(/\\040/g, " ") ?? "";
+    if (dirname(mountPoint) !== base) continue;
+    // After the optional fields, " - " then filesystem type and source.
+    const dash = fields.indexOf("-");
+    out.push({ mountPoint, source: dash > 0 ? (fields[dash + 2] ?? "") : "" });
+  }
+  return out;
+}
+
+/**
+ * Sandbox filesystems whose image file is gone: what a worker killed mid-run left mounted after its sandbox
+ * directory was removed (the loop device still holds the deleted image). Nobody can use them again.
+ */
+export function orphanedMounts(base: string): string[] {
+  return mountedUnder(base)
+    .filter((m) => {
+      const loop = /^\/dev\/(loop\d+)$/.exec(m.source)?.[1];
+      if (!loop) return false;
+      try {
+        return readFileSync(`/sys/block/${loop}/loop/backing_file`, "utf8").trim().endsWith("(deleted)");
+      } catch {
+        return false;
+      }
+    })
+    .map((m) => m.mountPoint);
 }
 
 export class SandboxDisk {
@@ -93,7 +122,7 @@ export class SandboxDisk {
 }
 
 export async function unmount(mountPoint: string, hostPath: string): Promise<void> {
-  if (mountedUnder(dirname(mountPoint)).includes(mountPoint)) {
+  if (mountedUnder(dirname(mountPoint)).some((m) => m.mountPoint === mountPoint)) {
     await run("umount", [mountPoint], hostPath).catch(() => run("umount", ["-l", mountPoint], hostPath));
   }
   try {
