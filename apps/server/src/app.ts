@@ -6,7 +6,7 @@ import { registerCliAuthRoutes } from "./cli-auth/routes.js";
 import { registerConnectionRoutes } from "./connections/routes.js";
 import { GATEWAY_PATHS, registerGatewayEndpoint } from "./gateway/endpoint.js";
 import { registerGatewayKeyRoutes } from "./gateway/key-routes.js";
-import { ApiError, errorResponse, unavailableError } from "./http/errors.js";
+import { ApiError, errorResponse, Failure, unavailableError } from "./http/errors.js";
 import { readiness } from "./http/health.js";
 import { clientIp, globalIpLimit, ipLimit, requestId, securityHeaders } from "./http/middleware.js";
 import type { AppEnv } from "./http/types.js";
@@ -82,7 +82,7 @@ export function createApp(s: Services): Hono<AppEnv> {
 
   app.notFound((c) => errorResponse(c, new ApiError("NOT_FOUND", "No such route")));
   app.onError((err, c) => {
-    if (err instanceof ApiError) return errorResponse(c, err);
+    if (err instanceof Failure) return errorResponse(c, err);
     const unavailable = unavailableError(err);
     if (unavailable) {
       s.logger.warn({ err: { message: err.message }, requestId: c.get("requestId") }, "database unavailable");

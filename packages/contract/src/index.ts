@@ -4,6 +4,7 @@ export * from "./connections.js";
 export * from "./envelope.js";
 export * from "./errors.js";
 export * from "./openapi.js";
+export * from "./principals.js";
 export * from "./resources.js";
 export * from "./routes.js";
 export * from "./tokens.js";

@@ -2,13 +2,13 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
+import type { Role } from "@mogplex/contract";
 import { CreateTokenRequest } from "@mogplex/contract";
 import type { AuditContext } from "../audit/store.js";
 import { type ConfigOverrides, loadConfig } from "../config.js";
 import { connect } from "../db/connect.js";
 import { migrateToLatest } from "../db/migrate.js";
-import { ApiError } from "../http/errors.js";
-import type { Role } from "../http/types.js";
+import { Failure } from "../failure.js";
 import type { Services } from "../services.js";
 import { isRole } from "../teams/service.js";
 import { wire } from "../wiring.js";
@@ -36,7 +36,7 @@ async function withServices<T>(
   try {
     return await fn(services);
   } catch (err) {
-    if (err instanceof ApiError) throw new AdminError(err.message);
+    if (err instanceof Failure) throw new AdminError(err.message);
     throw err;
   } finally {
     await services.close();

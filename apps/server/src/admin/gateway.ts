@@ -4,7 +4,7 @@ import { CreateConnectionRequest, CreateGatewayKeyRequest } from "@mogplex/contr
 import type { AuditContext } from "../audit/store.js";
 import { type ConfigOverrides, loadConfig } from "../config.js";
 import { RotationError, rotateSealedValues } from "../connections/rotate.js";
-import { ApiError } from "../http/errors.js";
+import { Failure } from "../failure.js";
 import { validationMessage } from "../http/validate.js";
 import type { Services } from "../services.js";
 import { wire } from "../wiring.js";
@@ -21,7 +21,7 @@ async function withServices<T>(
   try {
     return await fn(services);
   } catch (err) {
-    if (err instanceof ApiError || err instanceof RotationError) throw new AdminError(err.message);
+    if (err instanceof Failure || err instanceof RotationError) throw new AdminError(err.message);
     throw err;
   } finally {
     await services.close();

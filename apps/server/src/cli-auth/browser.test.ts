@@ -2,7 +2,7 @@
 // single-use PKCE-bound code, token exchange. (The page itself is driven in Chromium: apps/web/e2e/cli-login.)
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHarness, FakeClock, type Harness, type TestUser } from "../test-support/harness.js";
-import { CALLBACK_RULE } from "./http.js";
+import { CALLBACK_RULE } from "./shared-routes.js";
 import { CALLBACK, cliAuthQuery, pkce, webAppDocument } from "./test-support/flow.js";
 
 const clock = new FakeClock();

@@ -6,14 +6,14 @@ import type { Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import { readJsonBody } from "../http/body.js";
-import { ApiError } from "../http/errors.js";
+import { ApiError, Failure } from "../http/errors.js";
 import { ipLimit } from "../http/middleware.js";
 import { sessionRoute } from "../http/session-route.js";
 import { type AppEnv, auditContext } from "../http/types.js";
 import { parseOrThrow, validationMessage } from "../http/validate.js";
 import type { Services } from "../services.js";
-import { callbackOrThrow, denyUrl, publicBase, teamOrThrow } from "./http.js";
 import { CLI_SCOPES, OAuthError } from "./service.js";
+import { callbackOrThrow, denyUrl, publicBase, teamOrThrow } from "./shared-routes.js";
 import { CHALLENGE_RE, formatUserCode, NONCE_RE, VERIFIER_RE } from "./validate.js";
 
 export const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
@@ -42,7 +42,7 @@ const DeviceTokenBody = z
   .strict();
 const DecisionBody = z.object({ userCode: z.string().max(20), team: z.string().max(64).optional() }).strict();
 
-function oauthError(c: Context<AppEnv>, err: OAuthError | ApiError): Response {
+function oauthError(c: Context<AppEnv>, err: OAuthError | Failure): Response {
   if (err instanceof OAuthError) return c.json({ error: err.error, error_description: err.message }, 400);
   return c.json(
     { error: "invalid_request", error_description: err.message },
@@ -61,7 +61,7 @@ function tokenEndpoint(
     try {
       return await handler(c, await readJsonBody(c, s.config.bodyLimitBytes, { optional: true }));
     } catch (err) {
-      if (err instanceof OAuthError || err instanceof ApiError) return oauthError(c, err);
+      if (err instanceof OAuthError || err instanceof Failure) return oauthError(c, err);
       throw err;
     }
   });

@@ -1,4 +1,4 @@
-// Helpers shared by the CLI sign-in JSON routes and pages: callback and team checks, links handed out.
+// Edge helpers shared by the CLI sign-in JSON routes and pages: callback and team checks, links handed out.
 import type { Context } from "hono";
 import { ApiError } from "../http/errors.js";
 import { trustedOriginsOf } from "../http/origin.js";

@@ -6,7 +6,7 @@ import type { AuditContext, AuditLog } from "../audit/store.js";
 import type { Clock } from "../clock.js";
 import { decodeCursor, olderThan, pageOf } from "../db/pagination.js";
 import type { ConnectionsTable, DB } from "../db/schema.js";
-import { ApiError, badRequest, notFound } from "../http/errors.js";
+import { badRequest, failure, notFound } from "../failure.js";
 import type { Keyring } from "../security/envelope.js";
 import { newId } from "../security/random.js";
 import { auditShape, type ResolvedServer, resolvedRow, summary } from "./rows.js";
@@ -76,8 +76,7 @@ export class ConnectionService {
   private async assertNameFree(trx: Kysely<DB>, teamId: string, name: string, except?: string) {
     let q = trx.selectFrom("connections").select("id").where("team_id", "=", teamId).where("name", "=", name);
     if (except) q = q.where("id", "!=", except);
-    if (await q.executeTakeFirst())
-      throw new ApiError("CONFLICT", `A connection named ${name} already exists`);
+    if (await q.executeTakeFirst()) throw failure("CONFLICT", `A connection named ${name} already exists`);
   }
 
   async create(

@@ -4,9 +4,9 @@
 import { isAbsolute, resolve } from "node:path";
 import type { UpdateConnectionRequest } from "@mogplex/contract";
 import type { ConnectionsTable } from "../db/schema.js";
+import { badRequest } from "../failure.js";
 import { checkMounts, MountError, unreadableBy } from "../gateway/launch/mounts.js";
 import { visibilityProblem } from "../gateway/launch/visibility.js";
-import { badRequest } from "../http/errors.js";
 
 export interface StdioPolicy {
   /** false with MOGPLEX_MCP_STDIO_SANDBOX=none: servers run on the host, so nothing is checked for visibility. */

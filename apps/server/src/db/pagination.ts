@@ -1,6 +1,6 @@
 // Opaque keyset cursors (base64url of {createdAt,id}) for newest-first lists.
 import { type RawBuilder, type SqlBool, sql } from "kysely";
-import { badRequest } from "../http/errors.js";
+import { badRequest } from "../failure.js";
 
 export interface Cursor {
   createdAt: number;

@@ -1,21 +1,23 @@
-// Typed failures services raise, and the one place they become the JSON error envelope.
+// The one place a Failure (failure.ts) becomes an HTTP status, headers and the JSON error envelope; plus
+// the edge's own failures that carry headers (an auth challenge, a Retry-After).
 import { ERROR_STATUS, type ErrorCode } from "@mogplex/contract";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { isDatabaseUnavailable } from "../db/unavailable.js";
+import { Failure } from "../failure.js";
 
-export class ApiError extends Error {
+export { badRequest, Failure, failure, notFound } from "../failure.js";
+
+/** A failure raised at the edge itself, with the response headers it needs. Services throw `Failure`. */
+export class ApiError extends Failure {
   constructor(
-    readonly code: ErrorCode,
+    code: ErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
-    super(message);
+    super(code, message);
   }
 }
-
-export const notFound = (what = "Resource") => new ApiError("NOT_FOUND", `${what} not found`);
-export const badRequest = (message: string) => new ApiError("BAD_REQUEST", message);
 
 export function unauthorized(message = "Authentication required", invalidToken = false): ApiError {
   return new ApiError("UNAUTHORIZED", message, {
@@ -37,9 +39,11 @@ export function unavailableError(err: unknown): ApiError | null {
   });
 }
 
-export function errorResponse(c: Context, err: ApiError): Response {
+export function errorResponse(c: Context, err: Failure): Response {
   const requestId = c.get("requestId") as string | undefined;
-  for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
+  if (err.details.retryAfterSeconds !== undefined)
+    c.header("Retry-After", String(err.details.retryAfterSeconds));
+  if (err instanceof ApiError) for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
   if (err.code === "INTERNAL_ERROR" && requestId) {
     // Never a stack or a cause: just something support can correlate with the logs.
     return c.json(

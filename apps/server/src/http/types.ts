@@ -1,30 +1,9 @@
 // Request-scoped values the middleware sets on the Hono context.
 
+import type { PatPrincipal, SessionPrincipal } from "@mogplex/contract";
 import type { AuditContext } from "../audit/store.js";
-import type { IpAllowlist } from "../security/ip-allowlist.js";
 
-export type Role = "owner" | "admin" | "member" | "viewer";
-
-export interface PatPrincipal {
-  kind: "pat";
-  userId: string;
-  teamId: string;
-  role: Role;
-  tokenId: string;
-  scopes: ReadonlyArray<"read" | "write">;
-  /** Who the token was minted for: runs it starts are recorded with `source: "cli"` or `"api"`. */
-  client: "api" | "cli";
-  /** Addresses the token may be used from; null = any. */
-  ipAllowlist: IpAllowlist | null;
-}
-
-export interface SessionPrincipal {
-  kind: "session";
-  userId: string;
-  sessionId: string;
-  email: string;
-  name: string;
-}
+export type { PatPrincipal, Role, SessionPrincipal } from "@mogplex/contract";
 
 /** Set by the per-IP middleware on PAT requests: the route decides whether the request counts. */
 export interface IpCharge {

@@ -24,7 +24,8 @@ const InviteSignUpBody = z
 const DeleteBody = z.object({ confirm: z.string().max(254) }).strict();
 
 export function registerIdentityRoutes(app: Hono<AppEnv>, s: Services): void {
-  app.get("/api/auth/*", (c) => s.identity.handle(c));
+  const meta = (c: Context<AppEnv>) => ({ clientIp: c.get("clientIp"), requestId: c.get("requestId") });
+  app.get("/api/auth/*", (c) => s.identity.handle(c.req.raw, meta(c)));
   // Every Better Auth POST (sign-in, sign-out, 2FA, password change…) passes our Origin rules first; Better
   // Auth's own check stays on behind it, told the configured origin when a same-origin fetch sent none.
   app.post("/api/auth/*", async (c) => {
@@ -34,7 +35,7 @@ export function registerIdentityRoutes(app: Hono<AppEnv>, s: Services): void {
       if (err instanceof ApiError) return errorResponse(c, err);
       throw err;
     }
-    return s.identity.handle(c, { origin: trustedOriginsOf(s.config)[0] });
+    return s.identity.handle(c.req.raw, { ...meta(c), origin: trustedOriginsOf(s.config)[0] });
   });
 
   app.get("/api/setup", async (c) => c.json(await s.identity.setupStatus()));

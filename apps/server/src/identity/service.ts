@@ -1,40 +1,22 @@
 // People and sessions around Better Auth: user creation, session lookup with absolute expiry,
-// session revocation, first-run setup, data export and account deletion.
-import type { Context } from "hono";
-import { type Kysely, sql } from "kysely";
+// session revocation and first-run setup. Better Auth forwarding is in auth-bridge.ts, export and deletion
+// in account-data.ts.
+
+import type { Role, SessionPrincipal } from "@mogplex/contract";
+import type { Kysely } from "kysely";
 import type { AuditContext, AuditLog } from "../audit/store.js";
-import { type Clock, iso } from "../clock.js";
+import type { Clock } from "../clock.js";
 import type { DB } from "../db/schema.js";
 import { isDatabaseUnavailable } from "../db/unavailable.js";
-import { ApiError, badRequest, notFound } from "../http/errors.js";
-import type { AppEnv, Role, SessionPrincipal } from "../http/types.js";
+import { badRequest, failure, notFound } from "../failure.js";
 import { newId, randomString, sha256Hex } from "../security/random.js";
 import type { TeamService } from "../teams/service.js";
 import type { TokenService } from "../tokens/service.js";
-import {
-  type Auth,
-  authFailure,
-  CLIENT_IP_HEADER,
-  EMAIL_SHAPE,
-  hashBackupCode,
-  MIN_PASSWORD,
-  REQUEST_ID_HEADER,
-  SESSION_ABSOLUTE_MS,
-} from "./auth.js";
+import { AccountData } from "./account-data.js";
+import { type Auth, EMAIL_SHAPE, MIN_PASSWORD, SESSION_ABSOLUTE_MS } from "./auth.js";
+import { type ForwardMeta, forwardToBetterAuth } from "./auth-bridge.js";
 
 const SETUP_TTL_MS = 3_600_000;
-
-async function readBackupCodeBody(req: Request): Promise<{ code: string } | null> {
-  if (!(req.headers.get("content-type") ?? "").toLowerCase().startsWith("application/json")) return null;
-  try {
-    const parsed = JSON.parse(await req.text()) as unknown;
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return null;
-    const code = (parsed as { code?: unknown }).code;
-    return typeof code === "string" ? (parsed as { code: string }) : null;
-  } catch {
-    return null;
-  }
-}
 
 export interface NewUser {
   email: string;
@@ -43,54 +25,22 @@ export interface NewUser {
 }
 
 export class Identity {
+  private readonly account: AccountData;
+
   constructor(
     readonly auth: Auth,
     private readonly db: Kysely<DB>,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly teams: TeamService,
-    private readonly tokens: TokenService,
-  ) {}
+    tokens: TokenService,
+  ) {
+    this.account = new AccountData({ db, audit, clock, teams, tokens });
+  }
 
-  /**
-   * Mounts Better Auth; the client IP it records comes from the socket, never from a client header. `origin`
-   * stands in for a missing Origin header on a request the caller already found to be same-origin.
-   */
-  async handle(c: Context<AppEnv>, o: { origin?: string } = {}): Promise<Response> {
-    const headers = new Headers(c.req.raw.headers);
-    if (o.origin && !headers.has("origin")) headers.set("origin", o.origin);
-    headers.set(CLIENT_IP_HEADER, c.get("clientIp"));
-    headers.set(REQUEST_ID_HEADER, c.get("requestId"));
-    let body: string | ReadableStream<Uint8Array> | null = c.req.raw.body;
-    if (c.req.method === "POST" && c.req.path.endsWith("/two-factor/verify-backup-code")) {
-      // Stored backup codes are digests: always hash what was submitted, so a leaked digest is not itself a
-      // code. Only JSON is accepted here: a form body would reach Better Auth unhashed.
-      const parsed = await readBackupCodeBody(c.req.raw);
-      if (!parsed) {
-        return Response.json(
-          { message: "Expected a JSON body with a string code", code: "INVALID_REQUEST_BODY" },
-          { status: 400 },
-        );
-      }
-      parsed.code = hashBackupCode(parsed.code);
-      body = JSON.stringify(parsed);
-      headers.set("content-type", "application/json");
-      headers.delete("content-length");
-    }
-    const init: RequestInit & { duplex?: "half" } = { method: c.req.method, headers, body, duplex: "half" };
-    const failure: { error?: unknown } = {};
-    const res = await authFailure.run(failure, () =>
-      this.auth.handler(
-        new Request(
-          c.req.url,
-          c.req.method === "GET" || c.req.method === "HEAD" ? { method: c.req.method, headers } : init,
-        ),
-      ),
-    );
-    // A server-side failure (the database away, a bug) goes to the catch-all: 503 + Retry-After or a logged 500.
-    if (failure.error !== undefined && (res.status >= 500 || isDatabaseUnavailable(failure.error)))
-      throw failure.error;
-    return withoutSessionTokens(res);
+  /** Mounts Better Auth (see auth-bridge.ts). */
+  handle(req: Request, meta: ForwardMeta): Promise<Response> {
+    return forwardToBetterAuth(this.auth, req, meta);
   }
 
   async getSession(headers: Headers): Promise<SessionPrincipal | null> {
@@ -179,8 +129,7 @@ export class Identity {
   ): Promise<{ userId: string; teamId: string }> {
     this.validateNewUser(u);
     const email = u.email.toLowerCase();
-    if (await this.findUserByEmail(email))
-      throw new ApiError("CONFLICT", "A user with that email already exists");
+    if (await this.findUserByEmail(email)) throw failure("CONFLICT", "A user with that email already exists");
     const ac = await this.auth.$context;
     const passwordHash = await ac.password.hash(u.password);
     const user = await ac.internalAdapter.createUser(
@@ -229,7 +178,7 @@ export class Identity {
       .executeTakeFirst();
     if (!inv) throw notFound("Invitation");
     if (await this.findUserByEmail(inv.email))
-      throw new ApiError("CONFLICT", "An account with this email exists: sign in and accept the invitation");
+      throw failure("CONFLICT", "An account with this email exists: sign in and accept the invitation");
     this.validateNewUser({ email: inv.email, name, password });
     const ac = await this.auth.$context;
     const passwordHash = await ac.password.hash(password);
@@ -238,10 +187,7 @@ export class Identity {
       .createUser({ email: inv.email, name: name.trim(), emailVerified: true }, { method: "email-password" })
       .catch(async (err: unknown) => {
         if (await this.findUserByEmail(inv.email))
-          throw new ApiError(
-            "CONFLICT",
-            "An account with this email exists: sign in and accept the invitation",
-          );
+          throw failure("CONFLICT", "An account with this email exists: sign in and accept the invitation");
         throw err;
       });
     try {
@@ -347,166 +293,18 @@ export class Identity {
       return Number(res.numUpdatedRows) === 1;
     });
     if (!claimed)
-      throw new ApiError(
-        "FORBIDDEN",
-        "Setup link is invalid, used or expired; restart the server for a new one",
-      );
-    if ((await this.userCount()) > 0) throw new ApiError("CONFLICT", "Setup is already complete");
+      throw failure("FORBIDDEN", "Setup link is invalid, used or expired; restart the server for a new one");
+    if ((await this.userCount()) > 0) throw failure("CONFLICT", "Setup is already complete");
     return this.createUser(u, { slug: teamSlug, role: "owner" }, { ...ctx, actorType: "system" });
   }
 
   /** GDPR portability: the user's own records, never secrets or hashes. */
-  async exportData(userId: string) {
-    const user = await this.db
-      .selectFrom("user")
-      .select(["id", "name", "email", "image", "createdAt"])
-      .where("id", "=", userId)
-      .executeTakeFirstOrThrow();
-    const memberships = await this.teams.memberships(userId);
-    const tokens = await this.tokens.list(userId);
-    const runs = await this.db
-      .selectFrom("runs")
-      .select([
-        "id",
-        "team_id",
-        "repo_id",
-        "status",
-        "source",
-        "model",
-        "prompt",
-        "created_at",
-        "finished_at",
-      ])
-      .where("user_id", "=", userId)
-      .orderBy("created_at", "desc")
-      .execute();
-    const audit = await this.db
-      .selectFrom("audit_events")
-      .select(["id", "team_id", "action", "target_type", "target_id", "ip", "created_at"])
-      .where((eb) => eb.or([eb("actor_id", "=", userId), eb("target_id", "=", userId)]))
-      .orderBy("seq", "desc")
-      .execute();
-    return {
-      exportedAt: iso(this.clock.now()),
-      profile: {
-        id: user.id,
-        name: user.name,
-        email: user.email,
-        image: user.image,
-        createdAt: new Date(user.createdAt).toISOString(),
-      },
-      memberships,
-      tokens,
-      runs: runs.map((r) => ({
-        id: r.id,
-        teamId: r.team_id,
-        repoId: r.repo_id,
-        status: r.status,
-        source: r.source,
-        model: r.model,
-        prompt: r.prompt,
-        createdAt: iso(Number(r.created_at)),
-        finishedAt: iso(r.finished_at === null ? null : Number(r.finished_at)),
-      })),
-      auditEvents: audit.map((a) => ({
-        id: a.id,
-        teamId: a.team_id,
-        action: a.action,
-        targetType: a.target_type,
-        targetId: a.target_id,
-        ip: a.ip,
-        createdAt: iso(Number(a.created_at)),
-      })),
-    };
+  exportData(userId: string) {
+    return this.account.exportData(userId);
   }
 
-  /**
-   * Irreversible: anonymises the profile, removes credentials, 2FA, sessions, tokens and memberships in one
-   * transaction; rows that reference the user (runs, audit) keep the id, now pointing at an anonymous record.
-   */
-  async deleteAccount(userId: string, ctx: AuditContext): Promise<void> {
-    const now = this.clock.now();
-    const afterCommit = await this.db.transaction().execute(async (trx) => {
-      const owned = await trx
-        .selectFrom("team_members")
-        .select("team_id")
-        .where("user_id", "=", userId)
-        .where("role", "=", "owner")
-        .execute();
-      for (const { team_id } of owned) {
-        const other = await trx
-          .selectFrom("team_members")
-          .select("user_id")
-          .where("team_id", "=", team_id)
-          .where("role", "=", "owner")
-          .where("user_id", "!=", userId)
-          .executeTakeFirst();
-        const members = await trx
-          .selectFrom("team_members")
-          .select("user_id")
-          .where("team_id", "=", team_id)
-          .where("user_id", "!=", userId)
-          .executeTakeFirst();
-        if (!other && members)
-          throw new ApiError("CONFLICT", "Transfer ownership of your team before deleting your account");
-      }
-      const teams = await trx
-        .selectFrom("team_members")
-        .select("team_id")
-        .where("user_id", "=", userId)
-        .execute();
-      // twoFactorEnabled: null rather than false, which SQLite cannot bind; Better Auth reads both as off.
-      await trx
-        .updateTable("user")
-        .set({
-          name: "Deleted user",
-          email: `deleted+${userId}@deleted.invalid`,
-          image: null,
-          twoFactorEnabled: null,
-        })
-        .where("id", "=", userId)
-        .execute();
-      await trx.deleteFrom("session").where("userId", "=", userId).execute();
-      await trx.deleteFrom("account").where("userId", "=", userId).execute();
-      await trx.deleteFrom("twoFactor").where("userId", "=", userId).execute();
-      // Better Auth's device-flow table is outside our typed schema.
-      await sql`delete from "deviceCode" where "userId" = ${userId}`.execute(trx);
-      await this.tokens.revokeAllForUser(trx, userId);
-      await trx.deleteFrom("team_members").where("user_id", "=", userId).execute();
-      await trx.updateTable("user_security").set({ deleted_at: now }).where("user_id", "=", userId).execute();
-      for (const { team_id } of teams.length > 0 ? teams : [{ team_id: null }]) {
-        await this.audit.append(trx, ctx, {
-          teamId: team_id,
-          action: "account.deleted",
-          targetType: "user",
-          targetId: userId,
-        });
-      }
-      return this.teams.membershipChanged(trx, { kind: "deleted", userId, teamId: null });
-    });
-    await afterCommit();
+  /** Irreversible account deletion (see AccountData.deleteAccount). */
+  deleteAccount(userId: string, ctx: AuditContext): Promise<void> {
+    return this.account.deleteAccount(userId, ctx);
   }
-}
-
-/**
- * Better Auth echoes the session token (the httpOnly cookie's value) in JSON bodies — sign-in, 2FA
- * verification, get-session. Page script must never see it, so it is removed; the cookie carries the session.
- */
-export async function withoutSessionTokens(res: Response): Promise<Response> {
-  if (!(res.headers.get("content-type") ?? "").includes("application/json")) return res;
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers });
-  }
-  if (json && typeof json === "object") {
-    const o = json as { token?: unknown; session?: { token?: unknown } | null };
-    delete o.token;
-    if (o.session && typeof o.session === "object") delete o.session.token;
-  }
-  const headers = new Headers(res.headers);
-  headers.delete("content-length");
-  return new Response(JSON.stringify(json), { status: res.status, statusText: res.statusText, headers });
 }

@@ -2,11 +2,16 @@
 import { randomUUID } from "node:crypto";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
-import { CreateRunRequest, ListQuery, missingScopeMessage, SandboxStatus } from "@mogplex/contract";
+import {
+  CreateRunRequest,
+  ListQuery,
+  missingScopeMessage,
+  type PatPrincipal,
+  SandboxStatus,
+} from "@mogplex/contract";
 import { z } from "zod";
 import type { AuditContext } from "../audit/store.js";
-import { ApiError } from "../http/errors.js";
-import type { PatPrincipal } from "../http/types.js";
+import { Failure } from "../failure.js";
 import { validationMessage } from "../http/validate.js";
 import { toRun } from "../runs/service.js";
 import type { Services } from "../services.js";
@@ -122,7 +127,7 @@ export function platformServer(s: Services, p: PatPrincipal, ctx: AuditContext, 
       const data = await t.run(parsed.data, p, ctx);
       return { content: [{ type: "text" as const, text: JSON.stringify(data) }], structuredContent: data };
     } catch (err) {
-      if (err instanceof ApiError) return failure(err.code, err.message);
+      if (err instanceof Failure) return failure(err.code, err.message);
       s.logger.error(
         { err: { name: (err as Error).name, message: (err as Error).message }, requestId },
         "platform mcp tool failed",

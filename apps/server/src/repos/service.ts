@@ -5,7 +5,7 @@ import type { AuditContext, AuditLog } from "../audit/store.js";
 import { type Clock, iso } from "../clock.js";
 import { decodeCursor, olderThan, pageOf } from "../db/pagination.js";
 import type { DB, ReposTable } from "../db/schema.js";
-import { ApiError, badRequest, notFound } from "../http/errors.js";
+import { badRequest, failure, notFound } from "../failure.js";
 import { newId } from "../security/random.js";
 
 export function toRepo(r: ReposTable): Repo {
@@ -99,7 +99,7 @@ export class RepoService {
         .where("team_id", "=", input.teamId)
         .where("full_name", "=", input.fullName)
         .executeTakeFirst();
-      if (clash) throw new ApiError("CONFLICT", `Repo ${input.fullName} already exists in this team`);
+      if (clash) throw failure("CONFLICT", `Repo ${input.fullName} already exists in this team`);
       await trx.insertInto("repos").values(row).execute();
       await this.audit.append(trx, ctx, {
         teamId: input.teamId,

@@ -4,7 +4,7 @@ import { type Kysely, sql } from "kysely";
 import { type Clock, iso } from "../clock.js";
 import type { Dialect } from "../db/connect.js";
 import type { DB, RunEventsTable } from "../db/schema.js";
-import { badRequest } from "../http/errors.js";
+import { badRequest } from "../failure.js";
 import { sanitizeEventPayload, sanitizeEventText } from "../sanitize/index.js";
 import { newId } from "../security/random.js";
 import type { EventBus } from "./bus.js";

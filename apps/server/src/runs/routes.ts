@@ -7,7 +7,7 @@ import { parseOrThrow } from "../http/validate.js";
 import type { Services } from "../services.js";
 import { parseAfter } from "./events.js";
 import { toRun } from "./service.js";
-import { streamRunEvents } from "./stream.js";
+import { streamRunEvents } from "./stream-routes.js";
 
 export function registerRunRoutes(app: Hono<AppEnv>, s: Services): void {
   publicRoute(app, s, "createRun", async (c, { principal, body, rawBody, idempotencyKey }) => {

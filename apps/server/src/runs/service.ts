@@ -1,4 +1,6 @@
 // Run lifecycle rules: create (idempotent, budgeted, audited), read, list and cancel, scoped by team.
+
+import type { PatPrincipal } from "@mogplex/contract";
 import {
   type CreateRunRequest,
   PUBLIC_BASE,
@@ -15,8 +17,7 @@ import type { Dialect } from "../db/connect.js";
 import { decodeCursor, olderThan, pageOf } from "../db/pagination.js";
 import { precompile } from "../db/precompiled.js";
 import type { DB, RunsTable } from "../db/schema.js";
-import { ApiError, notFound } from "../http/errors.js";
-import type { PatPrincipal } from "../http/types.js";
+import { failure, notFound } from "../failure.js";
 import { retryAfterSeconds, type WindowRule } from "../limits/index.js";
 import type { RepoService } from "../repos/service.js";
 import { newId, sha256Hex } from "../security/random.js";
@@ -109,7 +110,7 @@ export class RunService {
     if (replay) return replay;
 
     if (body.harness && !(HARNESSES as readonly string[]).includes(body.harness)) {
-      throw new ApiError("BAD_REQUEST", `harness must be one of: ${HARNESSES.join(", ")}`);
+      throw failure("BAD_REQUEST", `harness must be one of: ${HARNESSES.join(", ")}`);
     }
     const repo = await this.d.repos.get(p.teamId, body.repoId);
     const team = await db
@@ -130,7 +131,7 @@ export class RunService {
             payload: { model },
           }),
         );
-        throw new ApiError("FORBIDDEN", `Model ${model} is not in this team's model catalogue`);
+        throw failure("FORBIDDEN", `Model ${model} is not in this team's model catalogue`);
       }
     }
 
@@ -210,7 +211,7 @@ export class RunService {
       .where("key", "=", key)
       .executeTakeFirst();
     if (!prior) return null;
-    const conflict = new ApiError(
+    const conflict = failure(
       "IDEMPOTENCY_CONFLICT",
       "Idempotency-Key was already used with a different request body",
     );
@@ -253,8 +254,8 @@ export class RunService {
     }
     if (worstMs > 0) {
       const secs = retryAfterSeconds({ allowed: false, remaining: 0, retryAfterMs: worstMs });
-      throw new ApiError("RATE_LIMITED", `Run start limit exceeded. Retry after ${secs}s.`, {
-        "Retry-After": String(secs),
+      throw failure("RATE_LIMITED", `Run start limit exceeded. Retry after ${secs}s.`, {
+        retryAfterSeconds: secs,
       });
     }
   }

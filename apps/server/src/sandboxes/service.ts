@@ -5,7 +5,7 @@ import type { AuditContext, AuditLog } from "../audit/store.js";
 import { type Clock, iso } from "../clock.js";
 import { decodeCursor, olderThan, pageOf } from "../db/pagination.js";
 import type { DB, SandboxesTable } from "../db/schema.js";
-import { notFound } from "../http/errors.js";
+import { notFound } from "../failure.js";
 import { newId } from "../security/random.js";
 
 export function toSandbox(r: SandboxesTable): Sandbox {

@@ -1,12 +1,10 @@
 // Per-credential network allowlists (CIDR lists on PATs and gateway keys): compiled once, checked per request.
 import { BlockList, isIP } from "node:net";
-import { badRequest } from "../http/errors.js";
+import type { CompiledAllowlist } from "@mogplex/contract";
+import { badRequest } from "../failure.js";
 
-export interface IpAllowlist {
-  readonly entries: readonly string[];
-  /** True when the address is inside one of the ranges; "unknown" (no socket) is never allowed. */
-  allows(ip: string): boolean;
-}
+/** The compiled list a principal carries (defined in the contract beside the principals). */
+export type IpAllowlist = CompiledAllowlist;
 
 const MAPPED_V4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
 const compiled = new Map<string, IpAllowlist>();

@@ -1,6 +1,7 @@
 // Role rules on team routes: who may invite, promote, demote and remove; 404 across teams; audited changes.
+
+import type { Role } from "@mogplex/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Role } from "../http/types.js";
 import { auditRows } from "../identity/test-support/db.js";
 import { createHarness, type Harness, type TestUser, uniq } from "../test-support/harness.js";
 

@@ -1,22 +1,18 @@
 // Teams, memberships, roles and hashed single-use invitations; every change is audited in its transaction.
+import { type Role, roleAtLeast } from "@mogplex/contract";
 import type { Kysely } from "kysely";
 import type { AuditContext, AuditLog } from "../audit/store.js";
 import { type Clock, iso } from "../clock.js";
 import type { DB } from "../db/schema.js";
-import { ApiError, badRequest, notFound } from "../http/errors.js";
-import type { Role } from "../http/types.js";
+import { badRequest, failure, notFound } from "../failure.js";
 import { newId, randomString, sha256Hex } from "../security/random.js";
 
-export const ROLES: readonly Role[] = ["owner", "admin", "member", "viewer"];
-const RANK: Record<Role, number> = { owner: 3, admin: 2, member: 1, viewer: 0 };
+export { isRole, ROLES } from "@mogplex/contract";
+
 const INVITE_TTL_MS = 7 * 86_400_000;
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 
-export const atLeast = (role: Role, min: Role) => RANK[role] >= RANK[min];
-
-export function isRole(v: unknown): v is Role {
-  return typeof v === "string" && (ROLES as readonly string[]).includes(v);
-}
+export const atLeast = roleAtLeast;
 
 export interface Membership {
   teamId: string;
@@ -158,7 +154,7 @@ export class TeamService {
 
   async requireRole(userId: string, teamId: string, min: Role): Promise<Role> {
     const role = await this.roleOf(userId, teamId);
-    if (!atLeast(role, min)) throw new ApiError("FORBIDDEN", `This action needs the ${min} role or higher`);
+    if (!atLeast(role, min)) throw failure("FORBIDDEN", `This action needs the ${min} role or higher`);
     return role;
   }
 
@@ -196,7 +192,7 @@ export class TeamService {
         .executeTakeFirst();
       if (!target) throw notFound("Member");
       if ((target.role === "owner" || role === "owner") && actorRole !== "owner") {
-        throw new ApiError("FORBIDDEN", "Only an owner can grant or change the owner role");
+        throw failure("FORBIDDEN", "Only an owner can grant or change the owner role");
       }
       if (target.role === "owner" && role !== "owner") await this.assertAnotherOwner(trx, teamId, userId);
       await this.addMember(trx, teamId, userId, role, ctx);
@@ -219,7 +215,7 @@ export class TeamService {
         .executeTakeFirst();
       if (!target) throw notFound("Member");
       if (target.role === "owner" && actorRole !== "owner")
-        throw new ApiError("FORBIDDEN", "Only an owner can remove an owner");
+        throw failure("FORBIDDEN", "Only an owner can remove an owner");
       if (target.role === "owner") await this.assertAnotherOwner(trx, teamId, userId);
       await trx
         .deleteFrom("team_members")
@@ -245,14 +241,14 @@ export class TeamService {
       .where("role", "=", "owner")
       .where("user_id", "!=", userId)
       .executeTakeFirst();
-    if (!other) throw new ApiError("CONFLICT", "A team needs at least one owner");
+    if (!other) throw failure("CONFLICT", "A team needs at least one owner");
   }
 
   /** Returns the plaintext token once; only its SHA-256 is stored. */
   async invite(actorId: string, teamId: string, email: string, role: Role, ctx: AuditContext) {
     const actorRole = await this.requireRole(actorId, teamId, "admin");
     if (role === "owner" && actorRole !== "owner")
-      throw new ApiError("FORBIDDEN", "Only an owner can invite an owner");
+      throw failure("FORBIDDEN", "Only an owner can invite an owner");
     const token = `inv_${randomString(32)}`;
     const now = this.clock.now();
     const id = newId();
@@ -355,7 +351,7 @@ export class TeamService {
         .where("team_id", "=", inv.team_id)
         .where("user_id", "=", userId)
         .executeTakeFirst();
-      if (already) throw new ApiError("CONFLICT", "You are already a member of this team");
+      if (already) throw failure("CONFLICT", "You are already a member of this team");
       // Conditional, so a concurrent accept that read the same open row finds nothing left to claim.
       const claimed = await trx
         .updateTable("invitations")

@@ -1,13 +1,12 @@
 // PAT rules: mint, list, revoke, and resolve a bearer token to its owner (no cache, so revocation is instant).
-import type { CreatedToken, CreateTokenRequest, TokenSummary } from "@mogplex/contract";
+import type { CreatedToken, CreateTokenRequest, PatPrincipal, Role, TokenSummary } from "@mogplex/contract";
 import type { Kysely } from "kysely";
 import type { AuditContext, AuditLog } from "../audit/store.js";
 import type { Clock } from "../clock.js";
 import { iso } from "../clock.js";
 import { precompile } from "../db/precompiled.js";
 import type { DB, PersonalAccessTokensTable } from "../db/schema.js";
-import { notFound } from "../http/errors.js";
-import type { PatPrincipal, Role } from "../http/types.js";
+import { notFound } from "../failure.js";
 import { allowlistOrThrow, storedAllowlist } from "../security/ip-allowlist.js";
 import { hashPat, isWellFormedPat, mintPat } from "../security/pat.js";
 import { newId, safeEqual } from "../security/random.js";

@@ -17,7 +17,7 @@ import { parseOrThrow } from "../http/validate.js";
 import { toRepo } from "../repos/service.js";
 import { parseAfter } from "../runs/events.js";
 import { toRun } from "../runs/service.js";
-import { streamRunEvents } from "../runs/stream.js";
+import { streamRunEvents } from "../runs/stream-routes.js";
 import type { Services } from "../services.js";
 import { atLeast } from "../teams/service.js";
 import { registerWebAccountRoutes } from "./account-routes.js";

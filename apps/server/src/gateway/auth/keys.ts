@@ -1,14 +1,13 @@
 // Gateway keys: mint (Argon2id-hashed secret), list, revoke, rotate, and verification behind an in-memory cache.
 
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { CreatedGatewayKey, CreateGatewayKeyRequest, GatewayKeySummary } from "@mogplex/contract";
+import type { CreatedGatewayKey, CreateGatewayKeyRequest, GatewayKeySummary, Role } from "@mogplex/contract";
 import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
 import type { Kysely } from "kysely";
 import type { AuditContext, AuditLog } from "../../audit/store.js";
 import { type Clock, iso } from "../../clock.js";
 import type { DB, GatewayKeysTable } from "../../db/schema.js";
-import { ApiError, badRequest, notFound } from "../../http/errors.js";
-import type { Role } from "../../http/types.js";
+import { badRequest, failure, notFound } from "../../failure.js";
 import { allowlistOrThrow, type IpAllowlist, storedAllowlist } from "../../security/ip-allowlist.js";
 import { newId } from "../../security/random.js";
 import { atLeast, type TeamService } from "../../teams/service.js";
@@ -118,7 +117,7 @@ export class GatewayKeyService {
     ctx: AuditContext,
   ): Promise<CreatedGatewayKey> {
     const role = await this.d.teams.roleOf(userId, teamId);
-    if (!atLeast(role, "member")) throw new ApiError("FORBIDDEN", "Viewers cannot create gateway keys");
+    if (!atLeast(role, "member")) throw failure("FORBIDDEN", "Viewers cannot create gateway keys");
     const servers = req.servers === undefined || req.servers === "all" ? null : [...new Set(req.servers)];
     const tools = req.tools ? [...new Set(req.tools)] : null;
     if (servers) {
