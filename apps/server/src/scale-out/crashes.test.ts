@@ -77,8 +77,9 @@ describe.runIf(scaleOut)("the cluster when a worker or a replica dies", { timeou
       status: "failed",
       error: "worker_lost",
     });
-    // Lost once the lease (renewed every third of it) runs out; one poll of a replica's recovery on top.
-    expect(lost.endedAt - killedAt).toBeLessThan(LEASE_MS + 1_000);
+    // Lost once the lease (last renewed before the kill) runs out; on top, a replica's recovery poll and ours,
+    // on a machine other suites share.
+    expect(lost.endedAt - killedAt).toBeLessThan(LEASE_MS + 2_000);
     const last = await c.db<{ type: string; reason: string }>(
       "select type, payload::json->>'reason' as reason from run_events where run_id = $1 order by seq desc limit 1",
       [runId],

@@ -146,6 +146,43 @@ describe.runIf(scaleOut)("three replicas and two workers on PostgreSQL + Redis",
     for (const ms of refusedAfter) expect(ms).toBeLessThan(1_000);
   });
 
+  it("an MCP session sticks to the replica that issued it through the front; any other replica answers 404", async () => {
+    const created = await session(0, "POST", "/api/settings/gateway-keys", {
+      name: "sticky",
+      rateLimitRps: 1000,
+    });
+    expect(created.status).toBe(201);
+    const { key } = created.body as { key: string };
+    const rpc = (base: string, body: Record<string, unknown>, sessionId?: string) =>
+      call(base, "POST", "/mcp", {
+        headers: {
+          authorization: `Bearer ${key}`,
+          accept: "application/json, text/event-stream",
+          "mcp-protocol-version": "2025-06-18",
+          ...(sessionId ? { "mcp-session-id": sessionId } : {}),
+        },
+        body: { jsonrpc: "2.0", ...body },
+      });
+    const init = await rpc(c.front.url, {
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+    });
+    expect(init.status).toBe(200);
+    const sessionId = init.headers.get("mcp-session-id") as string;
+    const issuer = init.headers.get("x-front-upstream");
+    expect(sessionId).toBeTruthy();
+    expect((await rpc(c.front.url, { method: "notifications/initialized" }, sessionId)).status).toBe(202);
+    // Round-robin would spread these over all three replicas; the session's header keeps them on its issuer.
+    for (let i = 0; i < 6; i++) {
+      const listed = await rpc(c.front.url, { id: 10 + i, method: "tools/list" }, sessionId);
+      expect(listed.status).toBe(200);
+      expect(listed.headers.get("x-front-upstream")).toBe(issuer);
+    }
+    for (const other of c.replicas.filter((x) => x.url !== issuer))
+      expect((await rpc(other.url, { id: 20, method: "tools/list" }, sessionId)).status).toBe(404);
+  });
+
   it("an idempotent run start raced 50 ways over the replicas creates one run", async () => {
     const { token } = await newPat("race");
     c.model.on("CLUSTER-RACE", [{ text: "nothing to do" }]);
