@@ -2,7 +2,7 @@
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
-import { ENGINE_ENV, type EngineConfig, engineConfig } from "./engine/config.js";
+import { ENGINE_ENV, type EngineConfig, engineConfig } from "./config/engine.js";
 import { exposesPrivate } from "./gateway/launch/mounts.js";
 
 const rule = z.string().regex(/^\d+\/\d+(ms|s|m|h|d)$/, "expected N/<duration>, e.g. 60/60s");

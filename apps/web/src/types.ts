@@ -1,6 +1,6 @@
 // Shapes the app reads: the public resources come from the contract (types only, so zod stays out of the
 // bundle); the session-route shapes are declared here.
-import type { RunStatus } from "@mogplex/contract";
+import type { Role, RunStatus } from "@mogplex/contract";
 
 export type {
   ConnectionSummary,
@@ -8,13 +8,12 @@ export type {
   CreatedToken,
   GatewayKeySummary,
   Repo,
+  Role,
   Run,
   RunEvent,
   RunStatus,
   TokenSummary,
 } from "@mogplex/contract";
-
-export type Role = "owner" | "admin" | "member" | "viewer";
 
 export const RUN_STATUS_LIST: readonly RunStatus[] = ["pending", "running", "success", "failed", "cancelled"];
 export const isTerminalStatus = (s: RunStatus) => s === "success" || s === "failed" || s === "cancelled";

@@ -27,7 +27,8 @@ export const commaList = (v: string | undefined) =>
 
 const ADMIN_CTX: AuditContext = { actorType: "system", actorId: null, authSource: "admin-cli" };
 
-async function withServices<T>(
+/** Opens the configured services for one command; a Failure becomes the one-line AdminError. */
+export async function withServices<T>(
   env: NodeJS.ProcessEnv,
   o: ConfigOverrides,
   fn: (s: Services) => Promise<T>,

@@ -1,12 +1,12 @@
 // One run from start to end: model, sandbox, clone, install, agent loop, commit and push, terminal state.
 import { existsSync, lstatSync } from "node:fs";
 import { join } from "node:path";
+import type { EngineConfig } from "../config/engine.js";
 import type { RunsTable } from "../db/schema.js";
 import type { Logger } from "../logger.js";
 import type { SandboxHandle, SandboxProvider } from "../sandboxes/provider/types.js";
 import { redactKnownSecrets, sanitizeEventText } from "../sanitize/index.js";
 import type { Services } from "../services.js";
-import type { EngineConfig } from "./config.js";
 import { clip, RunEmitter } from "./emitter.js";
 import { cloneForRun, commitAndPush, commitMessage } from "./git.js";
 import { runAgent, SYSTEM_PROMPT } from "./harness/agent.js";
@@ -151,11 +151,7 @@ export async function executeRun(x: RunExecution, d: ExecDeps): Promise<void> {
   let stopWatching = () => {};
   const runTimer = setTimeout(() => x.abort("run_timeout"), config.agent.runTimeoutMs);
   try {
-    const team = await s.db.db
-      .selectFrom("teams")
-      .select(["slug", "default_model"])
-      .where("id", "=", run.team_id)
-      .executeTakeFirstOrThrow();
+    const team = await d.store.teamForRun(run.team_id);
     // Credentials first: a run that can never call its model fails before any sandbox work.
     const model = await resolveModel({
       runModel: run.model,
@@ -168,11 +164,7 @@ export async function executeRun(x: RunExecution, d: ExecDeps): Promise<void> {
     await d.store.recordModel(run.id, model.id);
     const status = await d.provider.check();
     if (!status.ok) throw new SetupError(`Sandbox unavailable: ${status.reason}`);
-    const repo = await s.db.db
-      .selectFrom("repos")
-      .selectAll()
-      .where("id", "=", run.repo_id)
-      .executeTakeFirstOrThrow();
+    const repo = await d.store.repoForRun(run.repo_id);
     const setup = await resolveSetup(s.db.db, s.keyring, config, repo, run.root_directory);
     emit.addSecrets(setup.secrets);
     x.check();

@@ -3,7 +3,7 @@ import { createAnthropic } from "@ai-sdk/anthropic";
 import { createOpenAI } from "@ai-sdk/openai";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import type { wrapLanguageModel } from "ai";
-import { type EngineConfig, type KeyedProvider, PROVIDER_KEY_VARS } from "./config.js";
+import { type EngineConfig, type KeyedProvider, PROVIDER_KEY_VARS } from "../config/engine.js";
 
 export type Model = Parameters<typeof wrapLanguageModel>[0]["model"];
 

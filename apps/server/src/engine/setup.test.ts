@@ -1,7 +1,7 @@
 // Run setup: the sandbox gets the environment its repo names (and only that); egress lists; operator commands.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setEgress, setProviderKey } from "../engine-admin.js";
 import { createHarness, type Harness, type TestUser } from "../test-support/harness.js";
-import { setEgress, setProviderKey } from "./admin.js";
 import { ProviderKeyStore } from "./provider-keys.js";
 import { resolveSetup, SetupError, setRepoEgress } from "./setup.js";
 import { addRepo, harnessEnv } from "./test-support/engine.js";

@@ -1,12 +1,12 @@
 // A run's sandbox setup: the environment it names (and nothing else), its egress allowlist, its root directory.
 import type { Kysely } from "kysely";
+import type { EngineConfig } from "../config/engine.js";
 import { sealedContext } from "../connections/service.js";
 import type { DB, ReposTable } from "../db/schema.js";
 import { checkEnvName } from "../sandboxes/provider/bwrap-args.js";
 import { validEgressPattern } from "../sandboxes/provider/egress.js";
 import { WORKSPACE } from "../sandboxes/provider/types.js";
 import type { Keyring } from "../security/envelope.js";
-import type { EngineConfig } from "./config.js";
 
 export class SetupError extends Error {
   override readonly name = "SetupError";

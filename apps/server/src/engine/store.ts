@@ -1,9 +1,9 @@
-// The engine's SQL: durable run claims (leases with heartbeat), run state transitions, expiry recovery.
+// The engine's SQL (all of it): durable run claims (leases with heartbeat), run state transitions, expiry recovery.
 import type { RunEvent } from "@mogplex/contract";
 import { type Kysely, sql } from "kysely";
 import type { Clock } from "../clock.js";
 import type { Dialect } from "../db/connect.js";
-import type { DB, RunsTable } from "../db/schema.js";
+import type { DB, ReposTable, RunsTable } from "../db/schema.js";
 import type { NewEvent, RunEventStore } from "../runs/events.js";
 
 export type TerminalStatus = "success" | "failed" | "cancelled";
@@ -284,6 +284,19 @@ export class EngineStore {
       .set({ sandbox_id: sandboxId, updated_at: this.clock.now() })
       .where("id", "=", runId)
       .execute();
+  }
+
+  /** What the engine needs of the run's team: its slug (for messages) and default model. */
+  async teamForRun(teamId: string): Promise<{ slug: string; default_model: string | null }> {
+    return this.db
+      .selectFrom("teams")
+      .select(["slug", "default_model"])
+      .where("id", "=", teamId)
+      .executeTakeFirstOrThrow();
+  }
+
+  async repoForRun(repoId: string): Promise<ReposTable> {
+    return this.db.selectFrom("repos").selectAll().where("id", "=", repoId).executeTakeFirstOrThrow();
   }
 
   /** The model the run resolved to (its own, the team default or MOGPLEX_DEFAULT_MODEL): what it really uses. */

@@ -1,4 +1,5 @@
 // The run engine's settings: a zod shape that config.ts merges into its env schema (nothing here reads the env).
+// Kernel config, so config.ts never imports the engine; the engine reads its settings from here.
 import { z } from "zod";
 import type { SandboxLimits } from "../sandboxes/provider/types.js";
 
