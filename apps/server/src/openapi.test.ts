@@ -6,6 +6,8 @@ import {
   PUBLIC_BASE,
   PUBLIC_ROUTES,
   type RouteSpec,
+  SESSION_ROUTES,
+  type SessionRouteSpec,
 } from "@mogplex/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHarness, type Harness } from "./test-support/harness.js";
@@ -30,10 +32,15 @@ interface Operation {
   security?: Array<Record<string, string[]>>;
   requestBody?: { required?: boolean; content: Record<string, { schema?: Json }> };
   "x-required-scope"?: string;
+  "x-mogplex-auth"?: string;
+  "x-mogplex-team"?: string;
+  "x-mogplex-min-role"?: string;
+  "x-mogplex-csrf"?: string;
 }
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 const ROUTES = Object.entries(PUBLIC_ROUTES) as Array<[string, RouteSpec]>;
+const SESSION = Object.entries(SESSION_ROUTES) as Array<[string, SessionRouteSpec]>;
 
 let h: Harness;
 let doc: Json;
@@ -185,9 +192,38 @@ describe("the route table in the document", () => {
     }
   });
 
-  it("lists no operation that is not in PUBLIC_ROUTES", () => {
-    const known = new Set(ROUTES.map(([, s]) => `${s.method} ${PUBLIC_BASE}${s.path}`));
+  it("lists no operation that is not in PUBLIC_ROUTES or SESSION_ROUTES", () => {
+    const known = new Set([
+      ...ROUTES.map(([, s]) => `${s.method} ${PUBLIC_BASE}${s.path}`),
+      ...SESSION.map(([, s]) => `${s.method} ${s.path}`),
+    ]);
     for (const [p, m] of operations()) expect(known, `${m} ${p}`).toContain(`${m} ${p}`);
+    expect(operations().length).toBe(ROUTES.length + SESSION.length);
+  });
+});
+
+describe("the session routes in the document", () => {
+  it("declares the session cookie as a security scheme", () => {
+    const schemes = (doc.components as Json).securitySchemes as Record<string, Json>;
+    expect(schemes.session).toMatchObject({ type: "apiKey", in: "cookie", name: "mogplex.session_token" });
+  });
+
+  it.each(SESSION)("%s is marked session-only with its team source, role and Origin rule", (name, spec) => {
+    const op = paths()[spec.path]?.[spec.method];
+    expect(op, name).toBeDefined();
+    if (!op) return;
+    expect(op.operationId).toBe(name);
+    expect(op["x-mogplex-auth"]).toBe(spec.auth);
+    expect(op.security).toEqual(spec.auth === "session" ? [{ session: [] }] : []);
+    expect(op["x-mogplex-team"]).toBe(spec.team);
+    expect(op["x-mogplex-min-role"]).toBe(spec.role);
+    expect(op["x-mogplex-csrf"]).toBe(spec.method === "get" ? "none" : "origin");
+    const header = (op.parameters ?? []).find((x) => x.in === "header" && x.name === "X-Mogplex-Team");
+    expect(Boolean(header)).toBe(spec.team === "header");
+    expect(Boolean(op.requestBody)).toBe(Boolean(spec.body));
+    for (const code of spec.errors) {
+      expect(op.responses[String(ERROR_STATUS[code])]?.["x-error-codes"], `${name} ${code}`).toContain(code);
+    }
   });
 });
 
@@ -234,8 +270,10 @@ describe("the error vocabulary", () => {
         if (["401", "429", "503"].includes(status)) checked++;
       }
     }
-    // Every authenticated route can answer all three.
+    // Every authenticated route can answer all three; a session route reachable before sign-in, 429 and 503.
     const authed = ROUTES.filter(([, s]) => s.auth === "pat").length;
-    expect(checked).toBe(authed * 3);
+    const sessions = SESSION.filter(([, s]) => s.auth === "session").length;
+    const open = SESSION.length - sessions;
+    expect(checked).toBe((authed + sessions) * 3 + open * 2);
   });
 });

@@ -7,4 +7,7 @@ export * from "./openapi.js";
 export * from "./principals.js";
 export * from "./resources.js";
 export * from "./routes.js";
+export * from "./session-bodies.js";
+export * from "./session-routes.js";
+export * from "./session-spec.js";
 export * from "./tokens.js";

@@ -3,6 +3,8 @@ import { z } from "zod";
 import { ErrorBody, okEnvelope } from "./envelope.js";
 import { ERROR_STATUS, type ErrorCode } from "./errors.js";
 import { PUBLIC_BASE, PUBLIC_ROUTES, type RouteSpec } from "./routes.js";
+import { SESSION_ROUTES } from "./session-routes.js";
+import type { SessionRouteSpec } from "./session-spec.js";
 
 type Json = Record<string, unknown>;
 
@@ -33,7 +35,13 @@ function errorResponses(codes: readonly ErrorCode[]): Json {
   return out;
 }
 
-function operation(name: string, r: RouteSpec): Json {
+/** What an operation is built from: a public route, or a session route mapped by sessionOperation. */
+type OpSpec = Pick<
+  RouteSpec,
+  "path" | "summary" | "scope" | "query" | "body" | "idempotent" | "successStatus" | "errors" | "stream"
+> & { auth: RouteSpec["auth"]; response: z.ZodType | null; enveloped: boolean };
+
+function operation(name: string, r: OpSpec): Json {
   const parameters: Json[] = [];
   for (const m of r.path.matchAll(/\{(\w+)\}/g)) {
     parameters.push({ name: m[1], in: "path", required: true, schema: { type: "string" } });
@@ -59,9 +67,12 @@ function operation(name: string, r: RouteSpec): Json {
   }
   if (r.stream) parameters.push({ name: "Last-Event-ID", in: "header", schema: { type: "string" } });
   const success = r.successStatus ?? 200;
+  const body = r.response
+    ? schema(r.enveloped ? okEnvelope(r.response) : r.response, "output")
+    : { type: "object" };
   const content = r.stream
-    ? { "text/event-stream": { schema: schema(r.response, "output") } }
-    : { "application/json": { schema: schema(okEnvelope(r.response), "output") } };
+    ? { "text/event-stream": { schema: body } }
+    : { "application/json": { schema: body } };
   const op: Json = {
     operationId: name,
     summary: r.summary,
@@ -70,6 +81,7 @@ function operation(name: string, r: RouteSpec): Json {
   };
   if (r.scope) op["x-required-scope"] = r.scope;
   if (r.auth === "pat") op.security = [{ bearer: [] }];
+  if (r.auth === "session") op.security = [{ session: [] }];
   if (r.body)
     op.requestBody = { required: true, content: { "application/json": { schema: schema(r.body, "input") } } };
   return op;
@@ -79,7 +91,10 @@ export function buildOpenApi(version = "0.1.0"): Json {
   const paths: Record<string, Json> = {};
   for (const [name, r] of Object.entries(PUBLIC_ROUTES) as Array<[string, RouteSpec]>) {
     const p = `${PUBLIC_BASE}${r.path}`;
-    paths[p] = { ...(paths[p] ?? {}), [r.method]: operation(name, r) };
+    paths[p] = { ...(paths[p] ?? {}), [r.method]: operation(name, { ...r, enveloped: true }) };
+  }
+  for (const [name, r] of Object.entries(SESSION_ROUTES) as Array<[string, SessionRouteSpec]>) {
+    paths[r.path] = { ...(paths[r.path] ?? {}), [r.method]: sessionOperation(name, r) };
   }
   return {
     openapi: "3.1.0",
@@ -88,9 +103,46 @@ export function buildOpenApi(version = "0.1.0"): Json {
     components: {
       securitySchemes: {
         bearer: { type: "http", scheme: "bearer", description: "Personal access token mog_…" },
+        session: {
+          type: "apiKey",
+          in: "cookie",
+          name: "mogplex.session_token",
+          description:
+            "The web app's session cookie (__Secure- prefixed over https); session routes refuse PATs",
+        },
       },
       schemas: { ErrorBody: schema(ErrorBody, "output") },
     },
     paths,
   };
+}
+
+/**
+ * A session route (the web app's backend), marked session-only: `x-mogplex-auth` (session, or none before
+ * sign-in), where its team comes from, the minimum role and the Origin rule on mutations.
+ */
+function sessionOperation(name: string, r: SessionRouteSpec): Json {
+  const op = operation(name, {
+    ...r,
+    auth: r.auth === "session" ? "session" : "none",
+    response: r.response ?? null,
+    enveloped: false,
+  });
+  const parameters = op.parameters as Json[];
+  if (r.team === "header") {
+    parameters.push({
+      name: "X-Mogplex-Team",
+      in: "header",
+      schema: { type: "string", maxLength: 64 },
+      description: "the team to act in (id or slug); default: the user's first team",
+    });
+    if (r.stream) parameters.push({ name: "team", in: "query", schema: { type: "string", maxLength: 64 } });
+  }
+  if (r.auth === "none") op.security = [];
+  op["x-mogplex-auth"] = r.auth;
+  op["x-mogplex-team"] = r.team;
+  if (r.role) op["x-mogplex-min-role"] = r.role;
+  op["x-mogplex-csrf"] = r.csrf;
+  if (r.limit) op["x-mogplex-rate-tier"] = r.limit;
+  return op;
 }

@@ -10,27 +10,14 @@ import { ApiError, Failure } from "../http/errors.js";
 import { ipLimit } from "../http/middleware.js";
 import { sessionRoute } from "../http/session-route.js";
 import { type AppEnv, auditContext } from "../http/types.js";
-import { parseOrThrow, validationMessage } from "../http/validate.js";
+import { validationMessage } from "../http/validate.js";
 import type { Services } from "../services.js";
 import { CLI_SCOPES, OAuthError } from "./service.js";
 import { callbackOrThrow, denyUrl, publicBase, teamOrThrow } from "./shared-routes.js";
-import { CHALLENGE_RE, formatUserCode, NONCE_RE, VERIFIER_RE } from "./validate.js";
+import { formatUserCode, VERIFIER_RE } from "./validate.js";
 
 export const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 
-const Nonce = z.string().regex(NONCE_RE, "nonce must be 32 lowercase hex characters");
-const ConsentBody = z
-  .object({
-    callback: z.string().max(100),
-    nonce: Nonce,
-    codeChallenge: z
-      .string()
-      .regex(CHALLENGE_RE, "codeChallenge must be a base64url SHA-256 (43 characters)"),
-    codeChallengeMethod: z.literal("S256", { error: "codeChallengeMethod must be S256" }),
-    team: z.string().max(64).optional(),
-  })
-  .strict();
-const DenyBody = z.object({ callback: z.string().max(100), nonce: Nonce }).strict();
 const TokenBody = z.object({ code: z.string().min(1).max(100), codeVerifier: z.string().max(200) }).strict();
 const DeviceCodeBody = z.object({ client_id: z.string().max(100).optional() }).strict();
 const DeviceTokenBody = z
@@ -40,7 +27,6 @@ const DeviceTokenBody = z
     client_id: z.string().max(100).optional(),
   })
   .strict();
-const DecisionBody = z.object({ userCode: z.string().max(20), team: z.string().max(64).optional() }).strict();
 
 function oauthError(c: Context<AppEnv>, err: OAuthError | Failure): Response {
   if (err instanceof OAuthError) return c.json({ error: err.error, error_description: err.message }, 400);
@@ -87,8 +73,7 @@ export function registerCliAuthRoutes(app: Hono<AppEnv>, s: Services): void {
   // The device page's lookup tells whether a user code is pending: keep guessing slow there too.
   app.get("/api/web/device-requests/*", ipLimit(s.limiter, pollRule, s.clock, "device-lookup"));
 
-  sessionRoute(app, s, "POST", "/api/cli-auth/consent", async (c, { principal, body }) => {
-    const req = parseOrThrow(ConsentBody, body ?? {});
+  sessionRoute(app, s, "cliConsent", async (c, { principal, body: req }) => {
     const callback = callbackOrThrow(req.callback);
     const teamId = await teamOrThrow(s, principal.userId, req.team);
     const { redirectUrl } = await s.cliAuth.consent(
@@ -98,8 +83,7 @@ export function registerCliAuthRoutes(app: Hono<AppEnv>, s: Services): void {
     return c.json({ redirectUrl });
   });
 
-  sessionRoute(app, s, "POST", "/api/cli-auth/deny", async (c, { principal, body }) => {
-    const req = parseOrThrow(DenyBody, body ?? {});
+  sessionRoute(app, s, "cliDeny", async (c, { principal, body: req }) => {
     const callback = callbackOrThrow(req.callback);
     const teamId = await s.identity.activeTeam(principal.userId);
     await s.cliAuth.recordDenial({ userId: principal.userId, teamId, callback }, auditContext(c, principal));
@@ -149,9 +133,11 @@ export function registerCliAuthRoutes(app: Hono<AppEnv>, s: Services): void {
     });
   });
 
-  for (const decision of ["approve", "deny"] as const) {
-    sessionRoute(app, s, "POST", `/api/cli-auth/device/${decision}`, async (c, { principal, body }) => {
-      const req = parseOrThrow(DecisionBody, body ?? {});
+  for (const [name, decision] of [
+    ["approveDevice", "approve"],
+    ["denyDevice", "deny"],
+  ] as const) {
+    sessionRoute(app, s, name, async (c, { principal, body: req }) => {
       const teamId = await teamOrThrow(s, principal.userId, req.team);
       const done = await s.cliAuth.decideDevice(
         req.userCode,

@@ -1,7 +1,6 @@
-// Connection routes: settings (session; owners/admins change, members read names) and the resolved MCP config.
-import { CreateConnectionRequest, McpServersQuery, UpdateConnectionRequest } from "@mogplex/contract";
+// Connection routes: settings (session; roles in the contract's session table) and the resolved MCP config.
+import { McpServersQuery } from "@mogplex/contract";
 import type { Hono } from "hono";
-import { z } from "zod";
 import { ApiError } from "../http/errors.js";
 import { publicRoute } from "../http/public-route.js";
 import { sessionRoute } from "../http/session-route.js";
@@ -9,58 +8,39 @@ import { type AppEnv, auditContext } from "../http/types.js";
 import { parseOrThrow } from "../http/validate.js";
 import type { Services } from "../services.js";
 
-const RepoFilter = z.object({ repoId: z.string().max(64).optional() }).strict();
-
 export function registerConnectionRoutes(app: Hono<AppEnv>, s: Services): void {
-  const base = "/api/teams/:teamId/connections";
-  const team = (c: { req: { param: (k: string) => string | undefined } }) => c.req.param("teamId") ?? "";
-
-  sessionRoute(app, s, "GET", base, async (c, { principal }) => {
-    const teamId = team(c);
-    await s.teams.roleOf(principal.userId, teamId);
-    const q = parseOrThrow(RepoFilter, c.req.query());
-    return c.json(await s.connections.list(teamId, q.repoId));
+  sessionRoute(app, s, "listConnections", async (c, { team, query }) => {
+    return c.json(await s.connections.list(team.teamId, query.repoId));
   });
-
-  sessionRoute(app, s, "GET", `${base}/:id`, async (c, { principal }) => {
-    const teamId = team(c);
-    await s.teams.roleOf(principal.userId, teamId);
-    return c.json({ connection: await s.connections.get(teamId, c.req.param("id") ?? "") });
+  sessionRoute(app, s, "getConnection", async (c, { team }) => {
+    return c.json({ connection: await s.connections.get(team.teamId, c.req.param("id") ?? "") });
   });
-
-  sessionRoute(app, s, "POST", base, async (c, { principal, body }) => {
-    const teamId = team(c);
-    await s.teams.requireRole(principal.userId, teamId, "admin");
-    const req = parseOrThrow(CreateConnectionRequest, body ?? {});
-    const created = await s.connections.create(teamId, principal.userId, req, auditContext(c, principal));
+  sessionRoute(app, s, "createConnection", async (c, { principal, team, body }) => {
+    const created = await s.connections.create(
+      team.teamId,
+      principal.userId,
+      body,
+      auditContext(c, principal),
+    );
     return c.json({ connection: created }, 201);
   });
-
-  sessionRoute(app, s, "PATCH", `${base}/:id`, async (c, { principal, body }) => {
-    const teamId = team(c);
-    await s.teams.requireRole(principal.userId, teamId, "admin");
-    const req = parseOrThrow(UpdateConnectionRequest, body ?? {});
+  sessionRoute(app, s, "updateConnection", async (c, { principal, team, body }) => {
     const id = c.req.param("id") ?? "";
-    return c.json({ connection: await s.connections.update(teamId, id, req, auditContext(c, principal)) });
+    return c.json({
+      connection: await s.connections.update(team.teamId, id, body, auditContext(c, principal)),
+    });
   });
-
-  sessionRoute(app, s, "DELETE", `${base}/:id`, async (c, { principal }) => {
-    const teamId = team(c);
-    await s.teams.requireRole(principal.userId, teamId, "admin");
-    await s.connections.remove(teamId, c.req.param("id") ?? "", auditContext(c, principal));
+  sessionRoute(app, s, "deleteConnection", async (c, { principal, team }) => {
+    await s.connections.remove(team.teamId, c.req.param("id") ?? "", auditContext(c, principal));
     return c.json({ ok: true });
   });
-
-  const exclusion = "/api/teams/:teamId/repos/:repoId/exclusions/:connectionId";
-  for (const [method, excluded] of [
-    ["POST", true],
-    ["DELETE", false],
+  for (const [name, excluded] of [
+    ["excludeConnection", true],
+    ["includeConnection", false],
   ] as const) {
-    sessionRoute(app, s, method, exclusion, async (c, { principal }) => {
-      const teamId = team(c);
-      await s.teams.requireRole(principal.userId, teamId, "admin");
+    sessionRoute(app, s, name, async (c, { principal, team }) => {
       await s.connections.setExcluded(
-        teamId,
+        team.teamId,
         c.req.param("repoId") ?? "",
         c.req.param("connectionId") ?? "",
         excluded,

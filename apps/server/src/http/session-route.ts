@@ -1,62 +1,118 @@
-// Session-only routes (the web app's backend): cookie auth, CSRF origin check (origin.ts), JSON bodies, PATs refused.
+// The web app's backend: each session route's trust decision is declared in the contract's session-route table
+// (packages/contract session-table-*.ts) and enforced here in one order:
+// PAT refused → session → team + membership → role → Origin (mutations) → per-user limit → Idempotency-Key →
+// body → query → handler. Handlers hold no role checks.
+import {
+  honoPath,
+  type Role,
+  roleAtLeast,
+  SESSION_ROUTES,
+  type SessionPrincipal,
+  type SessionRouteName,
+  type SessionRouteSpec,
+} from "@mogplex/contract";
 import type { Context, Hono } from "hono";
+import type { z } from "zod";
 import type { Services } from "../services.js";
 import { readJsonBody } from "./body.js";
-import { ApiError, errorResponse, unauthorized } from "./errors.js";
+import { ApiError, badRequest, errorResponse, Failure, notFound, unauthorized } from "./errors.js";
+import { requireIdempotencyKey } from "./idempotency.js";
 import { enforceLimit } from "./middleware.js";
 import { requireSameOrigin } from "./origin.js";
-import type { AppEnv, SessionPrincipal } from "./types.js";
+import type { AppEnv } from "./types.js";
+import { parseOrThrow } from "./validate.js";
 
-export interface SessionInput {
-  principal: SessionPrincipal;
-  body: unknown;
+/** The team a request acts in and the caller's role there, resolved from the route's declared source. */
+export interface TeamScope {
+  teamId: string;
+  role: Role;
 }
 
-type Method = "GET" | "POST" | "PATCH" | "DELETE";
+type Spec<N extends SessionRouteName> = (typeof SESSION_ROUTES)[N];
+type Parsed<T> = T extends z.ZodType ? z.infer<T> : undefined;
 
-export interface SessionRouteOptions {
-  /** Extra per-user limit tier for expensive or sensitive actions. */
-  limit?: "tokenCreate";
+export interface SessionInput<N extends SessionRouteName> {
+  principal: Spec<N> extends { auth: "none" } ? null : SessionPrincipal;
+  team: Spec<N> extends { team: "none" } ? undefined : TeamScope;
+  body: Spec<N> extends { body: z.ZodType } ? Parsed<Spec<N>["body"]> : undefined;
+  query: Spec<N> extends { query: z.ZodType } ? Parsed<Spec<N>["query"]> : undefined;
+  /** The body as sent (before parsing): what idempotency hashes. */
+  rawBody: unknown;
+  idempotencyKey: string | undefined;
 }
 
-export function sessionRoute(
+export const PAT_REFUSED =
+  "This route requires a browser session; personal access tokens are not accepted here";
+export const NO_TEAM = "You are not a member of any team";
+
+async function resolveTeam(
+  c: Context<AppEnv>,
+  s: Services,
+  spec: SessionRouteSpec,
+  p: SessionPrincipal,
+): Promise<TeamScope | undefined> {
+  if (spec.team === "none") return undefined;
+  if (spec.team === "path") {
+    const teamId = c.req.param("teamId") ?? "";
+    return { teamId, role: await s.teams.roleOf(p.userId, teamId) };
+  }
+  // EventSource can't send headers, so a stream may also name its team as ?team=.
+  const requested = (spec.stream ? c.req.query("team") : undefined) || c.req.header("x-mogplex-team");
+  const teamId = await s.identity.activeTeam(p.userId, requested || undefined);
+  if (!teamId) {
+    if (requested) throw notFound("Team");
+    throw new ApiError("FORBIDDEN", NO_TEAM);
+  }
+  return { teamId, role: await s.teams.roleOf(p.userId, teamId) };
+}
+
+async function readBody(c: Context<AppEnv>, s: Services, spec: SessionRouteSpec) {
+  if (spec.method === "get") return { raw: undefined, parsed: undefined };
+  // Mutations without a schema still refuse a body that is not JSON or is over the limit.
+  if (!spec.body && spec.method === "delete") return { raw: undefined, parsed: undefined };
+  const raw = await readJsonBody(c, s.config.bodyLimitBytes, { optional: true });
+  if (!spec.body) return { raw, parsed: undefined };
+  if (raw === undefined && spec.bodyRequired) throw badRequest("A JSON request body is required");
+  return { raw, parsed: parseOrThrow(spec.body, raw ?? {}) };
+}
+
+export function sessionRoute<N extends SessionRouteName>(
   app: Hono<AppEnv>,
   s: Services,
-  method: Method,
-  path: string,
-  handler: (c: Context<AppEnv>, input: SessionInput) => Promise<Response>,
-  opts: SessionRouteOptions = {},
+  name: N,
+  handler: (c: Context<AppEnv>, input: SessionInput<N>) => Promise<Response>,
 ): void {
-  app.on(method, path, async (c) => {
+  const spec: SessionRouteSpec = SESSION_ROUTES[name];
+  app.on(spec.method.toUpperCase(), honoPath(spec.path), async (c) => {
     try {
-      if (/^Bearer\s/i.test(c.req.header("authorization") ?? "")) {
-        throw new ApiError(
-          "FORBIDDEN",
-          "This route requires a browser session; personal access tokens are not accepted here",
-        );
+      let principal: SessionPrincipal | null = null;
+      if (spec.auth === "session") {
+        if (/^Bearer\s/i.test(c.req.header("authorization") ?? ""))
+          throw new ApiError("FORBIDDEN", PAT_REFUSED);
+        const resolved = await s.identity.resolveSession(c.req.raw.headers);
+        for (const cookie of resolved.setCookies) c.header("Set-Cookie", cookie, { append: true });
+        if (!resolved.principal) throw unauthorized("Sign in required");
+        principal = resolved.principal;
+        c.set("session", principal);
       }
-      const { principal, setCookies } = await s.identity.resolveSession(c.req.raw.headers);
-      for (const cookie of setCookies) c.header("Set-Cookie", cookie, { append: true });
-      if (!principal) throw unauthorized("Sign in required");
-      c.set("session", principal);
-      if (method !== "GET") requireSameOrigin(c, s.config);
-      if (opts.limit) {
-        const limited = await enforceLimit(
-          c,
-          s.limiter,
-          `user:${opts.limit}:${principal.userId}`,
-          s.rules[opts.limit],
-          s.clock,
-        );
+      const team = principal ? await resolveTeam(c, s, spec, principal) : undefined;
+      if (team && spec.role && !roleAtLeast(team.role, spec.role)) {
+        throw new ApiError("FORBIDDEN", `This action needs the ${spec.role} role or higher`);
+      }
+      if (spec.csrf === "origin") requireSameOrigin(c, s.config);
+      if (spec.limit && principal) {
+        const tier = spec.limit === "runStart" ? "run-start" : spec.limit;
+        const rule = spec.limit === "runStart" ? s.rules.pat : s.rules.tokenCreate;
+        const limited = await enforceLimit(c, s.limiter, `user:${tier}:${principal.userId}`, rule, s.clock);
         if (limited) return limited;
       }
-      const body =
-        method === "POST" || method === "PATCH"
-          ? await readJsonBody(c, s.config.bodyLimitBytes, { optional: true })
-          : undefined;
-      return await handler(c, { principal, body });
+      const idempotencyKey = spec.idempotent ? requireIdempotencyKey(c) : undefined;
+      const body = await readBody(c, s, spec);
+      const query = spec.query ? parseOrThrow(spec.query, c.req.query()) : undefined;
+      const input = { principal, team, body: body.parsed, query, rawBody: body.raw, idempotencyKey };
+      return await handler(c, input as SessionInput<N>);
     } catch (err) {
-      if (err instanceof ApiError) return errorResponse(c, err);
+      if (err instanceof Failure) return errorResponse(c, err);
       throw err;
     }
   });

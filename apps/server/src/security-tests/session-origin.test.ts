@@ -4,10 +4,10 @@
 import { ErrorBody } from "@mogplex/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BASE, createHarness, type Harness, type TestUser } from "../test-support/harness.js";
+import { NOT_SESSION_ROUTES, registeredRoutes } from "../test-support/route-inventory.js";
 import {
   type MutationCase,
   type MutationRequest,
-  NOT_SESSION_MUTATIONS,
   sessionMutationCases,
 } from "../test-support/session-mutations.js";
 
@@ -126,15 +126,13 @@ describe.each(labels)("Origin rules on %s", (label) => {
 });
 
 describe("the route list", () => {
-  it("names every non-GET route the app registers, except the documented non-session ones", () => {
-    const registered = new Set<string>();
-    for (const r of h.app.routes) {
-      if (["GET", "HEAD", "OPTIONS", "ALL"].includes(r.method)) continue;
-      // Middleware registered for a method (the rate-limit tiers) takes (c, next); routes take (c).
-      if (r.handler.length >= 2) continue;
-      if (NOT_SESSION_MUTATIONS.some((x) => x.match(r.method, r.path))) continue;
-      registered.add(`${r.method} ${r.path}`);
-    }
+  it("names every non-GET route the app registers (the session table's mutations and Better Auth's POSTs)", () => {
+    const registered = new Set(
+      registeredRoutes(h)
+        .filter((r) => !["GET", "HEAD", "OPTIONS"].includes(r.method))
+        .filter((r) => !NOT_SESSION_ROUTES.some((x) => !x.originRules && x.match(r.method, r.path)))
+        .map((r) => `${r.method} ${r.path}`),
+    );
     const covered = new Set(
       sessionMutationCases(h, owner, ownerCookie, repoId).map((c) => `${c.method} ${c.pattern}`),
     );

@@ -1,6 +1,5 @@
 // Shared security cases for one public v1 route (Unkey's common-tests pattern): auth, limits, scope, tenancy, input.
 import {
-  ErrorBody,
   type ErrorCode,
   missingScopeMessage,
   okEnvelope,
@@ -8,49 +7,24 @@ import {
   PUBLIC_ROUTES,
   type PublicRouteName,
   type RouteSpec,
-  RunEvent,
-  TERMINAL_EVENT_TYPES,
 } from "@mogplex/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BASE, createHarness, FakeClock, type Harness, type TestUser, uniq } from "./harness.js";
 
-type Scope = "read" | "write";
-type Reply = { status: number; body: unknown; res: Response };
-type Kind = "repo" | "run" | "sandbox";
-interface Send {
-  token?: string;
-  cookie?: string;
-  id?: string;
-  query?: string;
-  body?: unknown;
-  rawBody?: string;
-  headers?: Record<string, string>;
-  idempotencyKey?: string | null;
-}
-
-const DAY = 86_400_000;
-const MIB = 1024 * 1024;
-const OVERSIZED = JSON.stringify({ prompt: "x".repeat(MIB + 16) });
-
-const KIND: Partial<Record<PublicRouteName, Kind>> = {
-  getRepo: "repo",
-  getRun: "run",
-  cancelRun: "run",
-  listRunEvents: "run",
-  streamRunEvents: "run",
-  getSandbox: "sandbox",
-  stopSandbox: "sandbox",
-};
-const B64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
-const BAD_CURSORS = ["not a cursor!", B64({ createdAt: "yesterday", id: 1 }), B64([1, 2])];
-/** Query strings each read route must refuse with 400 (after auth and scope). */
-const BAD_QUERIES: Partial<Record<PublicRouteName, string[]>> = {
-  listRepos: ["limit=abc", "limit=-1", ...BAD_CURSORS.map((c) => `cursor=${encodeURIComponent(c)}`)],
-  listRuns: ["limit=abc", "status=bogus", ...BAD_CURSORS.map((c) => `cursor=${encodeURIComponent(c)}`)],
-  listSandboxes: ["limit=abc", "status=bogus", ...BAD_CURSORS.map((c) => `cursor=${encodeURIComponent(c)}`)],
-  listRunEvents: ["limit=abc", "after=abc", "after=-1"],
-  streamRunEvents: ["after=abc"],
-};
+import {
+  BAD_QUERIES,
+  DAY,
+  expectEnvelopeError,
+  KIND,
+  type Kind,
+  MIB,
+  OVERSIZED,
+  parseTerminalStream,
+  type Reply,
+  type Scope,
+  type Send,
+  seedTeam,
+} from "./security-assert.js";
 
 /** Registers the whole security suite for one public route, over one harness. */
 export function securitySuite(name: PublicRouteName): void {
@@ -73,16 +47,6 @@ export function securitySuite(name: PublicRouteName): void {
     const tok = async (u: TestUser, scopes: Scope[] = ["read", "write"], expiresInDays?: number) =>
       (await h.pat(u, { scopes, expiresInDays })).token;
 
-    const startRun = async (u: TestUser, repoId: string): Promise<string> => {
-      const r = await h.json<{ data: { run: { id: string } } }>("POST", `${PUBLIC_BASE}/runs`, {
-        token: await tok(u),
-        body: { repoId, prompt: "fixture run" },
-        headers: { "idempotency-key": uniq("k") },
-      });
-      expect(r.status).toBe(202);
-      return r.body.data.run.id;
-    };
-
     const pathOf = (id: string | undefined, query = "") =>
       `${PUBLIC_BASE}${spec.path.replace("{id}", encodeURIComponent(id ?? (kind ? own[kind] : "")))}${query ? `?${query}` : ""}`;
 
@@ -104,35 +68,8 @@ export function securitySuite(name: PublicRouteName): void {
       });
     };
 
-    /** Fails unless the route's OpenAPI operation lists this code under this status. */
-    const expectDocumented = (status: number, code: ErrorCode) => {
-      const paths = doc.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
-      const responses = paths[PUBLIC_BASE + spec.path]?.[spec.method]?.responses ?? {};
-      const documented = (responses[String(status)] as { "x-error-codes"?: string[] } | undefined)?.[
-        "x-error-codes"
-      ];
-      expect(documented, `${name} must document ${status} ${code}`).toContain(code);
-    };
-
-    const expectError = (r: Reply, status: number, code: ErrorCode, message?: string) => {
-      expect({ status: r.status, body: r.body }).toMatchObject({
-        status,
-        body: { ok: false, error: { code } },
-      });
-      const body = ErrorBody.parse(r.body);
-      expect(Object.keys(r.body as object).sort()).toEqual(["error", "ok"]);
-      for (const k of Object.keys(body.error)) expect(["code", "message", "requestId"]).toContain(k);
-      expect(body.error.message.length).toBeGreaterThan(0);
-      if (message !== undefined) expect(body.error.message).toBe(message);
-      const requestId = r.res.headers.get("x-request-id");
-      expect(requestId).toBeTruthy();
-      expect(body.error.requestId).toBe(requestId);
-      if (status === 401) expect(r.res.headers.get("www-authenticate") ?? "").toMatch(/^Bearer\b/);
-      if (status === 429 || status === 503)
-        expect(Number(r.res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-      expectDocumented(status, code);
-      return body.error;
-    };
+    const expectError = (r: Reply, status: number, code: ErrorCode, message?: string) =>
+      expectEnvelopeError(doc, name, spec, r, status, code, message);
 
     /** What a write could have changed in team A: to prove a refused request did nothing. */
     const snapshot = async () => ({
@@ -147,19 +84,7 @@ export function securitySuite(name: PublicRouteName): void {
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
       expect(res.headers.get("x-request-id")).toBeTruthy();
-      const frames = (await res.text()).split("\n\n").filter((f) => /^data:/m.test(f));
-      const events = frames.map((f) => {
-        const lines = f.split("\n");
-        const data = lines.filter((l) => l.startsWith("data:")).map((l) => l.replace(/^data: ?/, ""));
-        const event = RunEvent.parse(JSON.parse(data.join("\n")));
-        // The SSE id is the sequence number, so Last-Event-ID resumes exactly.
-        expect(lines).toContain(`id: ${event.seq}`);
-        expect(lines).toContain(`event: ${event.type}`);
-        return event;
-      });
-      expect(events.length).toBeGreaterThan(0);
-      expect(TERMINAL_EVENT_TYPES).toContain(events[events.length - 1]?.type);
-      return events;
+      return parseTerminalStream(await res.text());
     };
 
     /** A successful call with the right scope, parsed with the route's own response schema. */
@@ -177,22 +102,8 @@ export function securitySuite(name: PublicRouteName): void {
       a = await h.user();
       b = await h.user();
       aCookie = await h.signIn(a);
-      for (const [u, into] of [
-        [a, own],
-        [b, foreign],
-      ] as const) {
-        into.repo = await h.repo(u.teamId);
-        into.run = await startRun(u, into.repo);
-        const sb = await h.s.sandboxes.create({
-          teamId: u.teamId,
-          repoId: into.repo,
-          runId: null,
-          baseBranch: "main",
-          workingBranch: null,
-          rootDirectory: "",
-        });
-        into.sandbox = sb.id;
-      }
+      await seedTeam(h, a, own);
+      await seedTeam(h, b, foreign);
     });
     afterAll(async () => {
       await h?.close();

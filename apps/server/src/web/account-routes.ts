@@ -10,7 +10,7 @@ import type { Services } from "../services.js";
 export function registerWebAccountRoutes(app: Hono<AppEnv>, s: Services): void {
   // What the app shell renders from: the user, their teams and roles, and the team a request would act in.
   // Deliberately not Better Auth's get-session, whose answer includes the session token itself.
-  sessionRoute(app, s, "GET", "/api/web/session", async (c, { principal }) => {
+  sessionRoute(app, s, "webSession", async (c, { principal }) => {
     const user = await s.db.db
       .selectFrom("user")
       .select(["id", "email", "name", "twoFactorEnabled"])
@@ -37,7 +37,7 @@ export function registerWebAccountRoutes(app: Hono<AppEnv>, s: Services): void {
   // The device-approval page shows when, from where and by which client a code was requested, so a person can
   // tell their own terminal's request from one an attacker sent them. Ages are in seconds on the server's clock,
   // so a browser whose clock is off still shows the right "expires in".
-  sessionRoute(app, s, "GET", "/api/web/device-requests/:userCode", async (c) => {
+  sessionRoute(app, s, "webDeviceRequest", async (c) => {
     const code = normaliseUserCode(c.req.param("userCode") ?? "");
     const pending = code ? await s.cliAuth.pendingDevice(code) : null;
     if (!code || !pending) throw notFound("Code");

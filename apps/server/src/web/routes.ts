@@ -1,35 +1,15 @@
 // The web app's backend-for-frontend: session-authenticated repo and run routes, scoped to the active team.
-import { CreateRunRequest, EventListQuery, RepoListQuery, RunListQuery } from "@mogplex/contract";
-import type { Context, Hono } from "hono";
-import { z } from "zod";
-import { ApiError, badRequest, notFound } from "../http/errors.js";
-import { requireIdempotencyKey } from "../http/idempotency.js";
-import { enforceLimit } from "../http/middleware.js";
-import { sessionRoute } from "../http/session-route.js";
-import {
-  type AppEnv,
-  auditContext,
-  type PatPrincipal,
-  type Role,
-  type SessionPrincipal,
-} from "../http/types.js";
-import { parseOrThrow } from "../http/validate.js";
+import type { PatPrincipal, SessionPrincipal } from "@mogplex/contract";
+import type { Hono } from "hono";
+import { badRequest } from "../http/errors.js";
+import { sessionRoute, type TeamScope } from "../http/session-route.js";
+import { type AppEnv, auditContext } from "../http/types.js";
 import { toRepo } from "../repos/service.js";
 import { parseAfter } from "../runs/events.js";
 import { toRun } from "../runs/service.js";
 import { streamRunEvents } from "../runs/stream-routes.js";
 import type { Services } from "../services.js";
-import { atLeast } from "../teams/service.js";
 import { registerWebAccountRoutes } from "./account-routes.js";
-
-const AddRepoBody = z
-  .object({
-    fullName: z.string().max(201),
-    cloneUrl: z.string().min(1, "cloneUrl is required").max(2048),
-    defaultBranch: z.string().min(1).max(255).optional(),
-    rootDirectory: z.string().max(1024).optional(),
-  })
-  .strict();
 
 /**
  * From the web, only a remote clone URL (https, ssh or scp-style): a local path or file:// would let a team
@@ -56,36 +36,11 @@ export function remoteCloneUrl(raw: string): string {
 export const CLONE_URL_RULE =
   "cloneUrl must be an https://, ssh:// or git@host:path clone URL (local paths are added with mogplex admin add-repo)";
 
-export interface WebScope {
-  teamId: string;
-  role: Role;
-}
-
-/**
- * The team a web request acts in: `X-Mogplex-Team` (id or slug) when the user belongs to it, else their
- * first team. A team they don't belong to is "not found", never "forbidden" (no existence oracle).
- */
-export async function webScope(c: Context<AppEnv>, s: Services, p: SessionPrincipal): Promise<WebScope> {
-  const requested = c.req.header("x-mogplex-team") || undefined;
-  const teamId = await s.identity.activeTeam(p.userId, requested);
-  if (!teamId) {
-    if (requested) throw notFound("Team");
-    throw new ApiError("FORBIDDEN", "You are not a member of any team");
-  }
-  return { teamId, role: await s.teams.roleOf(p.userId, teamId) };
-}
-
-function need(scope: WebScope, min: Role): void {
-  if (!atLeast(scope.role, min)) {
-    throw new ApiError("FORBIDDEN", `This action needs the ${min} role or higher`);
-  }
-}
-
 /**
  * The run service acts for a token's principal; a session starts runs as the member it is, in the active team
- * (scopes are a token notion, the role rules are checked before this). Only the user and team reach the run.
+ * (scopes are a token notion, the role rules are checked by sessionRoute). Only the user and team reach the run.
  */
-function runStarter(p: SessionPrincipal, scope: WebScope): PatPrincipal {
+function runStarter(p: SessionPrincipal, scope: TeamScope): PatPrincipal {
   return {
     kind: "pat",
     userId: p.userId,
@@ -101,90 +56,68 @@ function runStarter(p: SessionPrincipal, scope: WebScope): PatPrincipal {
 export function registerWebRoutes(app: Hono<AppEnv>, s: Services): void {
   registerWebAccountRoutes(app, s);
 
-  sessionRoute(app, s, "GET", "/api/web/repos", async (c, { principal }) => {
-    const { teamId } = await webScope(c, s, principal);
-    const q = parseOrThrow(RepoListQuery, c.req.query());
-    return c.json({ ok: true, data: await s.repos.list(teamId, q) });
+  sessionRoute(app, s, "webListRepos", async (c, { team, query }) => {
+    return c.json({ ok: true, data: await s.repos.list(team.teamId, query) });
   });
 
-  sessionRoute(app, s, "POST", "/api/web/repos", async (c, { principal, body }) => {
-    const scope = await webScope(c, s, principal);
-    need(scope, "admin");
-    const req = parseOrThrow(AddRepoBody, body ?? {});
+  sessionRoute(app, s, "webAddRepo", async (c, { principal, team, body }) => {
     const repo = await s.repos.add(
       {
-        teamId: scope.teamId,
-        fullName: req.fullName.trim(),
-        sourceUrl: remoteCloneUrl(req.cloneUrl),
-        defaultBranch: req.defaultBranch,
-        rootDirectory: req.rootDirectory,
+        teamId: team.teamId,
+        fullName: body.fullName.trim(),
+        sourceUrl: remoteCloneUrl(body.cloneUrl),
+        defaultBranch: body.defaultBranch,
+        rootDirectory: body.rootDirectory,
       },
       auditContext(c, principal),
     );
     return c.json({ ok: true, data: { repo } }, 201);
   });
 
-  sessionRoute(app, s, "GET", "/api/web/repos/:id", async (c, { principal }) => {
-    const { teamId } = await webScope(c, s, principal);
-    const repo = await s.repos.get(teamId, c.req.param("id") ?? "");
+  sessionRoute(app, s, "webGetRepo", async (c, { team }) => {
+    const repo = await s.repos.get(team.teamId, c.req.param("id") ?? "");
     return c.json({ ok: true, data: { repo: toRepo(repo) } });
   });
 
-  sessionRoute(app, s, "GET", "/api/web/runs", async (c, { principal }) => {
-    const { teamId } = await webScope(c, s, principal);
-    const q = parseOrThrow(RunListQuery, c.req.query());
-    return c.json({ ok: true, data: await s.runs.list(teamId, q) });
+  sessionRoute(app, s, "webListRuns", async (c, { team, query }) => {
+    return c.json({ ok: true, data: await s.runs.list(team.teamId, query) });
   });
 
-  // Same rules as POST /api/v1/mogplex/runs: a per-user request limit (the PAT rule), member or above,
-  // Idempotency-Key, the contract's body, then the service's per-user run-start budgets and audit.
-  sessionRoute(app, s, "POST", "/api/web/runs", async (c, { principal, body }) => {
-    const scope = await webScope(c, s, principal);
-    const limited = await enforceLimit(
-      c,
-      s.limiter,
-      `user:run-start:${principal.userId}`,
-      s.rules.pat,
-      s.clock,
-    );
-    if (limited) return limited;
-    need(scope, "member");
-    const key = requireIdempotencyKey(c);
-    if (body === undefined) throw badRequest("A JSON request body is required");
-    const req = parseOrThrow(CreateRunRequest, body);
+  // Same rules as POST /api/v1/mogplex/runs (declared in the session table: member or above, the PAT rule as a
+  // per-user limit, Idempotency-Key, the contract's body), then the service's run-start budgets and audit.
+  sessionRoute(app, s, "webStartRun", async (c, { principal, team, body, rawBody, idempotencyKey }) => {
     const ctx = auditContext(c, principal);
-    const data = await s.runs.create(runStarter(principal, scope), req, body, key, "web", ctx);
+    const data = await s.runs.create(
+      runStarter(principal, team),
+      body,
+      rawBody,
+      idempotencyKey ?? "",
+      "web",
+      ctx,
+    );
     return c.json({ ok: true, data }, 202);
   });
 
-  sessionRoute(app, s, "GET", "/api/web/runs/:id", async (c, { principal }) => {
-    const { teamId } = await webScope(c, s, principal);
-    const run = await s.runs.get(teamId, c.req.param("id") ?? "");
-    const repo = await s.repos.get(teamId, run.repo_id).catch(() => null);
+  sessionRoute(app, s, "webGetRun", async (c, { team }) => {
+    const run = await s.runs.get(team.teamId, c.req.param("id") ?? "");
+    const repo = await s.repos.get(team.teamId, run.repo_id).catch(() => null);
     return c.json({ ok: true, data: { run: toRun(run), repo: repo ? toRepo(repo) : null } });
   });
 
-  sessionRoute(app, s, "GET", "/api/web/runs/:id/events", async (c, { principal }) => {
-    const { teamId } = await webScope(c, s, principal);
-    const run = await s.runs.get(teamId, c.req.param("id") ?? "");
-    const q = parseOrThrow(EventListQuery, c.req.query());
-    return c.json({ ok: true, data: await s.events.list(run.id, parseAfter(q.after), q.limit) });
+  sessionRoute(app, s, "webListRunEvents", async (c, { team, query }) => {
+    const run = await s.runs.get(team.teamId, c.req.param("id") ?? "");
+    return c.json({ ok: true, data: await s.events.list(run.id, parseAfter(query.after), query.limit) });
   });
 
-  // EventSource can't send headers, so the team may also come as ?team=; the same membership check applies.
-  sessionRoute(app, s, "GET", "/api/web/runs/:id/events/stream", async (c, { principal }) => {
-    const requested = c.req.query("team") || c.req.header("x-mogplex-team");
-    const teamId = await s.identity.activeTeam(principal.userId, requested || undefined);
-    if (!teamId) throw notFound("Run");
-    const run = await s.runs.get(teamId, c.req.param("id") ?? "");
-    return streamRunEvents(c, s, teamId, run.id);
+  // EventSource can't send headers: the session table lets this stream name its team as ?team= too.
+  sessionRoute(app, s, "webStreamRunEvents", async (c, { team }) => {
+    const run = await s.runs.get(team.teamId, c.req.param("id") ?? "");
+    return streamRunEvents(c, s, team.teamId, run.id);
   });
 
-  sessionRoute(app, s, "POST", "/api/web/runs/:id/cancel", async (c, { principal }) => {
-    const scope = await webScope(c, s, principal);
-    const run = await s.runs.get(scope.teamId, c.req.param("id") ?? "");
-    need(scope, "member");
-    const data = await s.runs.cancel(scope.teamId, run.id, auditContext(c, principal));
+  sessionRoute(app, s, "webCancelRun", async (c, { principal, team }) => {
+    const run = await s.runs.get(team.teamId, c.req.param("id") ?? "");
+    const data = await s.runs.cancel(team.teamId, run.id, auditContext(c, principal));
     return c.json({ ok: true, data });
   });
 }

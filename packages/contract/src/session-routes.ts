@@ -1,0 +1,13 @@
+// The session-route table: every route of the web app's backend (cookie session, Origin rules, PATs refused),
+// with where its team comes from, the minimum role, the CSRF rule and its inputs. The server's sessionRoute
+// builder enforces each entry; the OpenAPI document lists them as session-only. Entries: session-table-*.ts,
+// their shape: session-spec.ts.
+import { ACCOUNT_SESSION_ROUTES } from "./session-table-account.js";
+import { WEB_SESSION_ROUTES } from "./session-table-web.js";
+
+export const SESSION_ROUTES = { ...ACCOUNT_SESSION_ROUTES, ...WEB_SESSION_ROUTES };
+
+export type SessionRouteName = keyof typeof SESSION_ROUTES;
+
+/** The Hono pattern of a table path: /api/teams/{teamId} → /api/teams/:teamId */
+export const honoPath = (path: string): string => path.replace(/\{(\w+)\}/g, ":$1");
