@@ -59,7 +59,8 @@ export class RunExecution {
 }
 
 export interface ExecDeps {
-  s: Services;
+  /** Only what a run touches of the container. */
+  s: Pick<Services, "events" | "db" | "keyring" | "sandboxes">;
   store: EngineStore;
   provider: SandboxProvider;
   keys: ProviderKeyStore;

@@ -2,7 +2,9 @@
 import { sql } from "kysely";
 import type { Services } from "../services.js";
 
-export async function readiness(s: Services): Promise<{ ok: boolean; detail: Record<string, string> }> {
+export async function readiness(
+  s: Pick<Services, "db" | "redis">,
+): Promise<{ ok: boolean; detail: Record<string, string> }> {
   const detail: Record<string, string> = {};
   const withTimeout = <T>(p: Promise<T>) =>
     Promise.race([
