@@ -12,6 +12,7 @@ export MOGPLEX_TEST_PG_URL="${MOGPLEX_TEST_PG_URL:-postgres://postgres@127.0.0.1
 export MOGPLEX_TEST_REDIS_URL="${MOGPLEX_TEST_REDIS_URL:-redis://127.0.0.1:6379}"
 
 echo "== tests on SQLite (embedded default)"
-MOGPLEX_TEST_DB=sqlite npx vitest run
+# The scale-out suite starts its own PostgreSQL and Redis cluster: it belongs to the PostgreSQL phase only.
+MOGPLEX_TEST_DB=sqlite npx vitest run --exclude "apps/server/src/scale-out/**"
 echo "== integration tests on PostgreSQL + Redis (scale-out)"
 MOGPLEX_TEST_DB=postgres npx vitest run apps/server/src packages

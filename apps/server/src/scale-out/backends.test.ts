@@ -8,10 +8,9 @@ import { type Answer, api, call, startRun } from "../test-support/cluster/http.j
 
 type Err = { ok: false; error: { code: string } };
 type RunView = { id: string; status: string; error: string | null };
-const scaleOut = process.env.MOGPLEX_TEST_DB === "postgres";
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-describe.runIf(scaleOut)("the cluster when PostgreSQL or Redis goes away", { timeout: 120_000 }, () => {
+describe("the cluster when PostgreSQL or Redis goes away", { timeout: 120_000 }, () => {
   let c: Cluster;
   const urls = () => c.replicas.map((r) => r.url);
 

@@ -7,11 +7,10 @@ import { type Cluster, startCluster } from "../test-support/cluster/cluster.js";
 import { api, follow, startRun } from "../test-support/cluster/http.js";
 
 type RunView = { id: string; status: string; error: string | null };
-const scaleOut = process.env.MOGPLEX_TEST_DB === "postgres";
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const LEASE_MS = 4_000;
 
-describe.runIf(scaleOut)("the cluster when a worker or a replica dies", { timeout: 120_000 }, () => {
+describe("the cluster when a worker or a replica dies", { timeout: 120_000 }, () => {
   let c: Cluster;
 
   beforeAll(async () => {

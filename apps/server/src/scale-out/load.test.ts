@@ -7,9 +7,8 @@ import { api, call, follow, signIn, startRun } from "../test-support/cluster/htt
 
 type Err = { ok: false; error: { code: string; message: string } };
 type RunView = { id: string; status: string };
-const scaleOut = process.env.MOGPLEX_TEST_DB === "postgres";
 
-describe.runIf(scaleOut)("three replicas and two workers on PostgreSQL + Redis", { timeout: 60_000 }, () => {
+describe("three replicas and two workers on PostgreSQL + Redis", { timeout: 60_000 }, () => {
   let c: Cluster;
   let cookie: string;
   const r = (i: number) => (c.replicas[i % c.replicas.length] as { url: string }).url;
