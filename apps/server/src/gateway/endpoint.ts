@@ -1,4 +1,7 @@
-// The gateway's HTTP surface: /mcp (Streamable HTTP) and /mcp/sse + /mcp/messages (old SSE clients).
+// The gateway's HTTP surface: /mcp (Streamable HTTP) and /mcp/sse + /mcp/messages (old SSE clients). Every
+// request first runs the steps it shares with the public API (http/steps/), in this order: Host/Origin →
+// failed-auth limit per address → key auth → the key's IP allowlist → the key's own rate limit; a refusal is
+// logged and answered in the JSON-RPC envelope.
 import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
@@ -8,52 +11,25 @@ import {
   isInitializeRequest,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/sdk/types.js";
+import { ERROR_STATUS } from "@mogplex/contract";
 import type { Context, Hono } from "hono";
-import { readJsonBody } from "../http/body.js";
 import { ApiError } from "../http/errors.js";
+import { jsonBody } from "../http/steps/body.js";
+import { authenticateKey, bearerOrApiKey, requireAllowedAddress } from "../http/steps/credential.js";
+import { requireHostAndOrigin } from "../http/steps/host-origin.js";
+import { failedAuthLimit, keyLimit } from "../http/steps/limits.js";
 import type { AppEnv } from "../http/types.js";
-import { LimiterUnavailableError, retryAfterSeconds } from "../limits/index.js";
 import type { Services } from "../services.js";
 import type { GatewayPrincipal } from "./auth/keys.js";
+import type { ErrorClass } from "./errors.js";
 import { LegacySseTransport } from "./legacy-sse.js";
-import { hostAllowed, originAllowed } from "./origin.js";
 import type { RequestLogEntry } from "./request-log.js";
-import type { ClientGone } from "./session/session.js";
+import { isCancel, isFastCall } from "./session/fast-path.js";
+import type { ClientGone, GatewaySession } from "./session/session.js";
 
 const MAX_MESSAGE_BYTES = 1024 * 1024;
-const BEARER = /^Bearer ([^\s]+)$/i;
 
 export const GATEWAY_PATHS = ["/mcp", "/mcp/sse", "/mcp/messages"];
-
-type FastCall = {
-  jsonrpc: "2.0";
-  id: string | number;
-  method: "tools/call";
-  params: { name: string } & Record<string, unknown>;
-};
-
-/** A single tools/call that wants no progress: the only shape the fast path takes. */
-function isFastCall(m: unknown): m is FastCall {
-  if (typeof m !== "object" || m === null || Array.isArray(m)) return false;
-  const r = m as Record<string, unknown>;
-  const params = r.params as Record<string, unknown> | undefined;
-  const meta = params?._meta as Record<string, unknown> | undefined;
-  return (
-    r.jsonrpc === "2.0" &&
-    r.method === "tools/call" &&
-    (typeof r.id === "string" || typeof r.id === "number") &&
-    typeof params === "object" &&
-    params !== null &&
-    typeof params.name === "string" &&
-    (params.arguments === undefined || (typeof params.arguments === "object" && params.arguments !== null)) &&
-    meta?.progressToken === undefined
-  );
-}
-
-function isCancel(m: unknown): m is { params: { requestId: unknown } } {
-  const r = m as { jsonrpc?: unknown; method?: unknown; params?: { requestId?: unknown } } | null;
-  return r?.jsonrpc === "2.0" && r.method === "notifications/cancelled" && r.params?.requestId !== undefined;
-}
 
 /**
  * Subscribes to the client going away before its answer was written, on the Node response itself
@@ -83,183 +59,115 @@ function rpcError(
   });
 }
 
+/** A step's refusal in the JSON-RPC envelope: same status and headers as the public API would send. */
+function rpcRefusal(err: ApiError, code: number = ErrorCode.InvalidRequest): Response {
+  return rpcError(ERROR_STATUS[err.code], code, err.message, err.headers);
+}
+
+/** The request-log row of a refused request (a limiter outage is not logged: nothing was decided). */
+const REFUSAL_LOG: Partial<
+  Record<ApiError["code"], { status: RequestLogEntry["status"]; errorClass: ErrorClass }>
+> = {
+  FORBIDDEN: { status: "denied", errorClass: "forbidden" },
+  UNAUTHORIZED: { status: "unauthorized", errorClass: "unauthorized" },
+  RATE_LIMITED: { status: "rate_limited", errorClass: "rate_limited" },
+};
+
 type Gate = { principal: GatewayPrincipal; authInfo: AuthInfo } | { denied: Response };
+type Recorder = (
+  c: Context<AppEnv>,
+  e: Omit<RequestLogEntry, "requestId" | "latencyMs">,
+  start: number,
+) => void;
+
+function gatewaySteps(s: Services, record: Recorder) {
+  const g = s.gateway;
+  /** The shared steps in order; a refusal becomes a log row and a JSON-RPC error. */
+  const gate = async (c: Context<AppEnv>, start: number): Promise<Gate> => {
+    let principal: GatewayPrincipal | null = null;
+    try {
+      requireHostAndOrigin(c, s.config);
+      // Bad keys are limited per address (good keys are limited per key, below).
+      const failures = failedAuthLimit(
+        s.limiter,
+        `ip:mcp-auth-fail:${c.get("clientIp")}`,
+        s.rules.ip,
+        s.clock,
+      );
+      await failures.check();
+      principal = await authenticateKey({
+        presented: bearerOrApiKey(c),
+        verify: (secret) => g.keys.authenticate(secret),
+        messages: {
+          missing: "Gateway key required: Authorization: Bearer <key> or X-API-Key",
+          invalid: "Invalid, expired or revoked gateway key",
+        },
+        onFailure: failures.charge,
+      });
+      requireAllowedAddress(c, principal, "This key cannot be used from your network address");
+      await keyLimit(s.limiter, `gw:${principal.keyId}`, { limit: principal.rps, windowMs: 1000 }, s.clock);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      if (err.code === "SERVICE_UNAVAILABLE") return { denied: rpcRefusal(err, ErrorCode.InternalError) };
+      const log = REFUSAL_LOG[err.code] ?? { status: "denied", errorClass: "forbidden" };
+      const who = { keyId: principal?.id ?? null, teamId: principal?.teamId ?? null };
+      record(c, { ...who, method: `http:${c.req.method}`, ...log }, start);
+      return { denied: rpcRefusal(err) };
+    }
+    const authInfo = {
+      token: "",
+      clientId: principal.keyId,
+      scopes: [],
+      extra: { requestId: c.get("requestId") },
+    };
+    return { principal, authInfo };
+  };
+
+  /** The body-limit step; its refusal in the JSON-RPC envelope as a parse error. */
+  const readBody = async (c: Context<AppEnv>): Promise<unknown | Response> => {
+    try {
+      return await jsonBody(c, MAX_MESSAGE_BYTES);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      return rpcRefusal(err, ErrorCode.ParseError);
+    }
+  };
+  return { gate, readBody };
+}
+
+const unknownSession = () => rpcError(404, ErrorCode.InvalidRequest, "Session not found");
+const tooManySessions = () =>
+  rpcError(503, ErrorCode.InternalError, "Too many gateway sessions", { "Retry-After": "30" });
 
 export function registerGatewayEndpoint(app: Hono<AppEnv>, s: Services): void {
   const g = s.gateway;
-
-  const record = (c: Context<AppEnv>, e: Omit<RequestLogEntry, "requestId" | "latencyMs">, start: number) =>
+  const record: Recorder = (c, e, start) =>
     g.log.record({ ...e, requestId: c.get("requestId"), latencyMs: performance.now() - start });
+  const { gate, readBody } = gatewaySteps(s, record);
 
-  /** Origin/Host, then the key (signature → cache → Argon2id), then the key's own rate limit. */
-  const gate = async (c: Context<AppEnv>, start: number): Promise<Gate> => {
-    const method = `http:${c.req.method}`;
-    if (!hostAllowed(c.req.header("host"), s.config) || !originAllowed(c.req.header("origin"), s.config)) {
-      record(c, { keyId: null, teamId: null, method, status: "denied", errorClass: "forbidden" }, start);
-      return { denied: rpcError(403, ErrorCode.InvalidRequest, "Origin or Host not allowed") };
+  /** A message for an open Streamable HTTP session: the fast path when it fits, else the SDK transport. */
+  const toSession = (c: Context<AppEnv>, session: GatewaySession, body: unknown, authInfo: AuthInfo) => {
+    if (!(session.transport instanceof WebStandardStreamableHTTPServerTransport)) return unknownSession();
+    const version = c.req.header("mcp-protocol-version");
+    const versionOk = version === undefined || SUPPORTED_PROTOCOL_VERSIONS.includes(version);
+    if (versionOk && isFastCall(body) && (c.req.header("accept") ?? "").includes("application/json")) {
+      return session.fastCall(body, c.get("requestId"), onClientGone(c));
     }
-    const ipKey = `ip:mcp-auth-fail:${c.get("clientIp")}`;
-    const authz = c.req.header("authorization");
-    const presented = authz ? BEARER.exec(authz)?.[1] : c.req.header("x-api-key");
-    try {
-      // Bad keys are limited per address (good keys are limited per key, below).
-      const ip = await s.limiter.peek(ipKey, s.rules.ip, s.clock.now());
-      if (!ip.allowed) {
-        const secs = retryAfterSeconds(ip);
-        record(
-          c,
-          { keyId: null, teamId: null, method, status: "rate_limited", errorClass: "rate_limited" },
-          start,
-        );
-        return {
-          denied: rpcError(429, ErrorCode.InvalidRequest, `Rate limit exceeded. Retry after ${secs}s.`, {
-            "Retry-After": String(secs),
-          }),
-        };
-      }
-      const principal = presented ? await g.keys.authenticate(presented) : null;
-      if (!principal) {
-        await s.limiter.hit(ipKey, s.rules.ip, s.clock.now());
-        record(
-          c,
-          { keyId: null, teamId: null, method, status: "unauthorized", errorClass: "unauthorized" },
-          start,
-        );
-        return {
-          denied: rpcError(
-            401,
-            ErrorCode.InvalidRequest,
-            presented
-              ? "Invalid, expired or revoked gateway key"
-              : "Gateway key required: Authorization: Bearer <key> or X-API-Key",
-            {
-              "WWW-Authenticate": presented ? 'Bearer error="invalid_token"' : "Bearer",
-            },
-          ),
-        };
-      }
-      if (principal.ipAllowlist && !principal.ipAllowlist.allows(c.get("clientIp"))) {
-        record(
-          c,
-          {
-            keyId: principal.id,
-            teamId: principal.teamId,
-            method,
-            status: "denied",
-            errorClass: "forbidden",
-          },
-          start,
-        );
-        return {
-          denied: rpcError(
-            403,
-            ErrorCode.InvalidRequest,
-            "This key cannot be used from your network address",
-          ),
-        };
-      }
-      const d = await s.limiter.hit(
-        `gw:${principal.keyId}`,
-        { limit: principal.rps, windowMs: 1000 },
-        s.clock.now(),
-      );
-      if (!d.allowed) {
-        const secs = retryAfterSeconds(d);
-        record(
-          c,
-          {
-            keyId: principal.id,
-            teamId: principal.teamId,
-            method,
-            status: "rate_limited",
-            errorClass: "rate_limited",
-          },
-          start,
-        );
-        return {
-          denied: rpcError(429, ErrorCode.InvalidRequest, `Rate limit exceeded. Retry after ${secs}s.`, {
-            "Retry-After": String(secs),
-          }),
-        };
-      }
-      return {
-        principal,
-        authInfo: {
-          token: "",
-          clientId: principal.keyId,
-          scopes: [],
-          extra: { requestId: c.get("requestId") },
-        },
-      };
-    } catch (err) {
-      if (err instanceof LimiterUnavailableError) {
-        return {
-          denied: rpcError(503, ErrorCode.InternalError, "Rate limiter unavailable; try again later", {
-            "Retry-After": "60",
-          }),
-        };
-      }
-      throw err;
-    }
+    if (isCancel(body) && session.cancelFast(body.params.requestId))
+      return new Response(null, { status: 202 });
+    return session.transport.handleRequest(c.req.raw, { parsedBody: body, authInfo });
   };
 
-  const readBody = async (c: Context<AppEnv>): Promise<unknown | Response> => {
-    try {
-      // With a declared length within the limit (the parser never delivers more than declared), read the
-      // buffered body straight from the socket: building a full Web Request per call costs more than the
-      // rest of the hot path. Anything else goes through the streaming reader that enforces the limit.
-      const declared = c.req.header("content-length");
-      const type = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
-      if (
-        declared &&
-        /^\d+$/.test(declared) &&
-        Number(declared) > 0 &&
-        Number(declared) <= MAX_MESSAGE_BYTES &&
-        type === "application/json"
-      ) {
-        try {
-          return JSON.parse(await c.req.raw.text()) as unknown;
-        } catch {
-          return rpcError(400, ErrorCode.ParseError, "Request body is not valid JSON");
-        }
-      }
-      return await readJsonBody(c, MAX_MESSAGE_BYTES);
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      const status =
-        err.code === "PAYLOAD_TOO_LARGE" ? 413 : err.code === "UNSUPPORTED_MEDIA_TYPE" ? 415 : 400;
-      return rpcError(status, ErrorCode.ParseError, err.message);
-    }
-  };
-
-  const unknownSession = () => rpcError(404, ErrorCode.InvalidRequest, "Session not found");
-
-  app.post("/mcp", async (c) => {
-    const start = performance.now();
-    const gated = await gate(c, start);
-    if ("denied" in gated) return gated.denied;
-    const { principal, authInfo } = gated;
-    const body = await readBody(c);
-    if (body instanceof Response) return body;
-    const sid = c.req.header("mcp-session-id");
-    if (sid) {
-      const session = g.session(sid, principal);
-      if (!(session?.transport instanceof WebStandardStreamableHTTPServerTransport)) return unknownSession();
-      const version = c.req.header("mcp-protocol-version");
-      const versionOk = version === undefined || SUPPORTED_PROTOCOL_VERSIONS.includes(version);
-      if (versionOk && isFastCall(body) && (c.req.header("accept") ?? "").includes("application/json")) {
-        return session.fastCall(body, c.get("requestId"), onClientGone(c));
-      }
-      if (isCancel(body) && session.cancelFast(body.params.requestId))
-        return new Response(null, { status: 202 });
-      return session.transport.handleRequest(c.req.raw, { parsedBody: body, authInfo });
-    }
-    if (!isInitializeRequest(body)) {
-      return rpcError(400, ErrorCode.InvalidRequest, "Bad Request: no session; send initialize first");
-    }
+  /** `initialize` without a session: a new session and its transport. */
+  const initialize = async (
+    c: Context<AppEnv>,
+    principal: GatewayPrincipal,
+    body: unknown,
+    authInfo: AuthInfo,
+    start: number,
+  ) => {
     const session = g.newSession(principal);
-    if (!session)
-      return rpcError(503, ErrorCode.InternalError, "Too many gateway sessions", { "Retry-After": "30" });
+    if (!session) return tooManySessions();
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => g.register(id, session),
@@ -269,18 +177,28 @@ export function registerGatewayEndpoint(app: Hono<AppEnv>, s: Services): void {
     session.transport = transport;
     await session.server.connect(transport);
     const res = await transport.handleRequest(c.req.raw, { parsedBody: body, authInfo });
-    record(
-      c,
-      {
-        keyId: principal.id,
-        teamId: principal.teamId,
-        method: "initialize",
-        status: res.ok ? "ok" : "error",
-        errorClass: res.ok ? null : "bad_request",
-      },
-      start,
-    );
+    const outcome = res.ok
+      ? { status: "ok" as const, errorClass: null }
+      : { status: "error" as const, errorClass: "bad_request" as const };
+    record(c, { keyId: principal.id, teamId: principal.teamId, method: "initialize", ...outcome }, start);
     return res;
+  };
+
+  app.post("/mcp", async (c) => {
+    const start = performance.now();
+    const gated = await gate(c, start);
+    if ("denied" in gated) return gated.denied;
+    const body = await readBody(c);
+    if (body instanceof Response) return body;
+    const sid = c.req.header("mcp-session-id");
+    if (sid) {
+      const session = g.session(sid, gated.principal);
+      return session ? toSession(c, session, body, gated.authInfo) : unknownSession();
+    }
+    if (!isInitializeRequest(body)) {
+      return rpcError(400, ErrorCode.InvalidRequest, "Bad Request: no session; send initialize first");
+    }
+    return initialize(c, gated.principal, body, gated.authInfo, start);
   });
 
   for (const method of ["GET", "DELETE"] as const) {
@@ -298,19 +216,15 @@ export function registerGatewayEndpoint(app: Hono<AppEnv>, s: Services): void {
     const gated = await gate(c, start);
     if ("denied" in gated) return gated.denied;
     const session = g.newSession(gated.principal);
-    if (!session)
-      return rpcError(503, ErrorCode.InternalError, "Too many gateway sessions", { "Retry-After": "30" });
+    if (!session) return tooManySessions();
     const transport = new LegacySseTransport("/mcp/messages");
     const id = transport.sessionId;
     transport.onclose = () => void g.endSession(id);
     session.transport = transport;
     g.register(id, session);
     await session.server.connect(transport);
-    record(
-      c,
-      { keyId: gated.principal.id, teamId: gated.principal.teamId, method: "sse/open", status: "ok" },
-      start,
-    );
+    const who = { keyId: gated.principal.id, teamId: gated.principal.teamId };
+    record(c, { ...who, method: "sse/open", status: "ok" }, start);
     return transport.response();
   });
 

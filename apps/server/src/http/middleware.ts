@@ -1,17 +1,14 @@
 // Cross-cutting HTTP middleware: request ids, security headers, client IP and the per-IP baseline limit.
-import { getConnInfo } from "@hono/node-server/conninfo";
 import { PUBLIC_BASE } from "@mogplex/contract";
 import type { Context, MiddlewareHandler } from "hono";
 import type { Clock } from "../clock.js";
-import {
-  LimiterUnavailableError,
-  type RateLimitStore,
-  retryAfterSeconds,
-  type WindowRule,
-} from "../limits/index.js";
+import type { RateLimitStore, WindowRule } from "../limits/index.js";
 import { newId } from "../security/random.js";
 import { ApiError, errorResponse } from "./errors.js";
+import { keyLimit } from "./steps/limits.js";
 import type { AppEnv } from "./types.js";
+
+export { clientIp } from "./steps/client-ip.js";
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -53,25 +50,6 @@ export function securityHeaders(opts: { hsts: boolean }): MiddlewareHandler<AppE
   };
 }
 
-export function clientIp(opts: { trustProxy: boolean }): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    c.set("clientIp", resolveIp(c, opts.trustProxy));
-    await next();
-  };
-}
-
-function resolveIp(c: Context, trustProxy: boolean): string {
-  if (trustProxy) {
-    // The proxy appends the address it saw; the right-most entry is the one it vouches for.
-    const xff = c.req.header("x-forwarded-for");
-    const last = xff?.split(",").pop()?.trim();
-    if (last) return last;
-  }
-  // Requests that didn't come through a socket (in-process calls) have no connection to ask.
-  if (!(c.env as { incoming?: unknown } | undefined)?.incoming) return "unknown";
-  return getConnInfo(c).remote.address ?? "unknown";
-}
-
 /**
  * Applies a sliding-window limit keyed by something on the request; fails closed when the store is down.
  * `peek` checks without recording a hit.
@@ -85,24 +63,10 @@ export async function enforceLimit(
   o: { peek?: boolean } = {},
 ): Promise<Response | null> {
   try {
-    const d = o.peek ? await store.peek(key, rule, clock.now()) : await store.hit(key, rule, clock.now());
-    if (d.allowed) return null;
-    const secs = retryAfterSeconds(d);
-    return errorResponse(
-      c,
-      new ApiError("RATE_LIMITED", `Rate limit exceeded. Retry after ${secs}s.`, {
-        "Retry-After": String(secs),
-      }),
-    );
+    await keyLimit(store, key, rule, clock, o);
+    return null;
   } catch (err) {
-    if (err instanceof LimiterUnavailableError) {
-      return errorResponse(
-        c,
-        new ApiError("SERVICE_UNAVAILABLE", "Rate limiter unavailable; try again later", {
-          "Retry-After": "60",
-        }),
-      );
-    }
+    if (err instanceof ApiError) return errorResponse(c, err);
     throw err;
   }
 }

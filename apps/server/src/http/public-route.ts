@@ -1,5 +1,5 @@
 // Declares each public v1 route's trust decision up front and runs the checks in the fixed order:
-// authenticate → per-token rate limit → scope → validate input → act.
+// authenticate → per-token rate limit → scope → validate input → act. The shared steps live in steps/.
 import {
   missingScopeMessage,
   PUBLIC_BASE,
@@ -10,10 +10,12 @@ import {
 import type { Context, Hono } from "hono";
 import { z } from "zod";
 import type { Services } from "../services.js";
-import { readJsonBody } from "./body.js";
-import { ApiError, errorResponse, unauthorized } from "./errors.js";
+import { ApiError, errorResponse } from "./errors.js";
 import { requireIdempotencyKey } from "./idempotency.js";
-import { countIp, enforceLimit, waiveIp } from "./middleware.js";
+import { countIp, waiveIp } from "./middleware.js";
+import { jsonBody } from "./steps/body.js";
+import { authenticateKey, bearer, requireAllowedAddress } from "./steps/credential.js";
+import { keyLimit } from "./steps/limits.js";
 import type { AppEnv, PatPrincipal } from "./types.js";
 import { validationMessage } from "./validate.js";
 
@@ -26,19 +28,20 @@ export interface PublicInput<B> {
 
 export type PublicHandler<B> = (c: Context<AppEnv>, input: PublicInput<B>) => Promise<Response>;
 
-const BEARER = /^Bearer ([^\s]+)$/;
 const NO_FIELDS = z.object({}).strict();
 
+/** Key auth (a PAT as `Authorization: Bearer`), then the token's own IP allowlist. */
 export async function authenticatePat(c: Context<AppEnv>, s: Services): Promise<PatPrincipal> {
-  const header = c.req.header("authorization");
-  if (!header) throw unauthorized("Authentication required: send Authorization: Bearer <token>");
-  const m = BEARER.exec(header);
-  if (!m?.[1]) throw unauthorized("Malformed Authorization header: expected Bearer <token>", true);
-  const principal = await s.tokens.authenticate(m[1]);
-  if (!principal) throw unauthorized("Invalid, expired or revoked token", true);
-  if (principal.ipAllowlist && !principal.ipAllowlist.allows(c.get("clientIp"))) {
-    throw new ApiError("FORBIDDEN", "This token cannot be used from your network address");
-  }
+  const principal = await authenticateKey({
+    presented: bearer(c),
+    verify: (secret) => s.tokens.authenticate(secret),
+    messages: {
+      missing: "Authentication required: send Authorization: Bearer <token>",
+      malformed: "Malformed Authorization header: expected Bearer <token>",
+      invalid: "Invalid, expired or revoked token",
+    },
+  });
+  requireAllowedAddress(c, principal, "This token cannot be used from your network address");
   return principal;
 }
 
@@ -51,10 +54,12 @@ export async function patLimit(
   s: Services,
   principal: PatPrincipal,
 ): Promise<Response | null> {
-  const limited = await enforceLimit(c, s.limiter, `pat:${principal.tokenId}`, s.rules.pat, s.clock);
-  if (limited) {
+  try {
+    await keyLimit(s.limiter, `pat:${principal.tokenId}`, s.rules.pat, s.clock);
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
     waiveIp(c);
-    return limited;
+    return errorResponse(c, err);
   }
   return countIp(c);
 }
@@ -86,14 +91,14 @@ export function publicRoute<N extends PublicRouteName>(
       let rawBody: unknown;
       let body: unknown;
       if (spec.body) {
-        rawBody = await readJsonBody(c, s.config.bodyLimitBytes);
+        rawBody = await jsonBody(c, s.config.bodyLimitBytes);
         const parsed = spec.body.safeParse(rawBody);
         if (!parsed.success) throw new ApiError("BAD_REQUEST", validationMessage(parsed.error));
         body = parsed.data;
       } else if (spec.method !== "get") {
         // Mutations without a schema take no body; anything sent must be JSON within the limit and, like
         // every other input, hold no field we don't know (an ignored field is a silent misunderstanding).
-        rawBody = await readJsonBody(c, s.config.bodyLimitBytes, { optional: true });
+        rawBody = await jsonBody(c, s.config.bodyLimitBytes, { optional: true });
         if (rawBody !== undefined) {
           const parsed = NO_FIELDS.safeParse(rawBody);
           if (!parsed.success) throw new ApiError("BAD_REQUEST", validationMessage(parsed.error));

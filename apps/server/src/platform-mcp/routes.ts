@@ -3,10 +3,10 @@
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { PUBLIC_BASE } from "@mogplex/contract";
 import type { Hono } from "hono";
-import { hostAllowed, originAllowed } from "../gateway/origin.js";
-import { readJsonBody } from "../http/body.js";
 import { ApiError, errorResponse } from "../http/errors.js";
 import { authenticatePat, patLimit } from "../http/public-route.js";
+import { jsonBody } from "../http/steps/body.js";
+import { requireHostAndOrigin } from "../http/steps/host-origin.js";
 import { type AppEnv, auditContext } from "../http/types.js";
 import type { Services } from "../services.js";
 import { platformServer } from "./tools.js";
@@ -16,14 +16,13 @@ export const PLATFORM_MCP_PATH = `${PUBLIC_BASE}/mcp`;
 export function registerPlatformMcp(app: Hono<AppEnv>, s: Services): void {
   app.post(PLATFORM_MCP_PATH, async (c) => {
     try {
-      if (!hostAllowed(c.req.header("host"), s.config) || !originAllowed(c.req.header("origin"), s.config)) {
-        throw new ApiError("FORBIDDEN", "Origin or Host not allowed");
-      }
-      // The REST order: authenticate → per-token limit → (scope per tool) → validate → act.
+      // The public route's steps, in its order: authenticate → per-token limit → (scope per tool) → validate →
+      // act; first the MCP endpoints' Host/Origin guard.
+      requireHostAndOrigin(c, s.config);
       const principal = await authenticatePat(c, s);
       const limited = await patLimit(c, s, principal);
       if (limited) return limited;
-      const body = await readJsonBody(c, s.config.bodyLimitBytes);
+      const body = await jsonBody(c, s.config.bodyLimitBytes);
       const server = platformServer(s, principal, auditContext(c, principal), c.get("requestId"));
       // Stateless: a fresh transport per request (the SDK forbids reusing one), plain JSON answers.
       const transport = new WebStandardStreamableHTTPServerTransport({

@@ -1,5 +1,9 @@
-// DNS-rebinding and cross-site guards for the MCP endpoints: Host must name us, a browser Origin must be allowed.
-import type { Config } from "../config.js";
+// DNS-rebinding and cross-site guards for the MCP endpoints (the gateway and the platform MCP server): Host
+// must name us, a browser Origin must be allowed.
+import type { Context } from "hono";
+import type { Config } from "../../config.js";
+import { ApiError } from "../errors.js";
+import type { AppEnv } from "../types.js";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
@@ -26,4 +30,11 @@ export function originAllowed(origin: string | undefined, config: Config): boole
   if (origin === undefined) return true;
   if (config.publicUrl && new URL(config.publicUrl).origin === origin) return true;
   return config.gateway.allowedOrigins.includes(origin);
+}
+
+/** The step: FORBIDDEN unless both the Host and any browser Origin are ours. */
+export function requireHostAndOrigin(c: Context<AppEnv>, config: Config): void {
+  if (!hostAllowed(c.req.header("host"), config) || !originAllowed(c.req.header("origin"), config)) {
+    throw new ApiError("FORBIDDEN", "Origin or Host not allowed");
+  }
 }
