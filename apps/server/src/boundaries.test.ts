@@ -75,6 +75,25 @@ describe("boundaries", () => {
     expect(bad).toEqual([]);
   });
 
+  it("the kernel (config, db, security, limits, sanitize, audit, failure, clock, logger) imports only the kernel", () => {
+    const KERNEL = ["config", "db", "security", "limits", "sanitize", "audit"];
+    const FILES = ["config.ts", "failure.ts", "clock.ts", "logger.ts"];
+    const inKernel = (p: string) => {
+      const [top = "", ...rest] = relative(SRC, p).split(sep);
+      return rest.length === 0 ? FILES.includes(top) : KERNEL.includes(top);
+    };
+    const kernel = serverFiles.filter(
+      (f) => inKernel(f) && !TEST.test(f) && !isEdge(f) && !f.includes("test-support"),
+    );
+    expect(kernel.length).toBeGreaterThan(20);
+    const bad = kernel.flatMap((f) =>
+      importsOf(f)
+        .filter((s) => !inKernel(target(f, s)))
+        .map((s) => `${rel(f)} imports ${s}`),
+    );
+    expect(bad).toEqual([]);
+  });
+
   it("the engine imports neither admin/ nor the wiring", () => {
     const banned = [join(SRC, "admin") + sep, join(SRC, "wiring.ts"), join(SRC, "serve.ts")];
     const bad = serverFiles

@@ -3,7 +3,7 @@ import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import { ENGINE_ENV, type EngineConfig, engineConfig } from "./config/engine.js";
-import { exposesPrivate } from "./gateway/launch/mounts.js";
+import { exposesPrivate } from "./security/host-paths.js";
 
 const rule = z.string().regex(/^\d+\/\d+(ms|s|m|h|d)$/, "expected N/<duration>, e.g. 60/60s");
 // Not z.coerce.number(): it reads "" and " " as 0, so an empty MOGPLEX_PORT= would quietly pick a random port.

@@ -1,7 +1,6 @@
 // The run engine's settings: a zod shape that config.ts merges into its env schema (nothing here reads the env).
 // Kernel config, so config.ts never imports the engine; the engine reads its settings from here.
 import { z } from "zod";
-import type { SandboxLimits } from "../sandboxes/provider/types.js";
 
 const int = (min: number, max: number, fallback: number) =>
   z
@@ -82,7 +81,18 @@ export const ENGINE_ENV = {
 const EngineEnvObject = z.object(ENGINE_ENV);
 type EngineEnv = z.infer<typeof EngineEnvObject>;
 
-export type SandboxLimitsConfig = SandboxLimits;
+/** Per-sandbox resource caps (read from MOGPLEX_SANDBOX_*; see docs/operations.md). Defined here, in
+ * the kernel config, and re-exported by the sandbox provider seam. */
+export interface SandboxLimits {
+  processes: number;
+  cpuSeconds: number;
+  memoryMb: number;
+  /** RLIMIT_AS in MiB; 0 leaves it unset (language runtimes reserve far more address space than they use). */
+  addressSpaceMb: number;
+  fileSizeMb: number;
+  /** Total disk for the workspace and /tmp together (a root server's per-sandbox filesystem). */
+  diskMb: number;
+}
 
 export interface EngineConfig {
   /** PATH for host-side tools (bwrap, git); never handed to a sandbox. */
@@ -95,7 +105,7 @@ export interface EngineConfig {
     bwrap: string;
     /** Host uid/gid sandboxes run as when the server is root (unset: the provider's defaults). */
     hostUser: { uid?: number; gid?: number };
-    limits: SandboxLimitsConfig;
+    limits: SandboxLimits;
     commandTimeoutMs: number;
     installTimeoutMs: number;
     idleMs: number;

@@ -2,14 +2,9 @@
 // MOGPLEX_MCP_STDIO_MOUNTS (config.ts) and each connection's own mounts (checked at registration and at launch).
 import { realpathSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
+import { exposesPrivate, within } from "../../security/host-paths.js";
 
-export const within = (child: string, parent: string): boolean =>
-  child === parent || child.startsWith(parent.endsWith("/") ? parent : `${parent}/`);
-
-/** True when `p` is, or contains, one of the server's own directories (data dir, MOGPLEX_HOME). */
-export function exposesPrivate(p: string, privateDirs: readonly string[]): boolean {
-  return privateDirs.some((d) => within(p, d) || within(d, p));
-}
+export { exposesPrivate, within };
 
 // Never bound, nor anything under them: kernel and device views, root's home, and the socket directories (a
 // read-only bind still lets a process connect to a socket, e.g. a container daemon's).

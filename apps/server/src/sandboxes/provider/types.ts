@@ -1,15 +1,7 @@
 // The sandbox provider seam: what the run engine asks of an isolated runtime, whatever implements it.
-/** Per-sandbox resource caps (the engine reads them from MOGPLEX_SANDBOX_*; see docs/operations.md). */
-export interface SandboxLimits {
-  processes: number;
-  cpuSeconds: number;
-  memoryMb: number;
-  /** RLIMIT_AS in MiB; 0 leaves it unset (language runtimes reserve far more address space than they use). */
-  addressSpaceMb: number;
-  fileSizeMb: number;
-  /** Total disk for the workspace and /tmp together (a root server's per-sandbox filesystem). */
-  diskMb: number;
-}
+import type { SandboxLimits } from "../../config/engine.js";
+
+export type { SandboxLimits };
 
 /** Inside every sandbox the repo checkout is here, and only here is writable (besides a private /tmp). */
 export const WORKSPACE = "/workspace";
