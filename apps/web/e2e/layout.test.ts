@@ -92,7 +92,12 @@ describe("no page scrolls sideways at 1280 or 390 px", () => {
     for (let i = 0; i < 3; i++) {
       await h.user({ team: "acme", role: "member", email: mail(`member${i}`) });
     }
-    await s.teams.invite(owner.userId, owner.teamId, mail("invitee"), "member", SYSTEM);
+    await s.teams.invite(
+      { userId: owner.userId, teamId: owner.teamId, role: "owner" },
+      mail("invitee"),
+      "member",
+      SYSTEM,
+    );
     const repoId = await h.repo(owner.teamId, `acme/${LONG}`);
     await h.repo(owner.teamId, "acme/web");
     const pat = await h.pat(owner, { name: `laptop CLI ${LONG}` });

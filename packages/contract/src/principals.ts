@@ -41,3 +41,13 @@ export interface SessionPrincipal {
   email: string;
   name: string;
 }
+
+/**
+ * A user acting in one team with their role there: what a session route hands services once the session-route
+ * table's team source and minimum role are enforced (a PAT principal is one too). No token, no scopes.
+ */
+export interface TeamMember {
+  userId: string;
+  teamId: string;
+  role: Role;
+}

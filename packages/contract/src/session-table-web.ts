@@ -79,7 +79,7 @@ export const WEB_SESSION_ROUTES = {
     path: "/api/settings/gateway-keys",
     summary: "Mint a gateway key in the active team",
     team: "header",
-    role: "viewer",
+    role: "member",
     limit: "tokenCreate",
     body: CreateGatewayKeyRequest,
     successStatus: 201,

@@ -4,12 +4,12 @@
 // body → query → handler. Handlers hold no role checks.
 import {
   honoPath,
-  type Role,
   roleAtLeast,
   SESSION_ROUTES,
   type SessionPrincipal,
   type SessionRouteName,
   type SessionRouteSpec,
+  type TeamMember,
 } from "@mogplex/contract";
 import type { Context, Hono } from "hono";
 import type { z } from "zod";
@@ -22,18 +22,13 @@ import { requireSameOrigin } from "./origin.js";
 import type { AppEnv } from "./types.js";
 import { parseOrThrow } from "./validate.js";
 
-/** The team a request acts in and the caller's role there, resolved from the route's declared source. */
-export interface TeamScope {
-  teamId: string;
-  role: Role;
-}
-
 type Spec<N extends SessionRouteName> = (typeof SESSION_ROUTES)[N];
 type Parsed<T> = T extends z.ZodType ? z.infer<T> : undefined;
 
 export interface SessionInput<N extends SessionRouteName> {
   principal: Spec<N> extends { auth: "none" } ? null : SessionPrincipal;
-  team: Spec<N> extends { team: "none" } ? undefined : TeamScope;
+  /** The caller in the team the route resolved (its role already checked against the table's minimum). */
+  team: Spec<N> extends { team: "none" } ? undefined : TeamMember;
   body: Spec<N> extends { body: z.ZodType } ? Parsed<Spec<N>["body"]> : undefined;
   query: Spec<N> extends { query: z.ZodType } ? Parsed<Spec<N>["query"]> : undefined;
   /** The body as sent (before parsing): what idempotency hashes. */
@@ -50,11 +45,11 @@ async function resolveTeam(
   s: Services,
   spec: SessionRouteSpec,
   p: SessionPrincipal,
-): Promise<TeamScope | undefined> {
+): Promise<TeamMember | undefined> {
   if (spec.team === "none") return undefined;
   if (spec.team === "path") {
     const teamId = c.req.param("teamId") ?? "";
-    return { teamId, role: await s.teams.roleOf(p.userId, teamId) };
+    return { userId: p.userId, teamId, role: await s.teams.roleOf(p.userId, teamId) };
   }
   // EventSource can't send headers, so a stream may also name its team as ?team=.
   const requested = (spec.stream ? c.req.query("team") : undefined) || c.req.header("x-mogplex-team");
@@ -63,7 +58,7 @@ async function resolveTeam(
     if (requested) throw notFound("Team");
     throw new ApiError("FORBIDDEN", NO_TEAM);
   }
-  return { teamId, role: await s.teams.roleOf(p.userId, teamId) };
+  return { userId: p.userId, teamId, role: await s.teams.roleOf(p.userId, teamId) };
 }
 
 async function readBody(c: Context<AppEnv>, s: Services, spec: SessionRouteSpec) {

@@ -176,10 +176,15 @@ describe("account deletion", () => {
     expect(r.body.error.code).toBe("CONFLICT");
     expect((await h.json("GET", "/api/me", { cookie })).status).toBe(200);
     // With a second owner, the first may go.
-    await h.s.teams.changeRole(owner.userId, owner.teamId, member.userId, "owner", {
-      actorType: "system",
-      actorId: null,
-    });
+    await h.s.teams.changeRole(
+      { userId: owner.userId, teamId: owner.teamId, role: "owner" },
+      member.userId,
+      "owner",
+      {
+        actorType: "system",
+        actorId: null,
+      },
+    );
     expect(
       (await h.json("DELETE", "/api/v1/users/me", { cookie, body: { confirm: owner.email } })).status,
     ).toBe(200);

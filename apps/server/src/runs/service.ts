@@ -1,6 +1,6 @@
 // Run lifecycle rules: create (idempotent, budgeted, audited), read, list and cancel, scoped by team.
 
-import type { PatPrincipal } from "@mogplex/contract";
+import type { TeamMember } from "@mogplex/contract";
 import {
   type CreateRunRequest,
   PUBLIC_BASE,
@@ -95,7 +95,7 @@ export class RunService {
   }
 
   async create(
-    p: PatPrincipal,
+    p: TeamMember,
     body: CreateRunRequest,
     rawBody: unknown,
     idempotencyKey: string,

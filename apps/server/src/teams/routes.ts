@@ -12,44 +12,22 @@ export function registerTeamRoutes(app: Hono<AppEnv>, s: Services): void {
     return c.json({ members: await s.teams.listMembers(team.teamId) });
   });
   sessionRoute(app, s, "changeMemberRole", async (c, { principal, team, body }) => {
-    await s.teams.changeRole(
-      principal.userId,
-      team.teamId,
-      c.req.param("userId") ?? "",
-      body.role,
-      auditContext(c, principal),
-    );
+    await s.teams.changeRole(team, c.req.param("userId") ?? "", body.role, auditContext(c, principal));
     return c.json({ ok: true });
   });
   sessionRoute(app, s, "removeMember", async (c, { principal, team }) => {
-    await s.teams.removeMember(
-      principal.userId,
-      team.teamId,
-      c.req.param("userId") ?? "",
-      auditContext(c, principal),
-    );
+    await s.teams.removeMember(team, c.req.param("userId") ?? "", auditContext(c, principal));
     return c.json({ ok: true });
   });
-  sessionRoute(app, s, "listInvitations", async (c, { principal, team }) => {
-    return c.json({ invitations: await s.teams.listInvitations(principal.userId, team.teamId) });
+  sessionRoute(app, s, "listInvitations", async (c, { team }) => {
+    return c.json({ invitations: await s.teams.listInvitations(team.teamId) });
   });
   sessionRoute(app, s, "createInvitation", async (c, { principal, team, body }) => {
-    const inv = await s.teams.invite(
-      principal.userId,
-      team.teamId,
-      body.email,
-      body.role,
-      auditContext(c, principal),
-    );
+    const inv = await s.teams.invite(team, body.email, body.role, auditContext(c, principal));
     return c.json(inv, 201);
   });
   sessionRoute(app, s, "revokeInvitation", async (c, { principal, team }) => {
-    await s.teams.revokeInvitation(
-      principal.userId,
-      team.teamId,
-      c.req.param("id") ?? "",
-      auditContext(c, principal),
-    );
+    await s.teams.revokeInvitation(team.teamId, c.req.param("id") ?? "", auditContext(c, principal));
     return c.json({ ok: true });
   });
   sessionRoute(app, s, "acceptInvitation", async (c, { principal, body }) => {

@@ -1,5 +1,5 @@
 // Teams, memberships, roles and hashed single-use invitations; every change is audited in its transaction.
-import { type Role, roleAtLeast } from "@mogplex/contract";
+import { type Role, roleAtLeast, type TeamMember } from "@mogplex/contract";
 import type { Kysely } from "kysely";
 import type { AuditContext, AuditLog } from "../audit/store.js";
 import { type Clock, iso } from "../clock.js";
@@ -152,12 +152,6 @@ export class TeamService {
     return row.role;
   }
 
-  async requireRole(userId: string, teamId: string, min: Role): Promise<Role> {
-    const role = await this.roleOf(userId, teamId);
-    if (!atLeast(role, min)) throw failure("FORBIDDEN", `This action needs the ${min} role or higher`);
-    return role;
-  }
-
   async listMembers(teamId: string) {
     const rows = await this.db
       .selectFrom("team_members as m")
@@ -175,14 +169,9 @@ export class TeamService {
     }));
   }
 
-  async changeRole(
-    actorId: string,
-    teamId: string,
-    userId: string,
-    role: Role,
-    ctx: AuditContext,
-  ): Promise<void> {
-    const actorRole = await this.requireRole(actorId, teamId, "admin");
+  /** `actor` is an admin or owner of the team (the session table's minimum for the route). */
+  async changeRole(actor: TeamMember, userId: string, role: Role, ctx: AuditContext): Promise<void> {
+    const { teamId, role: actorRole } = actor;
     const afterCommit = await this.db.transaction().execute(async (trx) => {
       const target = await trx
         .selectFrom("team_members")
@@ -201,11 +190,12 @@ export class TeamService {
     await afterCommit();
   }
 
-  async removeMember(actorId: string, teamId: string, userId: string, ctx: AuditContext): Promise<void> {
-    const actorRole =
-      actorId === userId
-        ? await this.roleOf(actorId, teamId)
-        : await this.requireRole(actorId, teamId, "admin");
+  /** Any member may leave; removing someone else takes an admin (a rule about the target, so it lives here). */
+  async removeMember(actor: TeamMember, userId: string, ctx: AuditContext): Promise<void> {
+    const { teamId, role: actorRole } = actor;
+    if (actor.userId !== userId && !roleAtLeast(actorRole, "admin")) {
+      throw failure("FORBIDDEN", "This action needs the admin role or higher");
+    }
     const afterCommit = await this.db.transaction().execute(async (trx) => {
       const target = await trx
         .selectFrom("team_members")
@@ -245,8 +235,8 @@ export class TeamService {
   }
 
   /** Returns the plaintext token once; only its SHA-256 is stored. */
-  async invite(actorId: string, teamId: string, email: string, role: Role, ctx: AuditContext) {
-    const actorRole = await this.requireRole(actorId, teamId, "admin");
+  async invite(actor: TeamMember, email: string, role: Role, ctx: AuditContext) {
+    const { userId: actorId, teamId, role: actorRole } = actor;
     if (role === "owner" && actorRole !== "owner")
       throw failure("FORBIDDEN", "Only an owner can invite an owner");
     const token = `inv_${randomString(32)}`;
@@ -280,8 +270,7 @@ export class TeamService {
     return { id, token, email: email.toLowerCase(), role, expiresAt: iso(now + INVITE_TTL_MS) };
   }
 
-  async listInvitations(actorId: string, teamId: string) {
-    await this.requireRole(actorId, teamId, "admin");
+  async listInvitations(teamId: string) {
     const rows = await this.db
       .selectFrom("invitations")
       .select(["id", "email", "role", "created_at", "expires_at", "accepted_at", "revoked_at"])
@@ -305,8 +294,7 @@ export class TeamService {
     }));
   }
 
-  async revokeInvitation(actorId: string, teamId: string, id: string, ctx: AuditContext): Promise<void> {
-    await this.requireRole(actorId, teamId, "admin");
+  async revokeInvitation(teamId: string, id: string, ctx: AuditContext): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       const res = await trx
         .updateTable("invitations")

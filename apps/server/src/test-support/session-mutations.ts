@@ -60,7 +60,8 @@ export function sessionMutationCases(
       )
     ).id;
   const member = () => h.user({ team: owner.team, role: "member" });
-  const invitation = async (to = email()) => h.s.teams.invite(owner.userId, owner.teamId, to, "member", ctx);
+  const invitation = async (to = email()) =>
+    h.s.teams.invite({ userId: owner.userId, teamId: owner.teamId, role: "owner" }, to, "member", ctx);
   const gatewayKey = async () =>
     (await h.s.gateway.keys.create(owner.userId, owner.teamId, { name: uniq("k") }, ctx)).id;
   const deviceCode = async () => {

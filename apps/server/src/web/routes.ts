@@ -1,8 +1,7 @@
 // The web app's backend-for-frontend: session-authenticated repo and run routes, scoped to the active team.
-import type { PatPrincipal, SessionPrincipal } from "@mogplex/contract";
 import type { Hono } from "hono";
 import { badRequest } from "../http/errors.js";
-import { sessionRoute, type TeamScope } from "../http/session-route.js";
+import { sessionRoute } from "../http/session-route.js";
 import { type AppEnv, auditContext } from "../http/types.js";
 import { toRepo } from "../repos/service.js";
 import { parseAfter } from "../runs/events.js";
@@ -35,23 +34,6 @@ export function remoteCloneUrl(raw: string): string {
 
 export const CLONE_URL_RULE =
   "cloneUrl must be an https://, ssh:// or git@host:path clone URL (local paths are added with mogplex admin add-repo)";
-
-/**
- * The run service acts for a token's principal; a session starts runs as the member it is, in the active team
- * (scopes are a token notion, the role rules are checked by sessionRoute). Only the user and team reach the run.
- */
-function runStarter(p: SessionPrincipal, scope: TeamScope): PatPrincipal {
-  return {
-    kind: "pat",
-    userId: p.userId,
-    teamId: scope.teamId,
-    role: scope.role,
-    tokenId: `session:${p.sessionId}`,
-    scopes: ["read", "write"],
-    client: "api",
-    ipAllowlist: null,
-  };
-}
 
 export function registerWebRoutes(app: Hono<AppEnv>, s: Services): void {
   registerWebAccountRoutes(app, s);
@@ -87,14 +69,7 @@ export function registerWebRoutes(app: Hono<AppEnv>, s: Services): void {
   // per-user limit, Idempotency-Key, the contract's body), then the service's run-start budgets and audit.
   sessionRoute(app, s, "webStartRun", async (c, { principal, team, body, rawBody, idempotencyKey }) => {
     const ctx = auditContext(c, principal);
-    const data = await s.runs.create(
-      runStarter(principal, team),
-      body,
-      rawBody,
-      idempotencyKey ?? "",
-      "web",
-      ctx,
-    );
+    const data = await s.runs.create(team, body, rawBody, idempotencyKey ?? "", "web", ctx);
     return c.json({ ok: true, data }, 202);
   });
 
