@@ -112,6 +112,15 @@ describe("boundaries", () => {
       .filter((f) => f !== self && /\btype\s+Role\s*=/.test(readFileSync(f, "utf8")))
       .map(rel);
     expect(hits).toEqual(["packages/contract/src/principals.ts"]);
+    // Nor spelled out as a union under another name.
+    const unions = repoFiles
+      .filter(
+        (f) =>
+          f !== self &&
+          /"owner"\s*\|\s*"admin"\s*\|\s*"member"\s*\|\s*"viewer"/.test(readFileSync(f, "utf8")),
+      )
+      .map(rel);
+    expect(unions).toEqual([]);
   });
 
   it("no non-test code file in apps/ or packages/ is over 400 lines", () => {

@@ -1,4 +1,5 @@
 // Kysely table types for Mogplex's own tables (Better Auth's tables are typed by Better Auth).
+import type { Role } from "@mogplex/contract";
 import type { Generated } from "kysely";
 
 /** Milliseconds since the epoch: portable across SQLite and PostgreSQL (bigint). */
@@ -16,7 +17,7 @@ export interface TeamsTable {
 export interface TeamMembersTable {
   team_id: string;
   user_id: string;
-  role: "owner" | "admin" | "member" | "viewer";
+  role: Role;
   created_at: Ms;
 }
 
@@ -24,7 +25,7 @@ export interface InvitationsTable {
   id: string;
   team_id: string;
   email: string;
-  role: "owner" | "admin" | "member" | "viewer";
+  role: Role;
   token_hash: string;
   invited_by: string;
   created_at: Ms;
