@@ -8,6 +8,7 @@ export * from "./principals.js";
 export * from "./resources.js";
 export * from "./routes.js";
 export * from "./session-bodies.js";
+export * from "./session-responses.js";
 export * from "./session-routes.js";
 export * from "./session-spec.js";
 export * from "./tokens.js";

@@ -8,6 +8,7 @@ import {
   RoleChangeBody,
   SetupBody,
 } from "./session-bodies.js";
+import { SESSION_RESPONSES } from "./session-responses.js";
 import { R404, sessionSpec as r, type SessionRouteSpec, W404, WRITE } from "./session-spec.js";
 import { CreateTokenRequest } from "./tokens.js";
 
@@ -42,11 +43,18 @@ export const ACCOUNT_SESSION_ROUTES = {
     successStatus: 201,
     errors: W404,
   }),
-  getMe: r({ method: "get", path: "/api/me", summary: "The signed-in user and their teams", team: "none" }),
+  getMe: r({
+    method: "get",
+    path: "/api/me",
+    summary: "The signed-in user and their teams",
+    response: SESSION_RESPONSES.getMe,
+    team: "none",
+  }),
   listMySessions: r({
     method: "get",
     path: "/api/me/sessions",
     summary: "The user's sessions",
+    response: SESSION_RESPONSES.listMySessions,
     team: "none",
   }),
   revokeMySession: r({
@@ -104,11 +112,18 @@ export const ACCOUNT_SESSION_ROUTES = {
     errors: W404,
   }),
   // teams
-  listTeams: r({ method: "get", path: "/api/teams", summary: "The user's teams and roles", team: "none" }),
+  listTeams: r({
+    method: "get",
+    path: "/api/teams",
+    summary: "The user's teams and roles",
+    response: SESSION_RESPONSES.listTeams,
+    team: "none",
+  }),
   listMembers: r({
     method: "get",
     path: "/api/teams/{teamId}/members",
     summary: "The team's members",
+    response: SESSION_RESPONSES.listMembers,
     team: "path",
     role: "viewer",
     errors: R404,
@@ -134,6 +149,7 @@ export const ACCOUNT_SESSION_ROUTES = {
     method: "get",
     path: "/api/teams/{teamId}/invitations",
     summary: "Pending invitations",
+    response: SESSION_RESPONSES.listInvitations,
     team: "path",
     role: "admin",
     errors: R404,
@@ -168,6 +184,7 @@ export const ACCOUNT_SESSION_ROUTES = {
     method: "get",
     path: "/api/teams/{teamId}/audit-events",
     summary: "The team's audit log",
+    response: SESSION_RESPONSES.listAuditEvents,
     team: "path",
     role: "admin",
     errors: R404,

@@ -9,6 +9,7 @@ import {
   ConnectionListQuery,
   DeviceDecisionBody,
 } from "./session-bodies.js";
+import { SESSION_RESPONSES } from "./session-responses.js";
 import { R404, sessionSpec as r, type SessionRouteSpec, W404 } from "./session-spec.js";
 
 export const WEB_SESSION_ROUTES = {
@@ -145,12 +146,14 @@ export const WEB_SESSION_ROUTES = {
     method: "get",
     path: "/api/web/session",
     summary: "The user, 2FA state, teams and active team",
+    response: SESSION_RESPONSES.webSession,
     team: "none",
   }),
   webDeviceRequest: r({
     method: "get",
     path: "/api/web/device-requests/{userCode}",
     summary: "A pending device code's details",
+    response: SESSION_RESPONSES.webDeviceRequest,
     team: "none",
     errors: R404,
   }),

@@ -3,18 +3,8 @@ import { type FormEvent, useEffect, useId, useState } from "react";
 import { ApiFailure, get, post } from "../api.js";
 import { navigate, useLocation } from "../router.js";
 import { useSession } from "../session.js";
+import type { PendingDeviceRequest } from "../types.js";
 import { ErrorNote, Loading, Notice, PageTitle, useAsync } from "../ui.js";
-
-interface Pending {
-  userCode: string;
-  requestedAt: string;
-  expiresAt: string;
-  /** On the server's clock, so a browser whose clock is off still counts down correctly. */
-  requestedSecondsAgo: number;
-  expiresInSeconds: number;
-  requesterIp: string | null;
-  requesterAgent: string | null;
-}
 
 /** "9 minutes", "1 hour", "less than a minute". */
 export function duration(seconds: number): string {
@@ -78,7 +68,7 @@ function Decide({ code }: { code: string }) {
   const { info, team } = useSession();
   const teamFieldId = useId();
   const pending = useAsync(
-    (signal) => get<Pending>(`/api/web/device-requests/${encodeURIComponent(code)}`, signal),
+    (signal) => get<PendingDeviceRequest>(`/api/web/device-requests/${encodeURIComponent(code)}`, signal),
     [code],
   );
   const [teamId, setTeamId] = useState(team?.teamId ?? info.teams[0]?.teamId ?? "");
