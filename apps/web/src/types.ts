@@ -1,6 +1,13 @@
-// Shapes the app reads, all from the contract (types only, so zod stays out of the bundle): the public
-// resources and the session routes' responses (packages/contract session-responses.ts).
+// Shapes the app reads, all from the contract: types only from the schemas (so zod stays out of the bundle) —
+// the public resources and the session routes' responses — and run-time values from its zod-free vocabulary.
 import type { Role, RunStatus } from "@mogplex/contract";
+import {
+  RUN_EVENT_TYPES,
+  RUN_STATUSES,
+  roleAtLeast,
+  TERMINAL_EVENT_TYPES,
+  TERMINAL_RUN_STATUSES,
+} from "@mogplex/contract/vocabulary";
 
 export type {
   AuditEvent,
@@ -22,9 +29,9 @@ export type {
   WebSession as SessionInfo,
 } from "@mogplex/contract";
 
-export const RUN_STATUS_LIST: readonly RunStatus[] = ["pending", "running", "success", "failed", "cancelled"];
-export const isTerminalStatus = (s: RunStatus) => s === "success" || s === "failed" || s === "cancelled";
-export const TERMINAL_EVENTS = ["finished", "failed", "cancelled"];
+export const RUN_STATUS_LIST: readonly RunStatus[] = RUN_STATUSES;
+export const isTerminalStatus = (s: RunStatus) => TERMINAL_RUN_STATUSES.includes(s);
+export const TERMINAL_EVENTS: readonly string[] = TERMINAL_EVENT_TYPES;
+export { RUN_EVENT_TYPES };
 
-const RANK: Record<Role, number> = { owner: 3, admin: 2, member: 1, viewer: 0 };
-export const atLeast = (role: Role | undefined, min: Role) => role !== undefined && RANK[role] >= RANK[min];
+export const atLeast = (role: Role | undefined, min: Role) => role !== undefined && roleAtLeast(role, min);

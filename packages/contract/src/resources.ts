@@ -1,6 +1,7 @@
 // Public v1 resource shapes: repos, runs, run events, sandboxes.
 import { z } from "zod";
 import { BranchName, Id, IsoDate, RootDirectory } from "./common.js";
+import { RUN_EVENT_TYPES, RUN_STATUSES } from "./vocabulary.js";
 
 export const Repo = z.object({
   id: z.string(),
@@ -16,10 +17,8 @@ export const Repo = z.object({
 });
 export type Repo = z.infer<typeof Repo>;
 
-export const RUN_STATUSES = ["pending", "running", "success", "failed", "cancelled"] as const;
 export const RunStatus = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatus>;
-export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ["success", "failed", "cancelled"];
 
 export const RUN_SOURCES = ["api", "cli", "web", "slack", "github", "automation", "mcp"] as const;
 
@@ -66,23 +65,8 @@ export const Run = z.object({
 });
 export type Run = z.infer<typeof Run>;
 
-export const RUN_EVENT_TYPES = [
-  "started",
-  "status_changed",
-  "model_call",
-  "tool_started",
-  "tool_finished",
-  "file_changed",
-  "commit",
-  "log",
-  "cancel_requested",
-  "cancelled",
-  "finished",
-  "failed",
-] as const;
 export const RunEventType = z.enum(RUN_EVENT_TYPES);
 export type RunEventType = z.infer<typeof RunEventType>;
-export const TERMINAL_EVENT_TYPES: readonly RunEventType[] = ["finished", "failed", "cancelled"];
 
 export const RunEvent = z.object({
   id: z.string(),
@@ -115,3 +99,5 @@ export const Sandbox = z.object({
   error: z.string().nullable(),
 });
 export type Sandbox = z.infer<typeof Sandbox>;
+
+export { RUN_EVENT_TYPES, RUN_STATUSES, TERMINAL_EVENT_TYPES, TERMINAL_RUN_STATUSES } from "./vocabulary.js";

@@ -4,24 +4,18 @@ import { useEffect, useRef, useState } from "react";
 import { currentTeam, get, post } from "../api.js";
 import { Link } from "../router.js";
 import { useSession } from "../session.js";
-import { atLeast, isTerminalStatus, type Repo, type Run, type RunEvent, TERMINAL_EVENTS } from "../types.js";
+import {
+  atLeast,
+  isTerminalStatus,
+  type Repo,
+  RUN_EVENT_TYPES,
+  type Run,
+  type RunEvent,
+  TERMINAL_EVENTS,
+} from "../types.js";
 import { Confirm, Loaded, PageTitle, StatusBadge, Time, useAsync } from "../ui.js";
 import { modelText, promptTitle } from "./runs.js";
 
-const EVENT_TYPES = [
-  "started",
-  "status_changed",
-  "model_call",
-  "tool_started",
-  "tool_finished",
-  "file_changed",
-  "commit",
-  "log",
-  "cancel_requested",
-  "cancelled",
-  "finished",
-  "failed",
-];
 /** Events after which the run's status or usage may have changed, so the details are fetched again. */
 const REFRESHING = new Set(["started", "status_changed", "model_call", ...TERMINAL_EVENTS]);
 
@@ -67,7 +61,7 @@ function useRunEvents(id: string, onChange: () => void, terminal: boolean | unde
         }, 500);
       }
     };
-    for (const t of EVENT_TYPES) es.addEventListener(t, onEvent as EventListener);
+    for (const t of RUN_EVENT_TYPES) es.addEventListener(t, onEvent as EventListener);
     es.onopen = () => setLive("live");
     es.onerror = () => {
       // The server closes the stream after a run's end; a finished run has nothing more to say.
