@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Actor, actor, dataOf, ROOMY_BUDGETS, startRun } from "../runs/test-support/api.js";
+import { type Actor, dataOf, startRun } from "../runs/test-support/api.js";
 import { DEFAULT_SANDBOX_HOST_ID } from "../sandboxes/provider/host-user.js";
 import {
   escapeFindings,
@@ -15,41 +15,28 @@ import {
 } from "../sandboxes/provider/test-support/escape-probe.js";
 import { hostUidsUnder } from "../sandboxes/provider/test-support/host-procs.js";
 import { marker, processesWith } from "../sandboxes/provider/test-support/sandbox.js";
-import { createHarness, type Harness } from "../test-support/harness.js";
-import { startEngine } from "./index.js";
-import { addRepo, bareRemote, untilTerminal } from "./test-support/engine.js";
-import { type ScriptedModel, startScriptedModel } from "./test-support/scripted-model.js";
-import type { Worker } from "./worker.js";
+import type { Harness } from "../test-support/harness.js";
+import { untilTerminal } from "./test-support/engine.js";
+import { type RunFixture, startRunFixture } from "./test-support/run-fixture.js";
+import type { ScriptedModel } from "./test-support/scripted-model.js";
 
 const asRoot = process.getuid?.() === 0;
 let h: Harness;
 let model: ScriptedModel;
-let worker: Worker;
 let a: Actor;
+let fixture: RunFixture;
 let knobs: Record<string, string>;
 
 beforeAll(async () => {
   knobs = readKnobs();
-  model = await startScriptedModel();
-  h = await createHarness({
-    env: {
-      ...ROOMY_BUDGETS,
-      MOGPLEX_OPENAI_COMPATIBLE_BASE_URL: model.baseURL,
-      MOGPLEX_DEFAULT_MODEL: "openai-compatible/scripted-coder",
-      MOGPLEX_SANDBOX_DISK_MB: "256",
-    },
-  });
-  worker = await startEngine(h.s, { pollMs: 200 });
-  a = await actor(h);
-  a.repoId = await addRepo(h, a.user.teamId, bareRemote(h.dataDir));
+  fixture = await startRunFixture({ MOGPLEX_SANDBOX_DISK_MB: "256" });
+  ({ h, model, a } = fixture);
 });
 
 afterAll(async () => {
   const now = readKnobs();
   for (const k of HOST_KNOBS) if (now[k] !== knobs[k]) writeFileSync(k, knobs[k] ?? "");
-  await worker.stop();
-  await h.close();
-  await model.close();
+  await fixture.close();
 });
 
 const toolOutputs = (prompt: string): string[] => {

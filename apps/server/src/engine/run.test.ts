@@ -3,50 +3,25 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { RunEvent } from "@mogplex/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type Actor,
-  API,
-  actor,
-  dataOf,
-  eventOf,
-  ROOMY_BUDGETS,
-  SseReader,
-  startRun,
-  within,
-} from "../runs/test-support/api.js";
-import { createHarness, type Harness } from "../test-support/harness.js";
-import { startEngine } from "./index.js";
-import { addRepo, allEvents, bareRemote, gitIn, untilEvent, untilTerminal } from "./test-support/engine.js";
-import { type ScriptedModel, startScriptedModel } from "./test-support/scripted-model.js";
-import type { Worker } from "./worker.js";
+import { type Actor, API, dataOf, eventOf, SseReader, startRun, within } from "../runs/test-support/api.js";
+import type { Harness } from "../test-support/harness.js";
+import { addRepo, allEvents, gitIn, untilEvent, untilTerminal } from "./test-support/engine.js";
+import { type RunFixture, startRunFixture } from "./test-support/run-fixture.js";
+import type { ScriptedModel } from "./test-support/scripted-model.js";
 
 let h: Harness;
 let model: ScriptedModel;
-let worker: Worker;
 let a: Actor;
 let remote: string;
 
+let fixture: RunFixture;
+
 beforeAll(async () => {
-  model = await startScriptedModel();
-  h = await createHarness({
-    env: {
-      ...ROOMY_BUDGETS,
-      MOGPLEX_OPENAI_COMPATIBLE_BASE_URL: model.baseURL,
-      MOGPLEX_DEFAULT_MODEL: "openai-compatible/scripted-coder",
-      MOGPLEX_SANDBOX_PROCESSES: "128",
-    },
-  });
-  worker = await startEngine(h.s, { pollMs: 200 });
-  a = await actor(h);
-  remote = bareRemote(h.dataDir);
-  a.repoId = await addRepo(h, a.user.teamId, remote);
+  fixture = await startRunFixture();
+  ({ h, model, a, remote } = fixture);
 });
 
-afterAll(async () => {
-  await worker.stop();
-  await h.close();
-  await model.close();
-});
+afterAll(() => fixture.close());
 
 const types = (events: RunEvent[]) => events.map((e) => (e.toolName ? `${e.type}:${e.toolName}` : e.type));
 

@@ -4,42 +4,26 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Actor, API, actor, dataOf, ROOMY_BUDGETS, startRun } from "../runs/test-support/api.js";
+import { type Actor, API, dataOf, startRun } from "../runs/test-support/api.js";
 import { CORPUS, leakProbes, leaks } from "../sanitize/test-support/corpus.js";
-import { createHarness, type Harness } from "../test-support/harness.js";
-import { startEngine } from "./index.js";
-import { addRepo, bareRemote, gitIn, untilTerminal } from "./test-support/engine.js";
-import type { Reply } from "./test-support/scripted-model.js";
-import { type ScriptedModel, startScriptedModel } from "./test-support/scripted-model.js";
-import type { Worker } from "./worker.js";
+import type { Harness } from "../test-support/harness.js";
+import { gitIn, untilTerminal } from "./test-support/engine.js";
+import { type RunFixture, startRunFixture } from "./test-support/run-fixture.js";
+import type { Reply, ScriptedModel } from "./test-support/scripted-model.js";
 
 let h: Harness;
 let model: ScriptedModel;
-let worker: Worker;
 let a: Actor;
 let remote: string;
 
+let fixture: RunFixture;
+
 beforeAll(async () => {
-  model = await startScriptedModel();
-  h = await createHarness({
-    env: {
-      ...ROOMY_BUDGETS,
-      MOGPLEX_OPENAI_COMPATIBLE_BASE_URL: model.baseURL,
-      MOGPLEX_DEFAULT_MODEL: "openai-compatible/scripted-coder",
-      MOGPLEX_SANDBOX_PROCESSES: "128",
-    },
-  });
-  worker = await startEngine(h.s, { pollMs: 200 });
-  a = await actor(h);
-  remote = bareRemote(h.dataDir);
-  a.repoId = await addRepo(h, a.user.teamId, remote);
+  fixture = await startRunFixture();
+  ({ h, model, a, remote } = fixture);
 });
 
-afterAll(async () => {
-  await worker.stop();
-  await h.close();
-  await model.close();
-});
+afterAll(() => fixture.close());
 
 /** Corpus lines in batches whose command and output stay under the engine's 1,900-char clip. */
 function batches(maxChars = 1_400): string[] {
