@@ -74,7 +74,7 @@ describe("MogplexClient methods return contract-shaped data", () => {
     const global = await h.s.connections.create(
       u.teamId,
       u.userId,
-      { kind: "mcp_server", name: "tools", command: "tools-server", env: { TOOLS_TOKEN: "t-secret" } },
+      { kind: "mcp_server", name: "tools", command: "cat", env: { TOOLS_TOKEN: "t-secret" } },
       sys,
     );
     const own = await h.s.connections.create(
