@@ -1,7 +1,7 @@
 // The agent's escape attempts through a real run on a `mogplex serve` started by a normal user (uid 65534):
 // the unprivileged path keeps every boundary. As root the test runner switches to that user for the server; run
 // as a normal user, engine/escape.test.ts already is this case (its server is the test process).
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chownSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,19 +19,15 @@ import {
   readKnobs,
 } from "../../../server/src/sandboxes/provider/test-support/escape-probe.js";
 import { hostUidsUnder } from "../../../server/src/sandboxes/provider/test-support/host-procs.js";
-import { marker, processesWith } from "../../../server/src/sandboxes/provider/test-support/sandbox.js";
+import {
+  marker,
+  processesWith,
+  readableBy,
+} from "../../../server/src/sandboxes/provider/test-support/sandbox.js";
 import { api, BIN, ensureBuilt, ROOT } from "./support.js";
 
 const USER = 65_534;
 const PASSWORD = "a passphrase of several words";
-
-/** Whether `uid` can read the built CLI and its dependencies (a checkout under a 0700 home can't be). */
-function readableBy(uid: number, path: string): boolean {
-  return (
-    spawnSync("setpriv", [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "test", "-r", path])
-      .status === 0
-  );
-}
 
 function asUser(
   args: string[],

@@ -1,4 +1,5 @@
 // Helpers for sandbox tests: a real bwrap provider over a temp "data dir", and a /proc scan for stray processes.
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -76,3 +77,11 @@ export function sandboxFixture(): SandboxFixture {
 }
 
 export const marker = (p = "mogplex-marker") => `${p}-${randomBytes(5).toString("hex")}`;
+
+/** Whether `uid` can read `path` (a checkout under a 0700 home can't be read by a normal user). */
+export function readableBy(uid: number, path: string): boolean {
+  return (
+    spawnSync("setpriv", [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "test", "-r", path])
+      .status === 0
+  );
+}
