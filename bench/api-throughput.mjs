@@ -16,6 +16,7 @@ import {
   LONG_WINDOW_LIMIT,
   MOGPLEX_BIN,
   machineInfo,
+  numberArg,
   prepareBackend,
   profileArgs,
   runLoad,
@@ -28,11 +29,7 @@ import {
 const NAME = "api-throughput";
 const TARGET = 0.5;
 
-function arg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
+const arg = numberArg;
 const CONNECTIONS = arg("connections", 32);
 const REQUESTS = arg("requests", 20_000);
 const WARMUP = arg("warmup", 2_000);

@@ -13,6 +13,7 @@ import {
   fmt,
   MOGPLEX_BIN,
   machineInfo,
+  numberArg,
   prepareBackend,
   spawnReady,
   table,
@@ -21,11 +22,7 @@ import {
 
 const NAME = "cli-startup";
 
-function arg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;
-  return Number.isFinite(v) && v > 0 ? Math.floor(v) : fallback;
-}
+const arg = (name, fallback) => numberArg(name, fallback, { whole: true });
 const RUNS = arg("runs", 20);
 
 const cleanups = cleanupStack();

@@ -22,6 +22,7 @@ import {
   createFixtures,
   fmt,
   machineInfo,
+  numberArg,
   percentile,
   prepareBackend,
   REDIS_URL,
@@ -33,11 +34,7 @@ import {
 import { sanitiserThroughput } from "./lib/sanitize-bench.mjs";
 
 const NAME = "engine";
-function arg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
+const arg = numberArg;
 const EVENTS = arg("events", 2_000);
 const FOLLOWERS = arg("followers", 50);
 const SSE_EVENTS = arg("sse-events", 200);

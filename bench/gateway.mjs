@@ -6,9 +6,7 @@
 //
 //   node bench/gateway.mjs [--calls 3000] [--seq 1000] [--clients 8] [--rounds 3] [--cold 12]
 import { createHash } from "node:crypto";
-import { createRequire } from "node:module";
-import { connect } from "node:net";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import {
   BENCH_DIR,
   cleanupStack,
@@ -17,6 +15,7 @@ import {
   HUGE_LIMIT,
   MOGPLEX_BIN,
   machineInfo,
+  numberArg,
   prepareBackend,
   profileArgs,
   run,
@@ -24,16 +23,13 @@ import {
   table,
   writeResults,
 } from "./lib/common.mjs";
+import { startUpstream } from "./lib/everything.mjs";
 
 const NAME = "gateway";
 const TARGET_ADDED_P50_MS = 0.3;
 const TARGET_RATIO = 0.6;
 
-function arg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
+const arg = numberArg;
 const CALLS = arg("calls", 3_000);
 const SEQ = arg("seq", 1_000);
 const CLIENTS = arg("clients", 8);
@@ -41,51 +37,6 @@ const ROUNDS = arg("rounds", 3);
 const COLD = arg("cold", 12);
 
 const cleanups = cleanupStack();
-const require = createRequire(import.meta.url);
-const everythingPkg = require.resolve("@modelcontextprotocol/server-everything/package.json");
-const EVERYTHING = join(dirname(everythingPkg), require(everythingPkg).bin["mcp-server-everything"]);
-
-function waitForPort(port, timeoutMs = 20_000) {
-  const until = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const s = connect({ host: "127.0.0.1", port }, () => {
-        s.end();
-        resolve();
-      });
-      s.on("error", () => {
-        s.destroy();
-        if (Date.now() > until) reject(new Error(`nothing listening on ${port}`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
-
-async function freePort() {
-  const { createServer } = await import("node:net");
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** The upstream: server-everything, unmodified, bound to 127.0.0.1, with an environment holding no secrets. */
-async function startUpstream() {
-  const port = await freePort();
-  const p = await spawnReady(EVERYTHING, ["streamableHttp"], {
-    env: { PATH: process.env.PATH, PORT: String(port) },
-    nodeArgs: ["--import", join(BENCH_DIR, "lib", "loopback-listen.mjs")],
-    ready: /Starting Streamable HTTP server/,
-  });
-  cleanups.push(p.stop);
-  await waitForPort(port);
-  return { url: `http://127.0.0.1:${port}/mcp`, pid: p.child.pid, stop: p.stop };
-}
-
 async function mcpLoad(opts) {
   return JSON.parse(
     await run(process.execPath, [join(BENCH_DIR, "lib", "mcp-load.mjs"), JSON.stringify(opts)]),
@@ -144,7 +95,7 @@ async function main() {
   cleanups.push(b.cleanup);
   const env = { ...b.env, MOGPLEX_GATEWAY_KEY_CACHE_TTL_MS: "3600000", MOGPLEX_IP_RATE_LIMIT: HUGE_LIMIT };
   await createFixtures(env, b.dir);
-  const up = await startUpstream();
+  const up = await startUpstream(cleanups);
   const { gatewayAdmin } = await import("@mogplex/server");
   await gatewayAdmin.addMcpServer(env, {}, { team: "bench", name: "everything", url: up.url });
   const key = await gatewayAdmin.createGatewayKey(

@@ -10,6 +10,7 @@ import {
   createFixtures,
   fmt,
   machineInfo,
+  numberArg,
   prepareBackend,
   selectedBackends,
   table,
@@ -18,11 +19,7 @@ import {
 
 const NAME = "pat-verify";
 
-function arg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
+const arg = numberArg;
 const N = arg("n", 20_000);
 const WARMUP = arg("warmup", 2_000);
 const ROUNDS = arg("rounds", 3);

@@ -10,16 +10,12 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cleanupStack, fmt, machineInfo, table, writeResults } from "./lib/common.mjs";
+import { cleanupStack, fmt, machineInfo, numberArg, table, writeResults } from "./lib/common.mjs";
 
 const NAME = "pkgfmt";
 const TARGET = 1.5;
 
-function arg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;
-  return Number.isFinite(v) && v > 0 ? Math.floor(v) : fallback;
-}
+const arg = (name, fallback) => numberArg(name, fallback, { whole: true });
 const FILES = arg("files", 1000);
 const MIB = arg("mib", 10);
 const ROUNDS = arg("rounds", 7);

@@ -23,6 +23,7 @@ import {
   HUGE_LIMIT,
   MOGPLEX_BIN,
   machineInfo,
+  numberArg,
   prepareBackend,
   run,
   runLoad,
@@ -33,11 +34,7 @@ import {
 import { startUpstream } from "./lib/everything.mjs";
 
 const NAME = "scale";
-function arg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
+const arg = numberArg;
 const REQUESTS = arg("requests", 12_000);
 const CONNECTIONS = arg("connections", 36);
 const ROUNDS = arg("rounds", 2);

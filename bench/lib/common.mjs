@@ -268,3 +268,11 @@ export function cleanupStack() {
   process.once("SIGTERM", handler);
   return { push: (fn) => stack.push(fn), runAll };
 }
+
+/** `--name N` from the command line: a positive number (whole when asked), else `fallback`. */
+export function numberArg(name, fallback, { whole = false } = {}) {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;
+  if (!Number.isFinite(v) || v <= 0) return fallback;
+  return whole ? Math.floor(v) : v;
+}

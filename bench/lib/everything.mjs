@@ -1,5 +1,5 @@
 // The MCP upstream for gateway benches: server-everything over Streamable HTTP, unmodified, bound to 127.0.0.1
-// (loopback-listen.mjs), with an environment holding no secrets. (bench/gateway.mjs has its own copy.)
+// (loopback-listen.mjs), with an environment holding no secrets.
 import { createRequire } from "node:module";
 import { connect, createServer } from "node:net";
 import { dirname, join } from "node:path";
