@@ -1,7 +1,6 @@
 // The endpoint's gate, the steps it shares with the public API: the per-address budget of failed keys (checked
 // before any key work) and the limiter failing closed, answered in the JSON-RPC envelope.
 
-import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { CreateGatewayKeyRequest } from "@mogplex/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -12,19 +11,10 @@ import {
   type WindowRule,
 } from "../limits/index.js";
 import { createHarness, FakeClock, type Harness, type TestUser } from "../test-support/harness.js";
-import { listen } from "./test-support/everything.js";
+import { listen, RAW_INITIALIZE } from "./test-support/everything.js";
 
 const SYS = { actorType: "system", actorId: null } as const;
-const INIT = {
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: LATEST_PROTOCOL_VERSION,
-    capabilities: {},
-    clientInfo: { name: "raw", version: "1" },
-  },
-};
+const INIT = RAW_INITIALIZE;
 
 /** A real in-memory limiter whose backend can be taken away. */
 class SwitchableLimiter implements RateLimitStore {

@@ -1,12 +1,13 @@
 // The gateway in front of the real server-everything over Streamable HTTP: keys, limits, recovery, logs, guards.
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { LATEST_PROTOCOL_VERSION, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createHarness, FakeClock, type Harness, ORIGIN, type TestUser } from "../test-support/harness.js";
 import {
   type HttpUpstream,
   listen,
   mcpClient,
+  RAW_INITIALIZE,
   SENTINEL,
   SENTINEL_VALUE,
   startHttpEverything,
@@ -15,16 +16,7 @@ import {
 } from "./test-support/everything.js";
 
 const SYS = { actorType: "system", actorId: null } as const;
-const INIT = {
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: LATEST_PROTOCOL_VERSION,
-    capabilities: {},
-    clientInfo: { name: "raw", version: "1" },
-  },
-};
+const INIT = RAW_INITIALIZE;
 
 describe("gateway → server-everything over Streamable HTTP", () => {
   const clock = new FakeClock();

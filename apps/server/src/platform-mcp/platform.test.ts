@@ -2,10 +2,9 @@
 
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { missingScopeMessage, PUBLIC_BASE } from "@mogplex/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listen } from "../gateway/test-support/everything.js";
+import { listen, RAW_INITIALIZE } from "../gateway/test-support/everything.js";
 import { createHarness, FakeClock, type Harness, type TestUser } from "../test-support/harness.js";
 
 type ToolResult = { isError?: boolean; structuredContent?: Record<string, unknown> };
@@ -157,16 +156,7 @@ describe("platform MCP server", () => {
           accept: "application/json, text/event-stream",
           ...headers,
         },
-        body: JSON.stringify({
-          jsonrpc: "2.0",
-          id: 1,
-          method: "initialize",
-          params: {
-            protocolVersion: LATEST_PROTOCOL_VERSION,
-            capabilities: {},
-            clientInfo: { name: "raw", version: "1" },
-          },
-        }),
+        body: JSON.stringify(RAW_INITIALIZE),
       });
     const none = await rpc({});
     expect(none.status).toBe(401);

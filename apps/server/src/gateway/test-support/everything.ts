@@ -9,6 +9,7 @@ import { serve } from "@hono/node-server";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import type { Harness } from "../../test-support/harness.js";
 
 const require = createRequire(import.meta.url);
@@ -19,6 +20,18 @@ export const EVERYTHING_BIN = join(dirname(pkgFile), pkg.bin["mcp-server-everyth
 const LOOPBACK_PRELOAD = fileURLToPath(new URL("./loopback-listen.mjs", import.meta.url));
 
 /** Planted in the test process's environment: must never reach an upstream. */
+/** A raw JSON-RPC `initialize` request, for tests that speak to an MCP endpoint without the SDK client. */
+export const RAW_INITIALIZE = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: {
+    protocolVersion: LATEST_PROTOCOL_VERSION,
+    capabilities: {},
+    clientInfo: { name: "raw", version: "1" },
+  },
+} as const;
+
 export const SENTINEL = "MOGPLEX_SENTINEL_SECRET";
 export const SENTINEL_VALUE = "sentinel-value-that-must-not-leak";
 
