@@ -1,6 +1,7 @@
 // Kysely table types for Mogplex's own tables (Better Auth's tables are typed by Better Auth).
 import type { Role } from "@mogplex/contract";
 import type { Generated } from "kysely";
+import type { WalletTables } from "./schema-wallet.js";
 
 /** Milliseconds since the epoch: portable across SQLite and PostgreSQL (bigint). */
 type Ms = number;
@@ -340,7 +341,7 @@ export interface AuthTwoFactorTable {
   lockedUntil: string | Date | null;
 }
 
-export interface DB extends MogplexTables {
+export interface DB extends MogplexTables, WalletTables {
   user: AuthUserTable;
   session: AuthSessionTable;
   account: AuthAccountTable;
