@@ -4,7 +4,11 @@ import { z } from "zod";
 export const Id = z.string().min(1).max(64);
 export const IsoDate = z.string();
 
-export const Scope = z.enum(["read", "write"]);
+/**
+ * What a personal access token may do: `read` and `write` on the platform API; on the registry `read` (search,
+ * details), `download` (signed download URLs), `purchase` (acquire entitlements) and `sell` (vendors, uploads).
+ */
+export const Scope = z.enum(["read", "write", "download", "purchase", "sell"]);
 export type Scope = z.infer<typeof Scope>;
 export const SCOPES = Scope.options;
 

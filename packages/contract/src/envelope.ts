@@ -8,6 +8,8 @@ export const ErrorBody = z.object({
     code: z.enum(ERROR_CODES as [string, ...string[]]),
     message: z.string(),
     requestId: z.string().optional(),
+    /** Machine-readable extras of some failures, e.g. `approvalUrl` on PAYMENT_REQUIRED. Never secrets. */
+    details: z.object({ approvalUrl: z.string().optional() }).optional(),
   }),
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;

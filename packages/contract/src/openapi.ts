@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { ErrorBody, okEnvelope } from "./envelope.js";
 import { ERROR_STATUS, type ErrorCode } from "./errors.js";
+import { REGISTRY_ROUTES, registryPath } from "./registry-routes.js";
 import { PUBLIC_BASE, PUBLIC_ROUTES, type RouteSpec } from "./routes.js";
 import { SESSION_ROUTES } from "./session-routes.js";
 import type { SessionRouteSpec } from "./session-spec.js";
@@ -38,7 +39,17 @@ function errorResponses(codes: readonly ErrorCode[]): Json {
 /** What an operation is built from: a public route, or a session route mapped by sessionOperation. */
 type OpSpec = Pick<
   RouteSpec,
-  "path" | "summary" | "scope" | "query" | "body" | "idempotent" | "successStatus" | "errors" | "stream"
+  | "path"
+  | "summary"
+  | "scope"
+  | "query"
+  | "body"
+  | "idempotent"
+  | "successStatus"
+  | "errors"
+  | "stream"
+  | "rawBody"
+  | "binary"
 > & { auth: RouteSpec["auth"]; response: z.ZodType | null; enveloped: boolean };
 
 function operation(name: string, r: OpSpec): Json {
@@ -72,7 +83,9 @@ function operation(name: string, r: OpSpec): Json {
     : { type: "object" };
   const content = r.stream
     ? { "text/event-stream": { schema: body } }
-    : { "application/json": { schema: body } };
+    : r.binary
+      ? { [r.binary]: { schema: { type: "string", format: "binary" } } }
+      : { "application/json": { schema: body } };
   const op: Json = {
     operationId: name,
     summary: r.summary,
@@ -84,6 +97,12 @@ function operation(name: string, r: OpSpec): Json {
   if (r.auth === "session") op.security = [{ session: [] }];
   if (r.body)
     op.requestBody = { required: true, content: { "application/json": { schema: schema(r.body, "input") } } };
+  if (r.rawBody)
+    op.requestBody = {
+      required: true,
+      content: { [r.rawBody]: { schema: { type: "string", format: "binary" } } },
+    };
+  if (r.auth === "none") op.security = [];
   return op;
 }
 
@@ -92,6 +111,12 @@ export function buildOpenApi(version = "0.1.0"): Json {
   for (const [name, r] of Object.entries(PUBLIC_ROUTES) as Array<[string, RouteSpec]>) {
     const p = `${PUBLIC_BASE}${r.path}`;
     paths[p] = { ...(paths[p] ?? {}), [r.method]: operation(name, { ...r, enveloped: true }) };
+  }
+  for (const [name, r] of Object.entries(REGISTRY_ROUTES) as Array<[string, RouteSpec]>) {
+    const p = registryPath(r);
+    const op = operation(name, { ...r, enveloped: true });
+    if (r.limit) op["x-mogplex-rate-tier"] = r.limit;
+    paths[p] = { ...(paths[p] ?? {}), [r.method]: op };
   }
   for (const [name, r] of Object.entries(SESSION_ROUTES) as Array<[string, SessionRouteSpec]>) {
     paths[r.path] = { ...(paths[r.path] ?? {}), [r.method]: sessionOperation(name, r) };
@@ -143,6 +168,5 @@ function sessionOperation(name: string, r: SessionRouteSpec): Json {
   op["x-mogplex-team"] = r.team;
   if (r.role) op["x-mogplex-min-role"] = r.role;
   op["x-mogplex-csrf"] = r.csrf;
-  if (r.limit) op["x-mogplex-rate-tier"] = r.limit;
   return op;
 }

@@ -1,5 +1,6 @@
 // Who is calling: team roles and the two principals (a personal access token, a browser session). Defined
 // here once; the server and the web app import them.
+import type { Scope } from "./common.js";
 
 /** Team roles, highest first. */
 export const ROLES = ["owner", "admin", "member", "viewer"] as const;
@@ -27,7 +28,7 @@ export interface PatPrincipal {
   teamId: string;
   role: Role;
   tokenId: string;
-  scopes: ReadonlyArray<"read" | "write">;
+  scopes: ReadonlyArray<Scope>;
   /** Who the token was minted for: runs it starts are recorded with `source: "cli"` or `"api"`. */
   client: "api" | "cli";
   /** Addresses the token may be used from; null = any. */

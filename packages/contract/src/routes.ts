@@ -1,6 +1,6 @@
 // The public v1 route table: one entry per route, used by the server, the client and the OpenAPI document.
 import { z } from "zod";
-import { ListQuery } from "./common.js";
+import { ListQuery, type Scope } from "./common.js";
 import { McpServerConfig } from "./connections.js";
 import type { ErrorCode } from "./errors.js";
 import { CreateRunRequest, Repo, Run, RunEvent, RunStatus, Sandbox, SandboxStatus } from "./resources.js";
@@ -13,7 +13,7 @@ export interface RouteSpec {
   path: string; // OpenAPI style: /runs/{id}
   summary: string;
   auth: RouteAuth;
-  scope?: "read" | "write";
+  scope?: Scope;
   query?: z.ZodType;
   body?: z.ZodType;
   idempotent?: boolean; // requires Idempotency-Key
@@ -21,6 +21,14 @@ export interface RouteSpec {
   successStatus?: number;
   errors: ErrorCode[];
   stream?: boolean; // text/event-stream
+  /** The request body is raw bytes of this type (an upload), not JSON. */
+  rawBody?: "application/zip";
+  /** The success answer is raw bytes of this type, not the JSON envelope. */
+  binary?: "application/zip";
+  /** `path` is from the server root, not the table's base (the well-known key). */
+  root?: boolean;
+  /** Extra per-caller limit: `upload` is the strictest write tier (the run-start windows). */
+  limit?: "upload";
 }
 
 const PAGE = { nextCursor: z.string().nullable() };
