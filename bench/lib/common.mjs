@@ -85,6 +85,8 @@ export async function prepareBackend(backend) {
     env.MOGPLEX_ENCRYPTION_KEY = secret();
     env.MOGPLEX_SIGNING_SECRET = secret();
     env.MOGPLEX_AUTH_SECRET = secret();
+    env.MOGPLEX_REGISTRY_SIGNING_KEY = randomBytes(32).toString("base64");
+    env.MOGPLEX_REGISTRY_URL_SECRET = secret();
     dropDb = async () => {
       const c = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 5000 });
       await c.connect();

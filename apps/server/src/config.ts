@@ -53,6 +53,14 @@ const Env = z.object({
     .refine((list) => list.every((k) => k.length >= 32), "every key must be at least 32 characters"),
   MOGPLEX_SIGNING_SECRET: z.string().min(32).optional(),
   MOGPLEX_AUTH_SECRET: z.string().min(32).optional(),
+  // The registry's Ed25519 signing key (base64 or base64url of its 32-byte seed) and the download-URL HMAC key.
+  MOGPLEX_REGISTRY_SIGNING_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, "base64").length === 32, "must be base64 of a 32-byte Ed25519 seed")
+    .optional(),
+  MOGPLEX_REGISTRY_URL_SECRET: z.string().min(32).optional(),
+  MOGPLEX_REGISTRY_SCAN_POLL_MS: wholeNumber(100, 3_600_000).default(2_000),
+  MOGPLEX_REGISTRY_SCAN_LEASE_MS: wholeNumber(3_000, 3_600_000).default(60_000),
   MOGPLEX_TRUST_PROXY: z.enum(["true", "false"]).default("false"),
   MOGPLEX_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   MOGPLEX_BODY_LIMIT_BYTES: z.coerce
@@ -97,7 +105,11 @@ export interface Config {
     encryptionKeyPrevious: string[];
     signingSecret?: string;
     authSecret?: string;
+    registrySigningKey?: string;
+    registryUrlSecret?: string;
   };
+  /** The registry's scan jobs: how often a replica looks for queued releases, and how long a claim lasts. */
+  registry: { scanPollMs: number; scanLeaseMs: number };
   trustProxy: boolean;
   logLevel: z.infer<typeof Env>["MOGPLEX_LOG_LEVEL"];
   bodyLimitBytes: number;
@@ -177,7 +189,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
       encryptionKeyPrevious: e.MOGPLEX_ENCRYPTION_KEY_PREVIOUS,
       signingSecret: e.MOGPLEX_SIGNING_SECRET,
       authSecret: e.MOGPLEX_AUTH_SECRET,
+      registrySigningKey: e.MOGPLEX_REGISTRY_SIGNING_KEY,
+      registryUrlSecret: e.MOGPLEX_REGISTRY_URL_SECRET,
     },
+    registry: { scanPollMs: e.MOGPLEX_REGISTRY_SCAN_POLL_MS, scanLeaseMs: e.MOGPLEX_REGISTRY_SCAN_LEASE_MS },
     trustProxy: e.MOGPLEX_TRUST_PROXY === "true",
     logLevel: e.MOGPLEX_LOG_LEVEL,
     bodyLimitBytes: e.MOGPLEX_BODY_LIMIT_BYTES,

@@ -6,6 +6,8 @@ import type { ErrorCode } from "@mogplex/contract";
 export interface FailureDetails {
   /** The caller may try again after this many seconds (a rate limit, a dependency away). */
   retryAfterSeconds?: number;
+  /** Where a person can approve what was refused (a purchase over a spend policy): sent as error.details. */
+  approvalUrl?: string;
 }
 
 export class Failure extends Error {

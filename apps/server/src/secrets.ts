@@ -18,6 +18,10 @@ export interface ServerSecrets {
   encryptionKey: string;
   signingSecret: string;
   authSecret: string;
+  /** The registry's Ed25519 signing key: base64 of its 32-byte seed. */
+  registrySigningKey: string;
+  /** HMAC key of the registry's signed download URLs. */
+  registryUrlSecret: string;
   /** Older encryption keys, env only: still readable during a rotation, never used to encrypt. */
   encryptionKeyPrevious: readonly string[];
 }
@@ -28,6 +32,8 @@ const ENV_NAMES: Record<GeneratedSecret, string> = {
   encryptionKey: "MOGPLEX_ENCRYPTION_KEY",
   signingSecret: "MOGPLEX_SIGNING_SECRET",
   authSecret: "MOGPLEX_AUTH_SECRET",
+  registrySigningKey: "MOGPLEX_REGISTRY_SIGNING_KEY",
+  registryUrlSecret: "MOGPLEX_REGISTRY_URL_SECRET",
 };
 
 export function loadSecrets(config: Config): ServerSecrets {
@@ -43,6 +49,8 @@ export function loadSecrets(config: Config): ServerSecrets {
       encryptionKey: fromEnv.encryptionKey as string,
       signingSecret: fromEnv.signingSecret as string,
       authSecret: fromEnv.authSecret as string,
+      registrySigningKey: fromEnv.registrySigningKey as string,
+      registryUrlSecret: fromEnv.registryUrlSecret as string,
       encryptionKeyPrevious,
     };
   }

@@ -49,6 +49,8 @@ beforeAll(async () => {
     MOGPLEX_ENCRYPTION_KEY: randomBytes(32).toString("base64url"),
     MOGPLEX_SIGNING_SECRET: randomBytes(32).toString("base64url"),
     MOGPLEX_AUTH_SECRET: randomBytes(32).toString("base64url"),
+    MOGPLEX_REGISTRY_SIGNING_KEY: randomBytes(32).toString("base64url"),
+    MOGPLEX_REGISTRY_URL_SECRET: randomBytes(32).toString("base64url"),
     MOGPLEX_OPENAI_COMPATIBLE_BASE_URL: model.baseURL,
     MOGPLEX_DEFAULT_MODEL: "openai-compatible/scripted-coder",
     MOGPLEX_WORKER_LEASE_MS: String(LEASE_MS),

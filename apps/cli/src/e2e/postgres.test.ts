@@ -22,7 +22,13 @@ const PG_URL = process.env.MOGPLEX_TEST_PG_URL ?? "postgres://postgres@127.0.0.1
 const REDIS_URL = process.env.MOGPLEX_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const PASSWORD = "correct horse battery staple";
 const EMAIL = "ops@example.test";
-const SECRET_NAMES = ["MOGPLEX_ENCRYPTION_KEY", "MOGPLEX_SIGNING_SECRET", "MOGPLEX_AUTH_SECRET"];
+const SECRET_NAMES = [
+  "MOGPLEX_ENCRYPTION_KEY",
+  "MOGPLEX_SIGNING_SECRET",
+  "MOGPLEX_AUTH_SECRET",
+  "MOGPLEX_REGISTRY_SIGNING_KEY",
+  "MOGPLEX_REGISTRY_URL_SECRET",
+];
 
 const database = `mogplex_e2e_${randomBytes(6).toString("hex")}`;
 let created = false;

@@ -47,6 +47,8 @@ describe("credentials at rest", () => {
       MOGPLEX_ENCRYPTION_KEY: secrets.encryptionKey as string,
       MOGPLEX_SIGNING_SECRET: secrets.signingSecret as string,
       MOGPLEX_AUTH_SECRET: secrets.authSecret as string,
+      MOGPLEX_REGISTRY_SIGNING_KEY: secrets.registrySigningKey as string,
+      MOGPLEX_REGISTRY_URL_SECRET: secrets.registryUrlSecret as string,
     };
     if (h.dialect === "postgres") {
       const schema =

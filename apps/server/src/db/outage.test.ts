@@ -52,6 +52,8 @@ beforeAll(async () => {
     MOGPLEX_ENCRYPTION_KEY: randomBytes(32).toString("base64url"),
     MOGPLEX_SIGNING_SECRET: randomBytes(32).toString("base64url"),
     MOGPLEX_AUTH_SECRET: randomBytes(32).toString("base64url"),
+    MOGPLEX_REGISTRY_SIGNING_KEY: randomBytes(32).toString("base64url"),
+    MOGPLEX_REGISTRY_URL_SECRET: randomBytes(32).toString("base64url"),
   });
   s = await wire({ config, logger: createLogger("silent") });
   app = createApp(s);

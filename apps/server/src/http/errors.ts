@@ -51,8 +51,12 @@ export function errorResponse(c: Context, err: Failure): Response {
       500,
     );
   }
+  const details = err.details.approvalUrl ? { details: { approvalUrl: err.details.approvalUrl } } : {};
   return c.json(
-    { ok: false, error: { code: err.code, message: err.message, ...(requestId ? { requestId } : {}) } },
+    {
+      ok: false,
+      error: { code: err.code, message: err.message, ...(requestId ? { requestId } : {}), ...details },
+    },
     ERROR_STATUS[err.code] as ContentfulStatusCode,
   );
 }

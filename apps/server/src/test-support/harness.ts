@@ -98,6 +98,8 @@ export async function createHarness(o: HarnessOptions = {}): Promise<Harness> {
     MOGPLEX_ENCRYPTION_KEY: randomBytes(32).toString("base64url"),
     MOGPLEX_SIGNING_SECRET: randomBytes(32).toString("base64url"),
     MOGPLEX_AUTH_SECRET: randomBytes(32).toString("base64url"),
+    MOGPLEX_REGISTRY_SIGNING_KEY: randomBytes(32).toString("base64url"),
+    MOGPLEX_REGISTRY_URL_SECRET: randomBytes(32).toString("base64url"),
     // stdio MCP servers run sandboxed; the test servers (server-everything) are installed here.
     MOGPLEX_MCP_STDIO_MOUNTS: NODE_MODULES,
     ...o.env,

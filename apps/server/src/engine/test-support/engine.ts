@@ -100,6 +100,8 @@ export async function harnessEnv(h: Harness): Promise<Record<string, string>> {
     MOGPLEX_ENCRYPTION_KEY: secrets.encryptionKey as string,
     MOGPLEX_SIGNING_SECRET: secrets.signingSecret as string,
     MOGPLEX_AUTH_SECRET: secrets.authSecret as string,
+    MOGPLEX_REGISTRY_SIGNING_KEY: secrets.registrySigningKey as string,
+    MOGPLEX_REGISTRY_URL_SECRET: secrets.registryUrlSecret as string,
   };
   if (h.dialect === "postgres") {
     const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(h.s.db.db)).rows[0]

@@ -68,6 +68,8 @@ describe("stdio MCP servers outside /usr: mounts, and failures that say why", ()
       MOGPLEX_ENCRYPTION_KEY: secrets.encryptionKey as string,
       MOGPLEX_SIGNING_SECRET: secrets.signingSecret as string,
       MOGPLEX_AUTH_SECRET: secrets.authSecret as string,
+      MOGPLEX_REGISTRY_SIGNING_KEY: secrets.registrySigningKey as string,
+      MOGPLEX_REGISTRY_URL_SECRET: secrets.registryUrlSecret as string,
       MOGPLEX_MCP_STDIO_MOUNTS: h.s.config.gateway.stdioMounts.join(","),
     };
     if (h.dialect === "postgres") {

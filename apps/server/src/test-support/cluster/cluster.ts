@@ -221,6 +221,8 @@ export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
         MOGPLEX_ENCRYPTION_KEY: randomBytes(32).toString("base64url"),
         MOGPLEX_SIGNING_SECRET: randomBytes(32).toString("base64url"),
         MOGPLEX_AUTH_SECRET: randomBytes(32).toString("base64url"),
+        MOGPLEX_REGISTRY_SIGNING_KEY: randomBytes(32).toString("base64url"),
+        MOGPLEX_REGISTRY_URL_SECRET: randomBytes(32).toString("base64url"),
         MOGPLEX_PUBLIC_URL: front.url,
         MOGPLEX_LOG_LEVEL: "warn",
         MOGPLEX_WORKER_CONCURRENCY: "0",
