@@ -1,5 +1,6 @@
 // The service container: built once by main.ts (or a test) from real adapters, then handed to the app.
 import { join } from "node:path";
+import { APPROVAL_PAGE_PATH } from "@mogplex/contract";
 import type { Redis } from "ioredis";
 import { AuditLog } from "./audit/store.js";
 import { CliAuthService } from "./cli-auth/service.js";
@@ -20,6 +21,7 @@ import {
   type WindowRule,
 } from "./limits/index.js";
 import type { Logger } from "./logger.js";
+import { WalletService } from "./registry/wallet/service.js";
 import { RepoService } from "./repos/service.js";
 import { type EventBus, MemoryEventBus } from "./runs/bus.js";
 import { RunEventStore } from "./runs/events.js";
@@ -62,6 +64,8 @@ export interface Services {
   keyring: Keyring;
   connections: ConnectionService;
   gateway: Gateway;
+  /** The registry's team wallets, spend policies and approvals (the real Purchases behind priced listings). */
+  wallet: WalletService;
   close(): Promise<void>;
 }
 
@@ -77,6 +81,8 @@ export interface ServiceDeps {
   secrets: ServerSecrets;
   /** How stdio MCP servers are started (the run engine's sandbox provider, once it exists). */
   launcher?: StdioLauncher;
+  /** The server's own base URL (links it hands out, e.g. a purchase's approval page). */
+  baseUrl?: string;
 }
 
 /** stdio MCP servers run inside the engine's sandbox provider unless the operator explicitly opted out. */
@@ -168,6 +174,14 @@ export function buildServices(deps: ServiceDeps): Services {
     keyring,
     connections,
     gateway,
+    wallet: new WalletService({
+      db: db.db,
+      dialect: db.dialect,
+      audit,
+      clock,
+      approvalUrl: (id) => `${deps.baseUrl ?? ""}${APPROVAL_PAGE_PATH}/${encodeURIComponent(id)}`,
+      provider: null,
+    }),
   };
   const identity = deps.identity(partial);
   return {

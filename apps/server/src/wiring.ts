@@ -60,6 +60,7 @@ export async function wire(o: WireOptions): Promise<Services> {
     redis,
     limiter: o.limiter,
     secrets,
+    baseUrl: base,
     identity: (p) =>
       createIdentity({
         db,
