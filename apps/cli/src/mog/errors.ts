@@ -1,0 +1,65 @@
+// The `mog` failures and how every failure becomes its envelope error and exit code (0 ok, 1 error, 2 approval).
+import { isPackageError } from "@mogplex/pkgfmt";
+import { describeError } from "../errors.js";
+
+export const MOG_EXIT = { ok: 0, error: 1, approval: 2 } as const;
+export type MogExit = (typeof MOG_EXIT)[keyof typeof MOG_EXIT];
+
+export class MogError extends Error {
+  override readonly name = "MogError";
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+/** The release statement's Ed25519 signature does not verify (or the statement does not say what was asked). */
+export const signatureError = (why: string) =>
+  new MogError("SIGNATURE_INVALID", `Release signature verification failed: ${why}; nothing was written`);
+
+/** The bytes (archive or a file in it) are not the ones the registry signed. */
+export const integrityError = (why: string) =>
+  new MogError("INTEGRITY_MISMATCH", `Package integrity check failed: ${why}; nothing was written`);
+
+/** A priced listing (or a spend policy) needs a team owner's approval first: exit 2. */
+export class ApprovalRequiredError extends MogError {
+  constructor(
+    message: string,
+    readonly approvalUrl: string,
+  ) {
+    super("APPROVAL_REQUIRED", `${message}: approve it at ${approvalUrl}, then run the command again`, {
+      approvalUrl,
+    });
+  }
+}
+
+export interface MogFailure {
+  exitCode: MogExit;
+  code: string;
+  message: string;
+  status?: number;
+  requestId?: string;
+  details?: Record<string, unknown>;
+}
+
+export function describeMogError(err: unknown): MogFailure {
+  if (err instanceof ApprovalRequiredError)
+    return { exitCode: MOG_EXIT.approval, code: err.code, message: err.message, details: err.details };
+  if (err instanceof MogError)
+    return { exitCode: MOG_EXIT.error, code: err.code, message: err.message, details: err.details };
+  if (isPackageError(err)) {
+    const details = Object.keys(err.details).length ? { ...err.details } : undefined;
+    return { exitCode: MOG_EXIT.error, code: err.code, message: err.message, details };
+  }
+  const d = describeError(err);
+  return {
+    exitCode: MOG_EXIT.error,
+    code: d.code,
+    message: d.message.replaceAll("mogplex login", "mog auth").replaceAll("MOGPLEX_API_KEY", "MOG_TOKEN"),
+    status: d.status,
+    requestId: d.requestId,
+  };
+}
