@@ -6,6 +6,13 @@ export type ScanStatus = "passed" | "failed" | "flagged";
 /** The only reason a scan result ever carries: a category, never the matched text. */
 export type ScanCategory = "manifest" | "file_type" | "size" | "path_traversal" | "secret" | "structure";
 
+/**
+ * Which rule decided a `failed` or `flagged` outcome, for operators and audit rows: a pkgfmt `PackageError`
+ * code (`PATH_TRAVERSAL`, `ZIP_BOMB`…) or one of the scanner's own (see registry/scan/categories.ts). Like the
+ * category, it never names a file, an entry or the matched text.
+ */
+export type ScanCode = string;
+
 export type ScanOutcome =
   | {
       status: "passed";
@@ -13,8 +20,10 @@ export type ScanOutcome =
       manifest: Manifest;
       /** Every file's path, size and SHA-256 as the sandboxed scanner read them. */
       files: PackageFile[];
+      /** SHA-256 of the bytes the sandbox judged; the sandboxed scanner checks it equals the host's own hash. */
+      archiveSha256?: string;
     }
-  | { status: "failed" | "flagged"; reason: ScanCategory };
+  | { status: "failed" | "flagged"; reason: ScanCategory; code?: ScanCode };
 
 export interface ReleaseScanner {
   /**
