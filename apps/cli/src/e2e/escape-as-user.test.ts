@@ -27,6 +27,11 @@ import {
 import { api, BIN, ensureBuilt, ROOT } from "./support.js";
 
 const USER = 65_534;
+// Three 150 MB files in the workspace and /tmp under MOGPLEX_SANDBOX_DISK_MB=256.
+const FILL =
+  "for p in /workspace/a /tmp/b /workspace/c; do head -c 157286400 /dev/zero > $p || echo FAILED $p; done";
+const usedBytes = (dir: string) =>
+  Number(execFileSync("du", ["-s", "--block-size=1", dir]).toString().split("\t")[0]);
 const PASSWORD = "a passphrase of several words";
 
 function asUser(
@@ -84,6 +89,7 @@ if (process.getuid?.() === 0 && readableBy(USER, join(ROOT, "node_modules")) && 
         MOGPLEX_DEFAULT_MODEL: "openai-compatible/scripted-coder",
         MOGPLEX_WORKER_CONCURRENCY: "1",
         MOGPLEX_WORKER_POLL_MS: "200",
+        MOGPLEX_SANDBOX_DISK_MB: "256",
       };
       const dataDir = join(home, "data");
       const admin = async (args: string[], input = "") => {
@@ -123,6 +129,7 @@ if (process.getuid?.() === 0 && readableBy(USER, join(ROOT, "node_modules")) && 
       });
 
       const m = marker("escape-user");
+      let diskBytes = 0;
       model.on("E2E-ESCAPE-USER", (_req, step) => {
         if (step === 0)
           return {
@@ -134,6 +141,9 @@ if (process.getuid?.() === 0 && readableBy(USER, join(ROOT, "node_modules")) && 
           return {
             toolCalls: [{ name: "run_command", args: { command: `sleep 8 & sleep 8 & wait # ${m}` } }],
           };
+        if (step === 2) return { toolCalls: [{ name: "run_command", args: { command: FILL } }] };
+        // The sandbox still exists while the model is asked for its next step: measure what it left on disk.
+        if (step === 3) diskBytes = usedBytes(dataDir);
         return { text: "done" };
       });
       const started = await api<{ run: { id: string } }>(
@@ -159,13 +169,20 @@ if (process.getuid?.() === 0 && readableBy(USER, join(ROOT, "node_modules")) && 
           status = (await api<{ run: { status: string } }>(url, token, "GET", `/runs/${runId}`)).body.data.run
             .status;
       }
-      expect(status).toBe("success");
-      const probe = model.requests
-        .filter((r) => JSON.stringify(r.messages).includes("E2E-ESCAPE-USER"))
-        .at(-1)
-        ?.messages.filter((x) => x.role === "tool")
-        .map((x) => (typeof x.content === "string" ? x.content : JSON.stringify(x.content)))[0];
-      expect(escapeFindings(parseProbe((probe ?? "").replace(/\\n/g, "\n")), [])).toEqual([]);
+      // The agent left its disk full, so committing failed: the run says which limit it hit.
+      expect(status).toBe("failed");
+      const run = await api<{ run: { error: string } }>(url, token, "GET", `/runs/${runId}`);
+      expect(run.body.data.run.error).toMatch(/No space left on device.*disk cap of 256 MB/s);
+      const [probe, , filled] =
+        model.requests
+          .filter((r) => JSON.stringify(r.messages).includes("E2E-ESCAPE-USER"))
+          .at(-1)
+          ?.messages.filter((x) => x.role === "tool")
+          .map((x) => (typeof x.content === "string" ? x.content : JSON.stringify(x.content))) ?? [];
+      expect(filled).toMatch(/No space left on device/);
+      expect(diskBytes).toBeGreaterThan(0);
+      expect(diskBytes).toBeLessThan(280 * 1024 * 1024);
+      expect(escapeFindings(parseProbe((probe ?? "").replace(/\\n/g, "\n")), [dataDir])).toEqual([]);
       expect(readKnobs()).toEqual(knobs);
       expect(uids.size).toBeGreaterThanOrEqual(4);
       expect([...new Set(uids.values())]).toEqual([USER]);

@@ -83,20 +83,16 @@ describe(`a run's agent trying to escape (server as ${asRoot ? "root" : "a norma
     }
     const done = await untilTerminal(h, a.user.teamId, runId, 120_000);
     // The agent left the disk full, so committing its work failed: the run says why.
-    if (asRoot) {
-      expect(done.status).toBe("failed");
-      expect(done.error).toMatch(/No space left on device.*disk cap of 256 MB, MOGPLEX_SANDBOX_DISK_MB/s);
-    } else expect(done.status).toBe("success");
+    expect(done.status).toBe("failed");
+    expect(done.error).toMatch(/No space left on device.*disk cap of 256 MB, MOGPLEX_SANDBOX_DISK_MB/s);
 
     const [probe = "", , filled = ""] = toolOutputs("E2E-ESCAPE");
     expect(escapeFindings(parseProbe(probe.replace(/\\n/g, "\n")), [h.dataDir])).toEqual([]);
     expect(readKnobs()).toEqual(knobs);
     expect(seen.uids.size).toBeGreaterThanOrEqual(4);
     expect([...new Set(seen.uids.values())]).toEqual([asRoot ? DEFAULT_SANDBOX_HOST_ID : process.getuid?.()]);
-    if (asRoot) {
-      expect(filled).toMatch(/No space left on device/);
-      expect(seen.diskBytes).toBeGreaterThan(0);
-      expect(seen.diskBytes).toBeLessThan(280 * 1024 * 1024);
-    }
+    expect(filled).toMatch(/No space left on device/);
+    expect(seen.diskBytes).toBeGreaterThan(0);
+    expect(seen.diskBytes).toBeLessThan(280 * 1024 * 1024);
   }, 180_000);
 });

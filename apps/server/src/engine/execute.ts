@@ -209,6 +209,7 @@ export async function executeRun(x: RunExecution, d: ExecDeps): Promise<void> {
       ...host,
       source: repo.source_url,
       dest: handle.workspace,
+      stage: join(d.sandboxRoot, record.id, "host", "checkout"),
       base: run.base_branch,
       working,
       createBranch: Boolean(run.create_branch),

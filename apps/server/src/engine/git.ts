@@ -1,6 +1,14 @@
 // Git for runs: host-side clone before the sandbox exists, in-sandbox commit, host-side push of the result.
 import { spawn } from "node:child_process";
-import { closeSync, constants, createReadStream, createWriteStream, fstatSync, openSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  createReadStream,
+  createWriteStream,
+  fstatSync,
+  openSync,
+  rmSync,
+} from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -65,28 +73,67 @@ export function git(
 
 export interface CloneInput extends HostGit {
   source: string;
+  /** The sandbox's workspace (empty); it may be reachable only through /proc, which git would resolve away. */
   dest: string;
+  /** A host-only folder (absent) where git clones first; its content is then copied into `dest`. */
+  stage: string;
   base: string;
   working: string;
   createBranch: boolean;
 }
 
-/** Fresh clone at the branch to start from; returns the commit the run starts at. */
+/** Fresh clone at the branch to start from, copied into the workspace; returns the commit the run starts at. */
 export async function cloneForRun(i: CloneInput): Promise<string> {
   const startBranch = i.createBranch ? i.base : i.working;
   // --no-hardlinks: a hard-linked object file would let the sandbox rewrite the source repo's objects.
-  await git(["clone", "--quiet", "--no-hardlinks", "--branch", startBranch, "--", i.source, i.dest], i).catch(
-    (err: Error) => {
-      throw new GitError(
-        `cannot clone the repo at branch ${startBranch}: ${err.message.replace(/^git clone failed: /, "")}`,
-      );
-    },
-  );
-  // The remote URL can carry credentials and names a host path: the agent gets neither.
-  await git(["-C", i.dest, "remote", "remove", "origin"], i);
-  if (i.createBranch && i.working !== i.base)
-    await git(["-C", i.dest, "checkout", "--quiet", "-b", i.working], i);
-  return (await git(["-C", i.dest, "rev-parse", "HEAD"], i)).stdout.trim();
+  await git(
+    ["clone", "--quiet", "--no-hardlinks", "--branch", startBranch, "--", i.source, i.stage],
+    i,
+  ).catch((err: Error) => {
+    throw new GitError(
+      `cannot clone the repo at branch ${startBranch}: ${err.message.replace(/^git clone failed: /, "")}`,
+    );
+  });
+  try {
+    // The remote URL can carry credentials and names a host path: the agent gets neither.
+    await git(["-C", i.stage, "remote", "remove", "origin"], i);
+    if (i.createBranch && i.working !== i.base)
+      await git(["-C", i.stage, "checkout", "--quiet", "-b", i.working], i);
+    const sha = (await git(["-C", i.stage, "rev-parse", "HEAD"], i)).stdout.trim();
+    // Into the sandbox's size-capped filesystem: a repo that does not fit fails here with ENOSPC.
+    await copyTree(i.stage, i.dest, i);
+    return sha;
+  } finally {
+    rmSync(i.stage, { recursive: true, force: true });
+  }
+}
+
+/** `cp` of a folder's content, symlinks kept as links (never followed on the host). */
+function copyTree(from: string, to: string, o: HostGit): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("cp", ["-R", "-P", "--preserve=mode,timestamps,links", "--", `${from}/.`, to], {
+      env: { PATH: o.path, LC_ALL: "C" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => {
+      if (stderr.length < 10_000) stderr += d.toString();
+    });
+    const onAbort = () => child.kill("SIGKILL");
+    o.signal?.addEventListener("abort", onAbort, { once: true });
+    child.on("error", (err) =>
+      reject(new GitError(`cannot copy the checkout into the sandbox: ${err.message}`)),
+    );
+    child.on("close", (code) => {
+      o.signal?.removeEventListener("abort", onAbort);
+      if (code === 0) resolve();
+      else {
+        const why =
+          stderr.trim().split("\n").slice(-2).join(" ").replaceAll(to, "/workspace") || `exit ${code}`;
+        reject(new GitError(`cannot copy the checkout into the sandbox: ${why}`));
+      }
+    });
+  });
 }
 
 const OUT_INSIDE = "/mogplex-out";

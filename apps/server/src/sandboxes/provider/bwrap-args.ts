@@ -31,11 +31,17 @@ const ROOT_DIRS = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"];
 
 /**
  * Host-side layout of one sandbox. `root` (under the server's data dir) holds what only the engine touches;
- * the directories bound into the sandbox (`workspace`, `tmp`, `out`, `egress`) live under `fs`, which for a
- * root server is the mount point of the sandbox's own size-capped filesystem (see disk.ts) and otherwise a
- * plain directory beside the rest.
+ * the directories bound into the sandbox (`workspace`, `tmp`, `out`) live under `fs`, the sandbox's own
+ * size-capped filesystem: for a root server an ext4 image mounted under the mount base (disk.ts), otherwise a
+ * tmpfs over `<root>/fs` in the sandbox's own mount namespace (keeper.ts). The egress proxy's socket folder
+ * sits under `fs` for root servers (the sandbox user must reach it) and beside it otherwise (the host's proxy
+ * could not put its socket inside another namespace's tmpfs).
  */
-export function sandboxDirs(root: string, fs: string = join(root, "fs")) {
+export function sandboxDirs(
+  root: string,
+  fs: string = join(root, "fs"),
+  egress: string = join(fs, "egress"),
+) {
   return {
     root,
     fs,
@@ -43,7 +49,7 @@ export function sandboxDirs(root: string, fs: string = join(root, "fs")) {
     tmp: join(fs, "tmp"),
     /** Bound read-write for single invocations (e.g. where the result bundle is written). */
     out: join(fs, "out"),
-    egress: join(fs, "egress"),
+    egress,
     etc: join(root, "etc"),
     /** Never bound into the sandbox: the engine's own files (e.g. the copied result bundle). */
     host: join(root, "host"),

@@ -7,6 +7,7 @@ import type { SandboxCgroup } from "./cgroup.js";
 import type { HostIds, SandboxDisk } from "./disk.js";
 import type { EgressProxy } from "./egress.js";
 import { chownTree } from "./host-user.js";
+import { NamespaceDisk } from "./keeper.js";
 import {
   type ExecRequest,
   type ExecResult,
@@ -26,6 +27,8 @@ export interface Mode {
   seccomp: Buffer;
   /** Set when the server is root: the unprivileged host ids, and the command that switches to them. */
   privileged: { ids: HostIds; setpriv: string; mountBase: string } | null;
+  /** Set when the server is not root: the tools that give each sandbox its tmpfs (see keeper.ts). */
+  keeperTools: { unshare: string; nsenter: string } | null;
 }
 
 interface Spawned {
@@ -64,11 +67,13 @@ export class BwrapSandbox implements SandboxHandle {
     private readonly dirs: SandboxDirs,
     private readonly cgroup: SandboxCgroup | null,
     private readonly egress: EgressProxy | null,
-    private readonly disk: SandboxDisk | null,
+    private readonly disk: SandboxDisk | NamespaceDisk | null,
   ) {
     this.id = spec.id;
-    this.workspace = dirs.workspace;
-    this.outDir = dirs.out;
+    // An unprivileged server's sandbox filesystem exists only in the keeper's namespace: reached through /proc.
+    const keeper = disk instanceof NamespaceDisk ? disk : null;
+    this.workspace = keeper ? keeper.hostView(dirs.workspace) : dirs.workspace;
+    this.outDir = keeper ? keeper.hostView(dirs.out) : dirs.out;
     this.files = {
       passwd: readFileSync(join(dirs.etc, "passwd")),
       group: readFileSync(join(dirs.etc, "group")),
@@ -84,7 +89,12 @@ export class BwrapSandbox implements SandboxHandle {
   exec(req: ExecRequest): Promise<ExecResult> {
     if (this.dead) return Promise.reject(new SandboxUnavailableError("the sandbox has been stopped"));
     if (req.signal?.aborted) return Promise.reject(new SandboxUnavailableError("aborted before start"));
-    const child = this.start(req);
+    let child: ChildProcess;
+    try {
+      child = this.start(req);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const done = this.collect(child, req);
     const spawned = { child, done };
     this.running.add(spawned);
@@ -140,11 +150,15 @@ export class BwrapSandbox implements SandboxHandle {
       chownTree(this.dirs.workspace, p.ids);
       this.handedOver = true;
     }
+    const keeper = this.disk instanceof NamespaceDisk ? this.disk : null;
     const options = bwrapOptions({
       dirs: this.dirs,
       env,
       cwd: req.cwd ?? WORKSPACE,
-      extraBinds: req.extraBinds ?? [],
+      // Paths the caller got from this handle (outDir) are /proc views from outside; bwrap runs inside.
+      extraBinds: (req.extraBinds ?? []).map((b) =>
+        keeper ? { ...b, host: keeper.namespaceView(b.host) } : b,
+      ),
       roBinds: [
         ...(this.spec.roBinds ?? []),
         ...(this.egress ? [{ host: this.egress.socketDir, inside: this.egress.insideDir }] : []),
@@ -152,6 +166,7 @@ export class BwrapSandbox implements SandboxHandle {
     });
     const command = [
       ...switchUser(this.mode),
+      ...(keeper?.enter() ?? []),
       this.mode.bin,
       "--args",
       "3",

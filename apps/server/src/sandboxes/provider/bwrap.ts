@@ -1,6 +1,16 @@
 // The bubblewrap sandbox provider: each command runs in fresh namespaces over the sandbox's own workspace.
 import { spawn } from "node:child_process";
-import { accessSync, chmodSync, constants, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, delimiter, dirname, isAbsolute, join } from "node:path";
 import { FD, SANDBOX_UID, sandboxDirs, systemBinds } from "./bwrap-args.js";
 import { BwrapSandbox, type Mode, switchUser } from "./bwrap-sandbox.js";
@@ -8,6 +18,7 @@ import { Cgroups, type SandboxCgroup } from "./cgroup.js";
 import { type HostIds, orphanedMounts, SandboxDisk, unmount } from "./disk.js";
 import type { EgressProxy } from "./egress.js";
 import { DEFAULT_SANDBOX_HOST_ID, runningAsRoot } from "./host-user.js";
+import { NamespaceDisk } from "./keeper.js";
 import { compileSeccomp } from "./seccomp.js";
 import {
   type ProviderStatus,
@@ -135,13 +146,31 @@ export class BwrapProvider implements SandboxProvider {
           "server runs its sandboxes as itself)",
       };
     }
-    const mode: Mode = { bin, seccomp, privileged };
+    let keeperTools: Mode["keeperTools"] = null;
+    if (!privileged) {
+      const unshare = which("unshare", this.o.hostPath);
+      const nsenter = which("nsenter", this.o.hostPath);
+      if (!unshare || !nsenter) {
+        return {
+          ok: false,
+          reason:
+            "each sandbox's disk cap needs unshare and nsenter, which were not found: install util-linux on the " +
+            "machine running the worker",
+        };
+      }
+      keeperTools = { unshare, nsenter };
+    }
+    const mode: Mode = { bin, seccomp, privileged, keeperTools };
     const version = await this.runHost([bin, "--version"]);
     // A real sandboxed `true`, started exactly as commands will be (user switch, seccomp filter), proves user
     // namespaces are allowed here (a sysctl can disable them) and that the filter loads.
+    // An unprivileged server also proves its disk cap: the probe runs inside a 1 MB sandbox filesystem.
+    const probeDisk = keeperTools ? await this.probeDisk(keeperTools) : null;
+    if (typeof probeDisk === "string") return { ok: false, reason: probeDisk };
     const probe = await this.runHost(
       [
         ...switchUser(mode),
+        ...(probeDisk?.disk.enter() ?? []),
         bin,
         "--unshare-all",
         "--unshare-user",
@@ -155,6 +184,7 @@ export class BwrapProvider implements SandboxProvider {
       ],
       seccomp,
     );
+    await probeDisk?.remove();
     if (probe.code !== 0) {
       return {
         ok: false,
@@ -167,10 +197,29 @@ export class BwrapProvider implements SandboxProvider {
     return {
       ok: true,
       processLimit,
-      diskLimit: privileged ? "filesystem" : "none",
+      diskLimit: privileged ? "filesystem" : "memory",
       hostUid: privileged ? privileged.ids.uid : (process.getuid?.() ?? null),
       version: version.stdout.trim(),
     };
+  }
+
+  /** Starts a keeper with a 1 MB tmpfs in a temp folder: the unprivileged disk cap works here, or why not. */
+  private async probeDisk(
+    tools: NonNullable<Mode["keeperTools"]>,
+  ): Promise<{ disk: NamespaceDisk; remove: () => Promise<void> } | string> {
+    const dir = mkdtempSync(join(tmpdir(), "mogplex-probe-"));
+    const disk = new NamespaceDisk(dir, tools);
+    const remove = async () => {
+      await disk.remove();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    try {
+      await disk.create(1);
+      return { disk, remove };
+    } catch (err) {
+      await remove();
+      return (err as Error).message;
+    }
   }
 
   /** Where root's tools (mkfs, mount, setpriv) are looked up: the host PATH plus the sbin directories. */
@@ -212,9 +261,11 @@ export class BwrapProvider implements SandboxProvider {
     const mode = this.mode;
     if (!status.ok || !mode) throw new SandboxUnavailableError(status.reason ?? "sandbox unavailable");
     const p = mode.privileged;
-    const dirs = sandboxDirs(spec.root, p ? join(p.mountBase, spec.id) : undefined);
+    const dirs = p
+      ? sandboxDirs(spec.root, join(p.mountBase, spec.id))
+      : sandboxDirs(spec.root, join(spec.root, "fs"), join(spec.root, "egress"));
     for (const d of [dirs.root, dirs.etc, dirs.host]) mkdirSync(d, { recursive: true, mode: 0o700 });
-    let disk: SandboxDisk | null = null;
+    let disk: SandboxDisk | NamespaceDisk | null = null;
     let cgroup: SandboxCgroup | null = null;
     let egress: EgressProxy | null = null;
     try {
@@ -226,9 +277,10 @@ export class BwrapProvider implements SandboxProvider {
           { name: "tmp", owner: p.ids },
           { name: "out", owner: p.ids },
         ]);
-      } else {
-        for (const d of [dirs.fs, dirs.workspace, dirs.tmp, dirs.out])
-          mkdirSync(d, { recursive: true, mode: 0o700 });
+      } else if (mode.keeperTools) {
+        mkdirSync(dirs.fs, { mode: 0o700 });
+        disk = new NamespaceDisk(dirs.fs, mode.keeperTools);
+        await disk.create(spec.limits.diskMb);
       }
       // Synthetic identity files: tools that look up their user find one, and no host account is listed.
       writeFileSync(

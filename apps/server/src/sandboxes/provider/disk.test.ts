@@ -1,10 +1,16 @@
 // A root server's per-sandbox filesystems: removed with the sandbox, and swept when a dead worker left one behind.
-import { existsSync, rmSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BwrapProvider } from "./bwrap.js";
 import { mountedUnder } from "./disk.js";
-import { HOST_PATH, type SandboxFixture, sandboxFixture } from "./test-support/sandbox.js";
+import {
+  HOST_PATH,
+  noProcessesWith,
+  processesWith,
+  type SandboxFixture,
+  sandboxFixture,
+} from "./test-support/sandbox.js";
 
 const mounted = (mountPoint: string) =>
   mountedUnder(dirname(mountPoint)).some((m) => m.mountPoint === mountPoint);
@@ -37,10 +43,21 @@ if (process.getuid?.() === 0) {
     });
   });
 } else {
-  describe("per-sandbox filesystems", () => {
-    it("are a root server's: an unprivileged one reports no disk cap rather than pretending", async () => {
-      const p = new BwrapProvider({ bwrap: "bwrap", hostPath: HOST_PATH });
-      expect(await p.check()).toMatchObject({ ok: true, diskLimit: "none" });
+  describe("per-sandbox filesystems (unprivileged server: a tmpfs in the sandbox's own namespace)", () => {
+    const f: SandboxFixture = sandboxFixture();
+    afterAll(() => f.close());
+
+    it("is reported as memory, exists while the sandbox lives, and its keeper is gone after destroy", async () => {
+      expect(await f.provider.check()).toMatchObject({ ok: true, diskLimit: "memory" });
+      const h = await f.create({}, { diskMb: 64 });
+      await h.exec({ script: "echo hi > /workspace/x", timeoutMs: 5_000 });
+      expect(readFileSync(join(h.workspace, "x"), "utf8")).toBe("hi\n");
+      const keeper = processesWith("mogplex-keeper").filter((pid) =>
+        readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(f.dataDir),
+      );
+      expect(keeper).toHaveLength(1);
+      await h.destroy();
+      await noProcessesWith(f.dataDir);
     });
   });
 }

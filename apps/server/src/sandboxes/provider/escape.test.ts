@@ -1,7 +1,7 @@
 // An attacker's code inside a sandbox tries to reach the host: kernel knobs, core handlers, namespaces,
 // filtered syscalls, host paths, the disk. Run as the test runner's user (root in CI) and as a normal user.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +18,8 @@ import {
 import { hostUidsUnder } from "./test-support/host-procs.js";
 import {
   HOST_PATH,
+  noProcessesWith,
+  processesWith,
   readableBy,
   type SandboxFixture,
   sandboxFixture,
@@ -42,16 +44,20 @@ afterAll(async () => {
 });
 
 const sleepUntilKilled = "sleep 60 & sleep 60 & wait";
+// Three 150 MB files, in the workspace and /tmp: under a 256 MB cap the second or third one fails.
+const DISK_FILL =
+  "for p in /workspace/a /tmp/b /workspace/c; do head -c 157286400 /dev/zero > $p || echo FAILED $p; done; sync";
+const usedBytes = (dir: string) =>
+  Number(execFileSync("du", ["-s", "--block-size=1", dir]).toString().split("\t")[0]);
 
 describe(`escape attempts, server as ${asRoot ? "root" : "a normal user"}`, () => {
   it("can't write host kernel knobs, dump core, make namespaces, mount, or call filtered syscalls", async () => {
     const h = await f.create();
     const r = await h.exec({ script: escapeProbeScript(), args: ["/workspace"], timeoutMs: 30_000 });
     const report = parseProbe(r.stdout);
-    // The host path of the sandbox's files never shows in its mount table (for a root server, they live
-    // on the sandbox's own filesystem; an unprivileged one binds them from the data dir).
-    const hidden = asRoot ? [f.dataDir, h.workspace] : [];
-    expect(escapeFindings(report, hidden)).toEqual([]);
+    // The host path of the sandbox's files never shows in its mount table: they live on the sandbox's own
+    // filesystem (an ext4 image for a root server, a tmpfs in its own namespace for an unprivileged one).
+    expect(escapeFindings(report, [f.dataDir, h.workspace])).toEqual([]);
     expect(readKnobs()).toEqual(knobs);
     expect(report.uid).toBe("1000");
   });
@@ -72,22 +78,18 @@ describe(`escape attempts, server as ${asRoot ? "root" : "a normal user"}`, () =
     await running;
   });
 
-  // Only a root server can give a sandbox its own filesystem (docs/security.md, disk): registered only there.
-  if (asRoot)
-    it("caps the workspace and /tmp together: ENOSPC, and the data dir keeps < 280 MB", async () => {
-      const h = await f.create({}, { diskMb: 256, fileSizeMb: 1024 });
-      const r = await h.exec({
-        script:
-          "for p in /workspace/a /tmp/b /workspace/c; do head -c 157286400 /dev/zero > $p || echo FAILED $p; done; " +
-          "sync; df -m /workspace | tail -1",
-        timeoutMs: 120_000,
-      });
-      expect(r.stderr).toMatch(/No space left on device/);
-      expect(r.stdout).toMatch(/FAILED/);
-      const used = Number(execFileSync("du", ["-s", "--block-size=1", f.dataDir]).toString().split("\t")[0]);
-      expect(used).toBeLessThan(280 * 1024 * 1024);
-      expect(used).toBeGreaterThan(200 * 1024 * 1024); // the files were really written, up to the cap
-    });
+  it("caps the workspace and /tmp together: ENOSPC, and the data dir keeps < 280 MB", async () => {
+    const h = await f.create({}, { diskMb: 256, fileSizeMb: 1024 });
+    const r = await h.exec({ script: DISK_FILL, timeoutMs: 120_000 });
+    expect(r.stderr).toMatch(/No space left on device/);
+    expect(r.stdout).toMatch(/FAILED/);
+    expect(usedBytes(f.dataDir)).toBeLessThan(280 * 1024 * 1024);
+    // The files were really written, up to the cap, on the sandbox's own filesystem (an ext4 image in the data
+    // dir for a root server; memory for an unprivileged one, whose data dir then holds none of it).
+    const fs = statfsSync(h.workspace);
+    expect((fs.blocks - fs.bfree) * fs.bsize).toBeGreaterThan(200 * 1024 * 1024);
+    expect(fs.blocks * fs.bsize).toBeLessThanOrEqual(256 * 1024 * 1024);
+  });
 });
 
 // The same attempts from a sandbox a normal (non-root) user's server starts (run as root, this switches to one;
@@ -124,7 +126,10 @@ if (
         `const r = await h.exec({ script: ${JSON.stringify(escapeProbeScript())}, args: ["/workspace"], timeoutMs: 30000 });`,
         `h.exec({ script: ${JSON.stringify(sleepUntilKilled)}, timeoutMs: 60000 }).catch(() => {});`,
         "await new Promise((r) => setTimeout(r, 300));",
-        "process.stdout.write(JSON.stringify({ status, stdout: r.stdout, pids: h.pids() }) + '\\n');",
+        `const d = await p.create({ id: "disk", root: ${JSON.stringify(join(dataDir, "disk"))},`,
+        `  env: { PATH: "/usr/bin:/bin" }, limits: ${JSON.stringify({ ...TEST_LIMITS, diskMb: 256, fileSizeMb: 1024 })} });`,
+        `const fill = await d.exec({ script: ${JSON.stringify(DISK_FILL)}, timeoutMs: 120000 });`,
+        "process.stdout.write(JSON.stringify({ status, stdout: r.stdout, pids: h.pids(), fill }) + '\\n');",
         "setInterval(() => {}, 1000);",
       ].join("\n");
       const proc = spawn(
@@ -149,12 +154,24 @@ if (
           }
         });
       });
-      const out = JSON.parse(line) as { status: { ok: boolean }; stdout: string; pids: number[] };
-      expect(out.status.ok).toBe(true);
+      const out = JSON.parse(line) as {
+        status: { ok: boolean; diskLimit: string };
+        stdout: string;
+        pids: number[];
+        fill: { stdout: string; stderr: string };
+      };
+      expect(out.status).toMatchObject({ ok: true, diskLimit: "memory" });
+      expect(out.fill.stderr).toMatch(/No space left on device/);
+      expect(out.fill.stdout).toMatch(/FAILED/);
+      expect(usedBytes(dataDir)).toBeLessThan(280 * 1024 * 1024);
       expect(escapeFindings(parseProbe(out.stdout), [])).toEqual([]);
       const uids = hostUidsUnder(out.pids);
       expect(uids.size).toBeGreaterThanOrEqual(4);
       expect([...new Set(uids.values())]).toEqual([NORMAL_USER]);
       expect(readKnobs()).toEqual(knobs);
+      // Killed outright, the server leaves nothing behind: each sandbox filesystem's keeper sees its pipe close.
+      expect(processesWith(dataDir).length).toBeGreaterThanOrEqual(2);
+      proc.kill("SIGKILL");
+      await noProcessesWith(dataDir, 10_000);
     });
   });

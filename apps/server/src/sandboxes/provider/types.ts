@@ -96,8 +96,11 @@ export interface ProviderStatus {
   reason?: string;
   /** How the process-count limit is enforced: per-user rlimit in the sandbox's user namespace, or a cgroup. */
   processLimit?: "rlimit" | "cgroup";
-  /** How the total disk use is capped: a size-capped filesystem per sandbox, or not at all (see docs). */
-  diskLimit?: "filesystem" | "none";
+  /**
+   * How the total disk use is capped: a size-capped ext4 filesystem per sandbox (root servers), or a size-capped
+   * tmpfs per sandbox, which is memory (servers that are not root). See docs/security.md.
+   */
+  diskLimit?: "filesystem" | "memory";
   /** The host uid sandboxed processes run as (never 0). */
   hostUid?: number | null;
   version?: string;
