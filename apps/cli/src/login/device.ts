@@ -40,15 +40,11 @@ export async function deviceLogin(
   ctx: Ctx,
   base: string,
   deps: DeviceDeps = realDeviceDeps,
+  /** Which CLI asks (`mogplex-cli`, or `mog` for the registry CLI): the server may grant scopes per client. */
+  clientId = "mogplex-cli",
 ): Promise<Issued> {
   const log = (f: Record<string, unknown>) => ctx.log.write("http", f);
-  const first = await postJson(
-    base,
-    "/api/cli-auth/device/code",
-    { client_id: "mogplex-cli" },
-    log,
-    deps.fetch,
-  );
+  const first = await postJson(base, "/api/cli-auth/device/code", { client_id: clientId }, log, deps.fetch);
   const busy = unavailable(first);
   if (busy) throw busy;
   const start = first.status === 200 ? parseStart(first.body) : null;
@@ -74,7 +70,7 @@ export async function deviceLogin(
       r = await postJson(
         base,
         "/api/cli-auth/device/token",
-        { grant_type: DEVICE_GRANT, device_code: start.device_code, client_id: "mogplex-cli" },
+        { grant_type: DEVICE_GRANT, device_code: start.device_code, client_id: clientId },
         log,
         deps.fetch,
       );

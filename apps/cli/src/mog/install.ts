@@ -15,7 +15,7 @@ import {
 } from "@mogplex/pkgfmt";
 import { integrityError, MogError } from "./errors.js";
 import { type LockEntry, readLock, writeLock } from "./lock.js";
-import { type McpChange, mcpKey, parseEnv, serverEntry, setMcpServer } from "./mcp-config.js";
+import { currentEnv, type McpChange, mcpKey, parseEnv, serverEntry, setMcpServer } from "./mcp-config.js";
 import { makeParents, removeParents, underDir } from "./paths.js";
 import { chooseTarget, installPathFor } from "./targets.js";
 
@@ -83,7 +83,8 @@ export async function installArchive(req: InstallRequest): Promise<Installed> {
   const target = chooseTarget(manifest, dir, req.target);
   if (req.env?.length && manifest.type !== "mcp")
     throw new MogError("USAGE", "--env is only for mcp packages");
-  const env = parseEnv(req.env ?? [], manifest.mcp?.env ?? []);
+  const declared = manifest.mcp?.env ?? [];
+  const env = parseEnv(req.env ?? [], declared);
   const rel = installPathFor(manifest, target);
   const abs = underDir(dir, rel);
   const previous = lock.packages[manifest.name];
@@ -108,7 +109,13 @@ export async function installArchive(req: InstallRequest): Promise<Installed> {
     renameSync(staging, abs);
     moved = true;
     const paths = info.files.map((f) => f.path);
-    const server = manifest.type === "mcp" ? serverEntry(manifest, abs, paths, env) : null;
+    // Reinstalling keeps the values already filled in for still-declared names, unless --env overrides them.
+    const kept = previous?.mcp ? currentEnv(dir, target, mcpKey(manifest)) : {};
+    const merged = {
+      ...Object.fromEntries(Object.entries(kept).filter(([k]) => declared.includes(k))),
+      ...env,
+    };
+    const server = manifest.type === "mcp" ? serverEntry(manifest, abs, paths, merged) : null;
     if (server) mcp = setMcpServer(dir, target, mcpKey(manifest), server);
     lock.packages[manifest.name] = {
       version: manifest.version,

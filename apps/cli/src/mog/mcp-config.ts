@@ -125,4 +125,16 @@ export function setMcpServer(
   };
 }
 
+/** The env values an existing entry holds, so an update keeps what the user filled in. */
+export function currentEnv(dir: string, target: Target, key: string): Record<string, string> {
+  const rel = MCP_CONFIGS[target];
+  if (!rel) return {};
+  const servers = readConfig(join(dir, rel)).data.mcpServers;
+  const entry = isObject(servers) ? servers[key] : undefined;
+  const env = isObject(entry) && isObject(entry.env) ? entry.env : {};
+  return Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => typeof e[1] === "string"),
+  );
+}
+
 export const mcpKey = (manifest: Manifest) => slugOf(manifest.name);
