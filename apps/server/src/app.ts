@@ -12,6 +12,7 @@ import { clientIp, globalIpLimit, ipLimit, requestId, securityHeaders } from "./
 import type { AppEnv } from "./http/types.js";
 import { registerIdentityRoutes } from "./identity/routes.js";
 import { registerPlatformMcp } from "./platform-mcp/routes.js";
+import { registerRegistryRoutes } from "./registry/routes.js";
 import { registerRepoRoutes } from "./repos/routes.js";
 import { registerRunRoutes } from "./runs/routes.js";
 import { registerSandboxRoutes } from "./sandboxes/routes.js";
@@ -76,6 +77,7 @@ export function createApp(s: Services): Hono<AppEnv> {
   registerGatewayEndpoint(app, s);
   registerPlatformMcp(app, s);
   registerCliAuthRoutes(app, s);
+  registerRegistryRoutes(app, s);
   registerWebRoutes(app, s);
   // Last: every GET no route above claimed (except the API, MCP and health paths) is the web app.
   registerWebApp(app);

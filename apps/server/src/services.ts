@@ -21,6 +21,11 @@ import {
   type WindowRule,
 } from "./limits/index.js";
 import type { Logger } from "./logger.js";
+import { FileBlobStore } from "./registry/blob-store.js";
+import { noWallet, type Purchases } from "./registry/purchases.js";
+import type { ReleaseScanner } from "./registry/scan/types.js";
+import { noScanner, RegistryService } from "./registry/service.js";
+import { StatementSigner, UrlSigner } from "./registry/signing.js";
 import { WalletService } from "./registry/wallet/service.js";
 import { RepoService } from "./repos/service.js";
 import { type EventBus, MemoryEventBus } from "./runs/bus.js";
@@ -66,6 +71,8 @@ export interface Services {
   gateway: Gateway;
   /** The registry's team wallets, spend policies and approvals (the real Purchases behind priced listings). */
   wallet: WalletService;
+  /** The package registry: vendors, listings, uploads and their scan queue, entitlements, signed downloads. */
+  registry: RegistryService;
   close(): Promise<void>;
 }
 
@@ -83,6 +90,8 @@ export interface ServiceDeps {
   launcher?: StdioLauncher;
   /** The server's own base URL (links it hands out, e.g. a purchase's approval page). */
   baseUrl?: string;
+  /** Judges uploaded releases (default: the sandboxed scanner). */
+  scanner?: ReleaseScanner;
 }
 
 /** stdio MCP servers run inside the engine's sandbox provider unless the operator explicitly opted out. */
@@ -146,6 +155,20 @@ export function buildServices(deps: ServiceDeps): Services {
     launcher,
   });
   const tokens = new TokenService(db.db, audit, clock);
+  const registry = new RegistryService({
+    db: db.db,
+    dialect: db.dialect,
+    audit,
+    clock,
+    logger,
+    blobs: new FileBlobStore(join(config.dataDir, "blobs")),
+    signer: new StatementSigner(deps.secrets.registrySigningKey),
+    urls: new UrlSigner(deps.secrets.registryUrlSecret),
+    scanner: deps.scanner ?? noScanner,
+    purchases: noWallet as Purchases,
+    scanPollMs: config.registry.scanPollMs,
+    scanLeaseMs: config.registry.scanLeaseMs,
+  });
   const partial = {
     redis: deps.redis,
     config,
@@ -174,6 +197,7 @@ export function buildServices(deps: ServiceDeps): Services {
     keyring,
     connections,
     gateway,
+    registry,
     wallet: new WalletService({
       db: db.db,
       dialect: db.dialect,
@@ -188,6 +212,7 @@ export function buildServices(deps: ServiceDeps): Services {
     ...partial,
     identity,
     async close() {
+      await registry.scans.stop();
       await gateway.close();
       await partial.tokens.stop();
       await limiter.close();

@@ -36,8 +36,8 @@ const WRITE: ErrorCode[] = [...READ, "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYP
 const OPEN: ErrorCode[] = ["RATE_LIMITED", "SERVICE_UNAVAILABLE", "INTERNAL_ERROR"];
 
 export const BlobQuery = z.object({
-  expires: z.string().max(20).describe("unix seconds after which the URL is refused"),
-  sig: z.string().max(128).describe("hex HMAC-SHA256 over `releaseId.expires`"),
+  expires: z.string().max(20).optional().describe("unix seconds after which the URL is refused"),
+  sig: z.string().max(128).optional().describe("hex HMAC-SHA256 over `releaseId.expires`"),
 });
 
 export const REGISTRY_ROUTES = {

@@ -24,5 +24,11 @@ export {
 } from "./manifest.js";
 export { checkRelativePath } from "./names.js";
 export { PACK_IGNORED, type PackResult, pack } from "./pack.js";
-export { inspect, type PackageFile, type PackageInfo, type ReadOptions } from "./package.js";
+export {
+  inspect,
+  type PackageFile,
+  type PackageInfo,
+  type ReadOptions,
+  readPackageManifest,
+} from "./package.js";
 export { CONTENT_EXTENSIONS } from "./rules.js";

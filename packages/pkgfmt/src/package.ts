@@ -153,3 +153,17 @@ export async function inspect(input: ArchiveInput, options: ReadOptions = {}): P
   const [archive, limits] = await loadChecked(input, options);
   return inflateFiles(await preparePackage(archive, limits), options.onFile);
 }
+
+/**
+ * The manifest and archive hash after the structural checks (entry names and kinds, layout, declared sizes,
+ * per-type file rules) without inflating anything but mog.yaml: what an upload needs to name a release before
+ * the full scan runs elsewhere.
+ */
+export async function readPackageManifest(
+  input: ArchiveInput,
+  options: Pick<ReadOptions, "limits"> = {},
+): Promise<{ manifest: Manifest; archiveSha256: string; archiveBytes: number }> {
+  const [archive, limits] = await loadChecked(input, options);
+  const prepared = await preparePackage(archive, limits);
+  return { manifest: prepared.manifest, archiveSha256: archive.sha256, archiveBytes: archive.bytes.length };
+}

@@ -9,6 +9,7 @@ import * as m0006 from "./migrations/0006_mcp_egress.js";
 import * as m0007 from "./migrations/0007_token_client.js";
 import * as m0008 from "./migrations/0008_ip_allowlists.js";
 import * as m0009 from "./migrations/0009_mcp_mounts_status.js";
+import * as m0010 from "./migrations/0010_registry.js";
 import * as m0011 from "./migrations/0011_wallet.js";
 
 function migrations(dialect: "sqlite" | "postgres"): Record<string, Migration> {
@@ -22,6 +23,7 @@ function migrations(dialect: "sqlite" | "postgres"): Record<string, Migration> {
     "0007_token_client": m0007,
     "0008_ip_allowlists": m0008,
     "0009_mcp_mounts_status": m0009,
+    "0010_registry": m0010,
     "0011_wallet": m0011,
   };
 }

@@ -1,6 +1,12 @@
 // Kysely table types for Mogplex's own tables (Better Auth's tables are typed by Better Auth).
 import type { Role } from "@mogplex/contract";
 import type { Generated } from "kysely";
+import type {
+  RegistryEntitlementsTable,
+  RegistryListingsTable,
+  RegistryReleasesTable,
+  RegistryVendorsTable,
+} from "./schema-registry.js";
 import type { WalletTables } from "./schema-wallet.js";
 
 /** Milliseconds since the epoch: portable across SQLite and PostgreSQL (bigint). */
@@ -302,6 +308,10 @@ export interface MogplexTables {
   run_leases: RunLeasesTable;
   team_provider_keys: TeamProviderKeysTable;
   repo_egress: RepoEgressTable;
+  registry_vendors: RegistryVendorsTable;
+  registry_listings: RegistryListingsTable;
+  registry_releases: RegistryReleasesTable;
+  registry_entitlements: RegistryEntitlementsTable;
 }
 
 /** The subset of Better Auth's `user` table our own queries read. */

@@ -1,5 +1,5 @@
 // Cross-cutting HTTP middleware: request ids, security headers, client IP and the per-IP baseline limit.
-import { PUBLIC_BASE } from "@mogplex/contract";
+import { PUBLIC_BASE, REGISTRY_BASE } from "@mogplex/contract";
 import type { Context, MiddlewareHandler } from "hono";
 import type { Clock } from "../clock.js";
 import type { RateLimitStore, WindowRule } from "../limits/index.js";
@@ -98,7 +98,8 @@ export function globalIpLimit(
   return async (c, next) => {
     const key = `ip:global:${c.get("clientIp")}`;
     const deferred =
-      c.req.path.startsWith(`${PUBLIC_BASE}/`) && /^Bearer\s/i.test(c.req.header("authorization") ?? "");
+      (c.req.path.startsWith(`${PUBLIC_BASE}/`) || c.req.path.startsWith(`${REGISTRY_BASE}/`)) &&
+      /^Bearer\s/i.test(c.req.header("authorization") ?? "");
     if (!deferred) {
       const denied = await enforceLimit(c, store, key, rule, clock);
       if (denied) return denied;

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Role } from "@mogplex/contract";
+import type { Role, Scope } from "@mogplex/contract";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { createApp } from "../app.js";
@@ -75,7 +75,7 @@ export interface Harness {
   signIn(u: { email: string; password: string }): Promise<string>;
   pat(
     u: TestUser,
-    opts?: { scopes?: Array<"read" | "write">; expiresInDays?: number; name?: string },
+    opts?: { scopes?: Scope[]; expiresInDays?: number; name?: string },
   ): Promise<{ id: string; token: string }>;
   repo(teamId: string, name?: string): Promise<string>;
   close(): Promise<void>;
