@@ -5,7 +5,9 @@ import {
   type ErrorCode,
   PUBLIC_BASE,
   PUBLIC_ROUTES,
+  REGISTRY_ROUTES,
   type RouteSpec,
+  registryPath,
   SESSION_ROUTES,
   type SessionRouteSpec,
 } from "@mogplex/contract";
@@ -41,6 +43,7 @@ interface Operation {
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 const ROUTES = Object.entries(PUBLIC_ROUTES) as Array<[string, RouteSpec]>;
 const SESSION = Object.entries(SESSION_ROUTES) as Array<[string, SessionRouteSpec]>;
+const REGISTRY = Object.entries(REGISTRY_ROUTES) as Array<[string, RouteSpec]>;
 
 let h: Harness;
 let doc: Json;
@@ -196,9 +199,40 @@ describe("the route table in the document", () => {
     const known = new Set([
       ...ROUTES.map(([, s]) => `${s.method} ${PUBLIC_BASE}${s.path}`),
       ...SESSION.map(([, s]) => `${s.method} ${s.path}`),
+      ...REGISTRY.map(([, s]) => `${s.method} ${registryPath(s)}`),
     ]);
     for (const [p, m] of operations()) expect(known, `${m} ${p}`).toContain(`${m} ${p}`);
-    expect(operations().length).toBe(ROUTES.length + SESSION.length);
+    expect(operations().length).toBe(ROUTES.length + SESSION.length + REGISTRY.length);
+  });
+});
+
+describe("the registry routes in the document", () => {
+  it.each(REGISTRY)("%s is present with its scope, security, bodies and responses", (name, spec) => {
+    const op = paths()[registryPath(spec)]?.[spec.method];
+    expect(op, name).toBeDefined();
+    if (!op) return;
+    expect(op.operationId).toBe(name);
+    expect(op["x-required-scope"]).toBe(spec.scope);
+    expect(op.security).toEqual(spec.auth === "pat" ? [{ bearer: [] }] : []);
+    if (spec.auth === "pat" && spec.method === "get") expect(spec.scope).toBe("read");
+    const success = op.responses[String(spec.successStatus ?? 200)]?.content;
+    if (spec.binary) expect(success?.[spec.binary]?.schema).toEqual({ type: "string", format: "binary" });
+    else expect(success?.["application/json"]?.schema).toBeDefined();
+    if (spec.rawBody)
+      expect(op.requestBody?.content[spec.rawBody]?.schema).toEqual({ type: "string", format: "binary" });
+    else expect(Boolean(op.requestBody)).toBe(Boolean(spec.body));
+    expect((op as Json)["x-mogplex-rate-tier"]).toBe(spec.limit);
+    for (const code of spec.errors) {
+      expect(op.responses[String(ERROR_STATUS[code])]?.["x-error-codes"], `${name} ${code}`).toContain(code);
+    }
+  });
+
+  it("the upload is in the upload tier; acquiring documents 402; the key is served at the well-known path", () => {
+    expect(REGISTRY_ROUTES.uploadRelease.limit).toBe("upload");
+    expect(paths()["/api/v1/registry/entitlements"]?.post?.responses["402"]?.["x-error-codes"]).toEqual([
+      "PAYMENT_REQUIRED",
+    ]);
+    expect(paths()["/.well-known/mogplex-registry-key"]?.get?.operationId).toBe("getRegistryKey");
   });
 });
 
@@ -271,9 +305,9 @@ describe("the error vocabulary", () => {
       }
     }
     // Every authenticated route can answer all three; a session route reachable before sign-in, 429 and 503.
-    const authed = ROUTES.filter(([, s]) => s.auth === "pat").length;
+    const authed = [...ROUTES, ...REGISTRY].filter(([, s]) => s.auth === "pat").length;
     const sessions = SESSION.filter(([, s]) => s.auth === "session").length;
-    const open = SESSION.length - sessions;
+    const open = SESSION.length - sessions + REGISTRY.filter(([, s]) => s.auth === "none").length;
     expect(checked).toBe((authed + sessions) * 3 + open * 2);
   });
 });

@@ -11,6 +11,14 @@ export interface NotSessionRoute {
 
 export const NOT_SESSION_ROUTES: readonly NotSessionRoute[] = [
   { match: (_m, p) => p.startsWith("/api/v1/mogplex/"), why: "public API: PAT only, cookies ignored" },
+  {
+    match: (_m, p) => p.startsWith("/api/v1/registry/") || p === "/.well-known/mogplex-registry-key",
+    why: "registry API: PAT only (the blob's signed URL and the public key need none)",
+  },
+  {
+    match: (_m, p) => p.startsWith("/api/v1/registry/"),
+    why: "registry public API: PAT only, cookies ignored (a signed blob URL is its own grant)",
+  },
   { match: (_m, p) => p === "/api/v1/openapi.json", why: "the OpenAPI document, public" },
   { match: (_m, p) => p === "/healthz" || p === "/readyz", why: "liveness and readiness probes" },
   {
