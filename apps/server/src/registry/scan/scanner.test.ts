@@ -1,19 +1,33 @@
 // The registry's scanner on real bubblewrap: hostile archives, planted secrets, a clean package, a hung or
 // misbehaving scan program, and no network inside.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { inspect, type PackageErrorCode } from "@mogplex/pkgfmt";
+import { DEFAULT_LIMITS, inspect, type PackageErrorCode } from "@mogplex/pkgfmt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listTree, SKILL_FILES, yazlZip } from "../../../../../packages/pkgfmt/src/test-support/fixtures.js";
 import { absoluteTarget, CASES } from "../../../../../packages/pkgfmt/src/test-support/zip-slip-corpus.js";
 import { createLogger } from "../../logger.js";
 import { BwrapProvider } from "../../sandboxes/provider/bwrap.js";
-import type { SandboxProvider, SandboxSpec } from "../../sandboxes/provider/index.js";
+import {
+  type SandboxProvider,
+  type SandboxSpec,
+  SandboxUnavailableError,
+} from "../../sandboxes/provider/index.js";
 import { HOST_PATH, noProcessesWith } from "../../sandboxes/provider/test-support/sandbox.js";
-import { createSandboxScanner, type SandboxScannerOptions, ScanError } from "./index.js";
+import { createSandboxScanner, type SandboxScannerOptions, ScanError, ScanSetupError } from "./index.js";
 import type { ScanCategory } from "./types.js";
 
 // The brief's mapping, spelled out here rather than read back from categories.ts.
@@ -218,6 +232,52 @@ s.on("error", () => { process.stdout.write(JSON.stringify({ status: "failed", re
     const err = await scanner.scan(stored(await yazlZip(SKILL_FILES))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ScanError);
     expect((err as Error).message).toMatch(/was killed/);
+  });
+
+  it("a package at the size limits passes under the default caps (no cap is too tight for a legitimate one)", async () => {
+    // ~48 MiB archive: two 19 MiB files that do not compress (text and binary) in an mcp package.
+    const text = randomBytes(14 * 1024 * 1024)
+      .toString("base64")
+      .slice(0, 19 * 1024 * 1024);
+    const bytes = await yazlZip([
+      {
+        name: "mog.yaml",
+        data: "name: acme/big\nversion: 1.0.0\ntype: mcp\ndescription: x\ntargets: [generic]\nmcp:\n  command: node\n  args: [server.js]\n",
+      },
+      { name: "README.md", data: "# Big\n" },
+      { name: "server.js", data: "console.log(1)\n" },
+      { name: "data.txt", data: text },
+      { name: "blob.bin", data: randomBytes(19 * 1024 * 1024) },
+    ]);
+    const outcome = await scannerWith().scan(stored(bytes));
+    expect(outcome.status).toBe("passed");
+  }, 120_000);
+
+  it("decides an archive over the size limit from its size alone, without a sandbox", async () => {
+    const path = join(dataDir, "huge.zip");
+    writeFileSync(path, "");
+    truncateSync(path, DEFAULT_LIMITS.maxArchiveBytes + 1);
+    const before = specs.length;
+    expect(await scannerWith().scan(path)).toEqual({
+      status: "failed",
+      reason: "size",
+      code: "ARCHIVE_TOO_LARGE",
+    });
+    expect(specs.length).toBe(before);
+  });
+
+  it("throws when no sandbox can run or the scan program is missing", async () => {
+    const path = stored(await yazlZip(SKILL_FILES));
+    const none = new BwrapProvider({ bwrap: "/nonexistent/bwrap", hostPath: HOST_PATH });
+    const err = await scannerWith({ provider: none })
+      .scan(path)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SandboxUnavailableError);
+    expect((err as Error).message).toMatch(/registry scans run only inside a sandbox/);
+    const missing = await scannerWith({ program: join(programs, "missing.mjs") })
+      .scan(path)
+      .catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(ScanSetupError);
   });
 
   it("refuses malformed output, and keeps what a crashing program wrote out of errors and logs", async () => {

@@ -16,12 +16,16 @@ import { DEFAULT_PROGRAM, type ScanBinds, ScanSetupError, scanBinds } from "./bi
 import { parseScanOutput } from "./outcome.js";
 import type { ReleaseScanner, ScanOutcome } from "./types.js";
 
-/** Caps for one scan's sandbox: enough for node and a 50 MiB archive, nothing to spare for anything else. */
+/**
+ * Caps for one scan's sandbox: enough for node and a 50 MiB archive of 20 MiB files (about 250 MB resident),
+ * little to spare. Memory: a root server's cgroup enforces memoryMb; elsewhere RLIMIT_AS (node needs address
+ * space well beyond what it uses, about 2 GiB for that archive) and V8's heap cap (half of memoryMb) bound it.
+ */
 export const DEFAULT_SCAN_LIMITS: Readonly<SandboxLimits> = Object.freeze({
   processes: 64,
   cpuSeconds: 60,
   memoryMb: 1024,
-  addressSpaceMb: 0,
+  addressSpaceMb: 4096,
   fileSizeMb: 16,
   diskMb: 64,
 });
