@@ -17,19 +17,24 @@ export class ScanJobs {
   private again = false;
   private readonly aborts = new Set<AbortController>();
   private stopped = false;
+  private started = false;
 
   constructor(private readonly d: RegistryDeps) {}
 
-  /** Polls for queued releases every `scanPollMs` (and at once); `wake()` starts a pass early. */
+  /**
+   * Polls for queued releases every `scanPollMs` (and at once); `wake()` starts a pass early. Without `start` the
+   * queue only moves through `runOnce` (tests, or a process that does not scan).
+   */
   start(): void {
     this.stopped = false;
+    this.started = true;
     this.timer = setInterval(() => this.wake(), this.d.scanPollMs);
     this.timer.unref();
     this.wake();
   }
 
   wake(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.started) return;
     if (this.running) {
       this.again = true;
       return;
@@ -65,6 +70,7 @@ export class ScanJobs {
   /** Stops polling, aborts scans in flight and hands their releases back to the queue. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.started = false;
     if (this.timer) clearInterval(this.timer);
     for (const a of this.aborts) a.abort();
     await this.running?.catch(() => undefined);
