@@ -26,7 +26,7 @@ import {
   type SandboxSpec,
   SandboxUnavailableError,
 } from "../../sandboxes/provider/index.js";
-import { HOST_PATH, noProcessesWith } from "../../sandboxes/provider/test-support/sandbox.js";
+import { HOST_PATH, noProcessesWith, processesWith } from "../../sandboxes/provider/test-support/sandbox.js";
 import { createSandboxScanner, type SandboxScannerOptions, ScanError, ScanSetupError } from "./index.js";
 import type { ScanCategory } from "./types.js";
 
@@ -223,6 +223,27 @@ s.on("error", () => { process.stdout.write(JSON.stringify({ status: "failed", re
     expect(err).toBeInstanceOf(ScanError);
     expect((err as Error).message).toMatch(/did not finish within 3000 ms/);
     await noProcessesWith(marker);
+    expect(readdirSync(join(dataDir, "scan-sandboxes"))).toEqual([]);
+  });
+
+  it("a scan the caller cancels is killed and throws", async () => {
+    const marker = `cancel-${process.pid}-${Date.now()}`;
+    const hang = program(`${marker}.mjs`, "setInterval(() => {}, 1000);\n");
+    const ac = new AbortController();
+    const scanning = scannerWith({ program: hang })
+      .scan(stored(await yazlZip(SKILL_FILES)), { signal: ac.signal })
+      .catch((e: unknown) => e);
+    // Cancelled once the program runs inside, so the kill of a running scan is what is tested.
+    let settled = false;
+    void scanning.then(() => {
+      settled = true;
+    });
+    while (!settled && processesWith(marker).length === 0) await new Promise((r) => setTimeout(r, 50));
+    ac.abort();
+    const err = await scanning;
+    await noProcessesWith(marker);
+    expect(err).toBeInstanceOf(ScanError);
+    expect((err as Error).message).toMatch(/cancelled/);
     expect(readdirSync(join(dataDir, "scan-sandboxes"))).toEqual([]);
   });
 

@@ -96,6 +96,8 @@ class SandboxScanner implements ReleaseScanner {
     const archive = await readFile(archivePath);
     const binds = await this.prepare();
     await this.sweep();
+    const cancelled = () => new ScanError("the scan was cancelled");
+    if (opts.signal?.aborted) throw cancelled();
     const id = `scan-${process.pid}-${++this.seq}`;
     const started = Date.now();
     const handle = await this.o.provider.create({
@@ -120,6 +122,9 @@ class SandboxScanner implements ReleaseScanner {
         maxOutputBytes: MAX_OUTPUT,
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
+    } catch (err) {
+      // Cancelled while the sandbox was being made: the provider refuses to start.
+      throw opts.signal?.aborted ? cancelled() : err;
     } finally {
       await handle.destroy().catch(() => undefined);
     }
@@ -131,7 +136,7 @@ class SandboxScanner implements ReleaseScanner {
     };
     if (result.timedOut)
       fail(`the scan did not finish within ${this.o.timeoutMs ?? DEFAULT_SCAN_TIMEOUT_MS} ms`);
-    if (result.aborted) fail("the scan was cancelled");
+    if (result.aborted) fail(cancelled().message);
     if (result.exitCode !== 0) fail(`the scan sandbox ${howItEnded(result.exitCode, result.signal)}`);
     if (result.droppedBytes.stdout > 0) fail("the scan sandbox printed more than an outcome can hold");
     let outcome: ScanOutcome;
