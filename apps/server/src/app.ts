@@ -13,6 +13,7 @@ import type { AppEnv } from "./http/types.js";
 import { registerIdentityRoutes } from "./identity/routes.js";
 import { registerPlatformMcp } from "./platform-mcp/routes.js";
 import { registerRegistryRoutes } from "./registry/routes.js";
+import { registerRegistryWebRoutes } from "./registry/web/routes.js";
 import { registerRepoRoutes } from "./repos/routes.js";
 import { registerRunRoutes } from "./runs/routes.js";
 import { registerSandboxRoutes } from "./sandboxes/routes.js";
@@ -78,6 +79,7 @@ export function createApp(s: Services): Hono<AppEnv> {
   registerPlatformMcp(app, s);
   registerCliAuthRoutes(app, s);
   registerRegistryRoutes(app, s);
+  registerRegistryWebRoutes(app, s);
   registerWebRoutes(app, s);
   // Last: every GET no route above claimed (except the API, MCP and health paths) is the web app.
   registerWebApp(app);

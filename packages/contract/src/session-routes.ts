@@ -3,9 +3,10 @@
 // builder enforces each entry; the OpenAPI document lists them as session-only. Entries: session-table-*.ts,
 // their shape: session-spec.ts.
 import { ACCOUNT_SESSION_ROUTES } from "./session-table-account.js";
+import { REGISTRY_SESSION_ROUTES } from "./session-table-registry.js";
 import { WEB_SESSION_ROUTES } from "./session-table-web.js";
 
-export const SESSION_ROUTES = { ...ACCOUNT_SESSION_ROUTES, ...WEB_SESSION_ROUTES };
+export const SESSION_ROUTES = { ...ACCOUNT_SESSION_ROUTES, ...WEB_SESSION_ROUTES, ...REGISTRY_SESSION_ROUTES };
 
 export type SessionRouteName = keyof typeof SESSION_ROUTES;
 

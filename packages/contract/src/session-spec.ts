@@ -33,6 +33,8 @@ export interface SessionRouteSpec {
   body?: z.ZodType;
   /** A missing body is refused ("A JSON request body is required") instead of parsed as {}. */
   bodyRequired?: boolean;
+  /** The request body is raw bytes of this type (an upload), not JSON: the handler reads it. */
+  rawBody?: "application/zip";
   idempotent?: boolean;
   stream?: boolean;
   response?: z.ZodType;

@@ -62,7 +62,8 @@ async function resolveTeam(
 }
 
 async function readBody(c: Context<AppEnv>, s: Services, spec: SessionRouteSpec) {
-  if (spec.method === "get") return { raw: undefined, parsed: undefined };
+  // An upload's handler reads its raw body itself.
+  if (spec.method === "get" || spec.rawBody) return { raw: undefined, parsed: undefined };
   // Mutations without a schema still refuse a body that is not JSON or is over the limit.
   if (!spec.body && spec.method === "delete") return { raw: undefined, parsed: undefined };
   const raw = await readJsonBody(c, s.config.bodyLimitBytes, { optional: true });
