@@ -79,6 +79,8 @@ export async function startServer(
   // The in-process run worker. With MOGPLEX_WORKER_CONCURRENCY=0 it executes nothing (that is left to
   // `mogplex worker` processes) but still relays cancels and recovers runs whose worker was lost.
   const worker = await startEngine(services);
+  // Uploaded releases waiting for their scan (including any left queued by the last run) are picked up now.
+  services.registry.scans.start();
   const port = config.port;
   const url = baseUrlOf(config);
   services.logger.info(

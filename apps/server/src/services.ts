@@ -23,8 +23,8 @@ import {
 import type { Logger } from "./logger.js";
 import { FileBlobStore } from "./registry/blob-store.js";
 import { noWallet, type Purchases } from "./registry/purchases.js";
-import type { ReleaseScanner } from "./registry/scan/types.js";
-import { noScanner, RegistryService } from "./registry/service.js";
+import { createSandboxScanner, type ReleaseScanner } from "./registry/scan/index.js";
+import { RegistryService } from "./registry/service.js";
 import { StatementSigner, UrlSigner } from "./registry/signing.js";
 import { WalletService } from "./registry/wallet/service.js";
 import { RepoService } from "./repos/service.js";
@@ -111,6 +111,16 @@ function stdioLauncherFor(config: Config, logger: Logger): StdioLauncher {
   });
 }
 
+/** Each uploaded release is judged in its own bubblewrap sandbox (no network, CPU/memory/time caps). */
+function releaseScannerFor(config: Config, logger: Logger): ReleaseScanner {
+  return createSandboxScanner({
+    provider: createSandboxProvider(config.engine),
+    rootDir: join(config.dataDir, "scan-sandboxes"),
+    privateDirs: [config.dataDir, config.mogplexHome],
+    logger,
+  });
+}
+
 export function rulesFrom(config: Config): Rules {
   return {
     pat: parseRule(config.limits.pat),
@@ -164,7 +174,7 @@ export function buildServices(deps: ServiceDeps): Services {
     blobs: new FileBlobStore(join(config.dataDir, "blobs")),
     signer: new StatementSigner(deps.secrets.registrySigningKey),
     urls: new UrlSigner(deps.secrets.registryUrlSecret),
-    scanner: deps.scanner ?? noScanner,
+    scanner: deps.scanner ?? releaseScannerFor(config, logger),
     purchases: noWallet as Purchases,
     scanPollMs: config.registry.scanPollMs,
     scanLeaseMs: config.registry.scanLeaseMs,

@@ -45,8 +45,3 @@ export class RegistryService {
     this.d.purchases = purchases;
   }
 }
-
-/** Until a sandboxed scanner is wired, every scan "could not run": releases end as `error`, never published. */
-export const noScanner: ReleaseScanner = {
-  scan: () => Promise.reject(new Error("no release scanner is configured on this server")),
-};
