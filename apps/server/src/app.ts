@@ -13,6 +13,7 @@ import type { AppEnv } from "./http/types.js";
 import { registerIdentityRoutes } from "./identity/routes.js";
 import { registerPlatformMcp } from "./platform-mcp/routes.js";
 import { registerRegistryRoutes } from "./registry/routes.js";
+import { registerWalletRoutes } from "./registry/wallet/routes.js";
 import { registerRegistryWebRoutes } from "./registry/web/routes.js";
 import { registerRepoRoutes } from "./repos/routes.js";
 import { registerRunRoutes } from "./runs/routes.js";
@@ -78,6 +79,7 @@ export function createApp(s: Services): Hono<AppEnv> {
   registerGatewayEndpoint(app, s);
   registerPlatformMcp(app, s);
   registerCliAuthRoutes(app, s);
+  registerWalletRoutes(app, s);
   registerRegistryRoutes(app, s);
   registerRegistryWebRoutes(app, s);
   registerWebRoutes(app, s);

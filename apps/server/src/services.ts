@@ -213,7 +213,8 @@ export function buildServices(deps: ServiceDeps): Services {
       dialect: db.dialect,
       audit,
       clock,
-      approvalUrl: (id) => `${deps.baseUrl ?? ""}${APPROVAL_PAGE_PATH}/${encodeURIComponent(id)}`,
+      approvalUrl: (id, teamId) =>
+        `${deps.baseUrl ?? ""}${APPROVAL_PAGE_PATH}/${encodeURIComponent(id)}?team=${encodeURIComponent(teamId)}`,
       provider: null,
     }),
   };

@@ -15,3 +15,5 @@ export * from "./session-routes.js";
 export * from "./session-spec.js";
 export * from "./tokens.js";
 export * from "./wallet.js";
+export * from "./wallet-routes.js";
+export * from "./wallet-session.js";

@@ -5,8 +5,14 @@
 import { ACCOUNT_SESSION_ROUTES } from "./session-table-account.js";
 import { REGISTRY_SESSION_ROUTES } from "./session-table-registry.js";
 import { WEB_SESSION_ROUTES } from "./session-table-web.js";
+import { WALLET_SESSION_ROUTES } from "./wallet-session.js";
 
-export const SESSION_ROUTES = { ...ACCOUNT_SESSION_ROUTES, ...WEB_SESSION_ROUTES, ...REGISTRY_SESSION_ROUTES };
+export const SESSION_ROUTES = {
+  ...ACCOUNT_SESSION_ROUTES,
+  ...WEB_SESSION_ROUTES,
+  ...WALLET_SESSION_ROUTES,
+  ...REGISTRY_SESSION_ROUTES,
+};
 
 export type SessionRouteName = keyof typeof SESSION_ROUTES;
 

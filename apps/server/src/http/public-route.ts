@@ -75,7 +75,21 @@ export function publicRoute<N extends PublicRouteName>(
   >,
 ): void {
   const spec: RouteSpec = PUBLIC_ROUTES[name];
-  const path = PUBLIC_BASE + spec.path.replace(/\{(\w+)\}/g, ":$1");
+  specRoute(app, s, spec, PUBLIC_BASE + spec.path, handler as PublicHandler<unknown>);
+}
+
+/**
+ * One PAT route from any route table's entry (`fullPath` OpenAPI style, e.g. the registry's base + its path):
+ * the same checks in the same order as `publicRoute`.
+ */
+export function specRoute(
+  app: Hono<AppEnv>,
+  s: Services,
+  spec: RouteSpec,
+  fullPath: string,
+  handler: PublicHandler<unknown>,
+): void {
+  const path = fullPath.replace(/\{(\w+)\}/g, ":$1");
   app.on(spec.method.toUpperCase(), path, async (c) => {
     try {
       const principal = await authenticatePat(c, s);

@@ -3,6 +3,7 @@
 // (setup and invitation sign-up included), plus Better Auth's own POSTs, which are not in the table.
 import { createHash, randomBytes } from "node:crypto";
 import { honoPath, SESSION_ROUTES, type SessionRouteName, type SessionRouteSpec } from "@mogplex/contract";
+import { walletMutationFixtures } from "../registry/wallet/test-support/fixtures.js";
 import { registryMutationFixtures } from "../registry/web/test-support/fixtures.js";
 import type { Harness, TestUser } from "./harness.js";
 import { uniq } from "./harness.js";
@@ -248,6 +249,7 @@ export function sessionMutationCases(
       });
       return { path: `/api/web/runs/${run.body.data.run.id}/cancel`, body: {}, cookie: ownerCookie };
     }),
+    ...walletMutationFixtures(h, owner, ownerCookie),
     ...registryMutationFixtures(h, owner, ownerCookie),
   };
   return [

@@ -27,8 +27,8 @@ export interface ChargeDeps {
   dialect: Dialect;
   audit: AuditLog;
   clock: Clock;
-  /** Absolute URL of the web app's page for one approval. */
-  approvalUrl: (approvalId: string) => string;
+  /** Absolute URL of the web app's page for one approval (the team named as ?team=). */
+  approvalUrl: (approvalId: string, teamId: string) => string;
 }
 
 type Outcome =
@@ -141,7 +141,7 @@ export async function charge(d: ChargeDeps, req: ChargeRequest): Promise<ChargeR
   throw failure(
     "PAYMENT_REQUIRED",
     `${outcome.verdict.message}. A team owner can approve it at the approval URL; then retry the purchase`,
-    { approvalUrl: d.approvalUrl(approvalId) },
+    { approvalUrl: d.approvalUrl(approvalId, teamId) },
   );
 }
 

@@ -36,8 +36,8 @@ export interface WalletOptions {
   dialect: Dialect;
   audit: AuditLog;
   clock: Clock;
-  /** Absolute URL of the web app's page for one approval. */
-  approvalUrl: (approvalId: string) => string;
+  /** Absolute URL of the web app's page for one approval (the team named as ?team=). */
+  approvalUrl: (approvalId: string, teamId: string) => string;
   /** What `POST /wallet/topups` charges through; null = no payment provider configured (the route refuses). */
   provider: PaymentProvider | null;
 }

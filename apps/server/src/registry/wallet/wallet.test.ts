@@ -62,6 +62,8 @@ async function funded(cents: number): Promise<{ owner: TestUser; tokenId: string
   return { owner, tokenId: id };
 }
 
+const idOf = (url: string | undefined) => new URL(url ?? "").pathname.split("/").pop() ?? "";
+
 const ledger = (teamId: string) =>
   h.s.db.db.selectFrom("wallet_ledger").selectAll().where("team_id", "=", teamId).execute();
 
@@ -226,8 +228,8 @@ describe("spend policies", () => {
     expect(first.code).toBe("PAYMENT_REQUIRED");
     expect(first.message).toMatch(/over this token's approval threshold of \$5\.00/);
     const url = first.details.approvalUrl ?? "";
-    expect(url).toMatch(new RegExp(`^${BASE}${APPROVAL_PAGE_PATH}/[0-9a-f-]{36}$`));
-    const approvalId = url.split("/").pop() ?? "";
+    expect(url).toMatch(new RegExp(`^${BASE}${APPROVAL_PAGE_PATH}/[0-9a-f-]{36}\\?team=${owner.teamId}$`));
+    const approvalId = idOf(url);
     // Asking again before anyone decided names the same request.
     expect((await failureOf(h.s.wallet.charge(req))).details.approvalUrl).toBe(url);
     expect(await h.s.wallet.listApprovals(owner.teamId, "pending")).toHaveLength(1);
@@ -263,7 +265,7 @@ describe("spend policies", () => {
     await h.s.wallet.setPolicy(member(owner), tokenId, policy({ requireApprovalAboveCents: 0 }), ctx);
     const req = { teamId: owner.teamId, userId: owner.userId, tokenId, listing: listing(700), ctx };
     const url = (await failureOf(h.s.wallet.charge(req))).details.approvalUrl ?? "";
-    await h.s.wallet.decide(member(owner), url.split("/").pop() ?? "", "approve", ctx);
+    await h.s.wallet.decide(member(owner), idOf(url), "approve", ctx);
     const settled = await Promise.allSettled(Array.from({ length: 6 }, () => h.s.wallet.charge(req)));
     expect(settled.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     expect((await h.s.wallet.wallet(owner.teamId)).balanceCents).toBe(9300);
@@ -286,7 +288,7 @@ describe("spend policies", () => {
     );
     const asked = await failureOf(h.s.wallet.charge({ ...req, listing: listing(600, { name: "acme/b" }) }));
     expect(asked.code).toBe("PAYMENT_REQUIRED");
-    const id = asked.details.approvalUrl?.split("/").pop() ?? "";
+    const id = idOf(asked.details.approvalUrl);
     expect((await h.s.wallet.approval(owner.teamId, id)).reason).toBe("daily_limit");
     await h.s.wallet.decide(member(owner), id, "deny", ctx);
     const still = await failureOf(h.s.wallet.charge({ ...req, listing: listing(600, { name: "acme/b" }) }));
