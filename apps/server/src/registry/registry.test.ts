@@ -1,12 +1,11 @@
 // The registry end to end through the app (both databases): vendors, upload → scan → signed publish, visibility,
-// entitlements, signed download URLs and the blobs they unlock.
+// entitlements, signed download URLs and the blobs they unlock. Releases are judged by the real sandboxed scanner.
 import { createHash, createPublicKey, verify } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REGISTRY_BASE, REGISTRY_KEY_PATH } from "@mogplex/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BASE, createHarness, FakeClock, type Harness, type TestUser } from "../test-support/harness.js";
-import { InspectScanner } from "./test-support/inspect-scanner.js";
 import { makePackage, upload } from "./test-support/packages.js";
 
 const R = REGISTRY_BASE;
@@ -24,7 +23,6 @@ let buyer: string;
 beforeAll(async () => {
   clock = new FakeClock();
   h = await createHarness({ clock, env: { MOGPLEX_RUN_START_LIMITS: "1000/1m" } });
-  h.s.registry.setScanner(new InspectScanner());
   vendorUser = await h.user();
   sell = (await h.pat(vendorUser, { scopes: [...ALL] })).token;
   outsider = await h.user();
@@ -48,7 +46,10 @@ async function publish(name: string, version: string, query = ""): Promise<{ id:
 
 describe("vendors", () => {
   it("one per team, slug rules, immutable; readable by anyone with read", async () => {
-    const again = await h.json("POST", `${R}/vendors`, { token: sell, body: { slug: "acme-two", name: "A" } });
+    const again = await h.json("POST", `${R}/vendors`, {
+      token: sell,
+      body: { slug: "acme-two", name: "A" },
+    });
     expect(again.status).toBe(409);
     const other = await h.user();
     const tok = (await h.pat(other, { scopes: ["sell"] })).token;
@@ -71,10 +72,19 @@ describe("upload → scan → signed publish", () => {
   it("publishes a passing release with its hashes and a statement signed by the well-known key", async () => {
     const { id, zip } = await publish("acme/review", "1.0.0");
     const rel = await h.json<Json>("GET", `${R}/releases/${id}`, { token: buyer });
-    expect(rel.body.data).toMatchObject({ releaseId: id, scanStatus: "passed", reason: null, sha256: sha(zip) });
+    expect(rel.body.data).toMatchObject({
+      releaseId: id,
+      scanStatus: "passed",
+      reason: null,
+      sha256: sha(zip),
+    });
     const detail = await h.json<Json>("GET", `${R}/packages/acme/review`, { token: buyer });
     const listing = detail.body.data as Json;
-    expect(listing).toMatchObject({ name: "acme/review", latestVersion: "1.0.0", description: "Reviews code" });
+    expect(listing).toMatchObject({
+      name: "acme/review",
+      latestVersion: "1.0.0",
+      description: "Reviews code",
+    });
     const files = ((listing.releases as Json[])[0] as Json).files as Array<{ path: string; sha256: string }>;
     expect(files.map((f) => f.path).sort()).toEqual(["README.md", "SKILL.md", "mog.yaml"]);
 
@@ -92,11 +102,17 @@ describe("upload → scan → signed publish", () => {
       type: "spki",
     });
     const statement = release.statement as string;
-    expect(verify(null, Buffer.from(statement), pub, Buffer.from(release.signature as string, "base64"))).toBe(
-      true,
-    );
+    expect(
+      verify(null, Buffer.from(statement), pub, Buffer.from(release.signature as string, "base64")),
+    ).toBe(true);
     const parsed = JSON.parse(statement) as Json;
-    expect(parsed).toMatchObject({ v: 1, name: "acme/review", version: "1.0.0", type: "skill", sha256: sha(zip) });
+    expect(parsed).toMatchObject({
+      v: 1,
+      name: "acme/review",
+      version: "1.0.0",
+      type: "skill",
+      sha256: sha(zip),
+    });
     expect(Object.keys(parsed)).toEqual([...Object.keys(parsed)].sort());
     expect(statement).not.toMatch(/\s/);
     expect(parsed.keyId).toBe(key.keyId);
@@ -141,7 +157,10 @@ describe("visibility", () => {
     expect(strip(hidden.body)).toEqual(strip(missing.body));
     const search = await h.json<Json>("GET", `${R}/packages?q=internal`, { token: buyer });
     expect(((search.body.data as Json).packages as Json[]).map((p) => p.name)).toEqual([]);
-    const acquire = await h.json("POST", `${R}/entitlements`, { token: buyer, body: { name: "acme/internal" } });
+    const acquire = await h.json("POST", `${R}/entitlements`, {
+      token: buyer,
+      body: { name: "acme/internal" },
+    });
     expect(acquire.status).toBe(404);
     const dl = await h.json("POST", `${R}/downloads`, { token: buyer, body: { name: "acme/internal" } });
     expect(dl.status).toBe(404);
@@ -178,20 +197,31 @@ describe("entitlements and downloads", () => {
     const list = await h.json<Json>("GET", `${R}/entitlements`, { token: tok });
     expect(((list.body.data as Json).entitlements as Json[]).map((e) => e.name)).toEqual(["acme/dl"]);
     const noDownload = (await h.pat(other, { scopes: ["read", "purchase"] })).token;
-    const refused = await h.json<Json>("POST", `${R}/downloads`, { token: noDownload, body: { name: "acme/dl" } });
+    const refused = await h.json<Json>("POST", `${R}/downloads`, {
+      token: noDownload,
+      body: { name: "acme/dl" },
+    });
     expect(refused.status).toBe(403);
     expect(JSON.stringify(refused.body)).toContain("Missing required scope: download");
     const noPurchase = (await h.pat(other, { scopes: ["read", "download"] })).token;
     const np = await h.json("POST", `${R}/entitlements`, { token: noPurchase, body: { name: "acme/dl" } });
     expect(np.status).toBe(403);
-    expect((await h.json("POST", `${R}/downloads`, { token: tok, body: { name: "acme/dl" } })).status).toBe(201);
-    const v = await h.json("POST", `${R}/downloads`, { token: tok, body: { name: "acme/dl", version: "9.9.9" } });
+    expect((await h.json("POST", `${R}/downloads`, { token: tok, body: { name: "acme/dl" } })).status).toBe(
+      201,
+    );
+    const v = await h.json("POST", `${R}/downloads`, {
+      token: tok,
+      body: { name: "acme/dl", version: "9.9.9" },
+    });
     expect(v.status).toBe(404);
   });
 
   it("a priced listing without a wallet is 402 PAYMENT_REQUIRED", async () => {
     await publish("acme/priced", "1.0.0", "?priceCents=500");
-    const r = await h.json<Json>("POST", `${R}/entitlements`, { token: buyer, body: { name: "acme/priced" } });
+    const r = await h.json<Json>("POST", `${R}/entitlements`, {
+      token: buyer,
+      body: { name: "acme/priced" },
+    });
     expect(r.status).toBe(402);
     expect((r.body.error as Json).code).toBe("PAYMENT_REQUIRED");
     // The vendor's own team gets its own listing without paying.

@@ -1,17 +1,18 @@
 // The scan queue (both databases): a release left queued is scanned after a restart, a dead replica's claim is
 // taken over once it expires, two replicas never scan one release twice, a scan that could not run is `error`
 // (never published), and a planted AWS key fails the release as `secret` without its text reaching any response,
-// audit row, event or log line.
+// audit row, event or log line. Releases are judged by the real sandboxed scanner.
+import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { REGISTRY_BASE } from "@mogplex/contract";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createLogger } from "../logger.js";
+import { createSandboxProvider } from "../sandboxes/provider/index.js";
 import type { Services } from "../services.js";
 import { createHarness, FakeClock, type Harness } from "../test-support/harness.js";
 import { wire } from "../wiring.js";
-import type { ReleaseScanner } from "./scan/types.js";
-import { InspectScanner } from "./test-support/inspect-scanner.js";
+import { createSandboxScanner, type ReleaseScanner } from "./scan/index.js";
 import { makePackage, plantedAwsKey, upload } from "./test-support/packages.js";
 
 const R = REGISTRY_BASE;
@@ -34,7 +35,6 @@ beforeAll(async () => {
     logger: createLogger("trace", sink),
     env: { MOGPLEX_RUN_START_LIMITS: "1000/1m" },
   });
-  h.s.registry.setScanner(new InspectScanner());
   const u = await h.user();
   sell = (await h.pat(u, { scopes: ["read", "sell", "download", "purchase"] })).token;
   expect(
@@ -47,13 +47,13 @@ afterAll(async () => {
 });
 
 /** A second server process on the same database and data dir (a restart, or another replica). */
-async function replica(scanner: ReleaseScanner): Promise<Services> {
+async function replica(scanner?: ReleaseScanner): Promise<Services> {
   const pgSchema =
     h.dialect === "postgres"
       ? (await sql<{ s: string }>`select current_schema() as s`.execute(h.s.db.db)).rows[0]?.s
       : undefined;
   const s = await wire({ config: h.s.config, clock, logger: createLogger("silent"), pgSchema });
-  s.registry.setScanner(scanner);
+  if (scanner) s.registry.setScanner(scanner);
   extra.push(s);
   return s;
 }
@@ -64,6 +64,29 @@ async function queue(name: string, version = "1.0.0", readme?: string): Promise<
   return (up.body.data as Json).releaseId as string;
 }
 
+let scanners = 0;
+/** The sandboxed scanner; `program` swaps the in-sandbox program (a missing one: the scan can't run). */
+function sandboxScanner(program?: string): ReleaseScanner {
+  return createSandboxScanner({
+    provider: createSandboxProvider(h.s.config.engine),
+    rootDir: join(h.dataDir, `test-scans-${++scanners}`),
+    privateDirs: [h.dataDir],
+    ...(program ? { program } : {}),
+  });
+}
+
+/** Counts the scans it hands to `real`. */
+function counting(real: ReleaseScanner): ReleaseScanner & { scans: number } {
+  const counted = {
+    scans: 0,
+    scan: (path: string, o?: { signal?: AbortSignal }) => {
+      counted.scans++;
+      return real.scan(path, o);
+    },
+  };
+  return counted;
+}
+
 const statusOf = async (id: string) =>
   (await h.s.db.db.selectFrom("registry_releases").selectAll().where("id", "=", id).executeTakeFirstOrThrow())
     .scan_status;
@@ -72,7 +95,7 @@ describe("scan queue", () => {
   it("a release left queued is scanned by the next server that starts", async () => {
     const id = await queue("acme/restart");
     expect(await statusOf(id)).toBe("queued");
-    const next = await replica(new InspectScanner());
+    const next = await replica();
     next.registry.scans.start();
     await vi.waitFor(async () => expect(await statusOf(id)).toBe("passed"), {
       timeout: 20_000,
@@ -126,8 +149,10 @@ describe("scan queue", () => {
 
   it("two replicas scanning at once scan each release exactly once", async () => {
     const ids = [await queue("acme/multi-a"), await queue("acme/multi-b"), await queue("acme/multi-c")];
-    const a = new InspectScanner();
-    const b = new InspectScanner();
+    // One scanner behind both (sandbox names are unique per process and scanner, as with two real processes).
+    const real = sandboxScanner();
+    const a = counting(real);
+    const b = counting(real);
     h.s.registry.setScanner(a);
     const other = await replica(b);
     const [x, y] = await Promise.all([h.s.registry.scans.runOnce(), other.registry.scans.runOnce()]);
@@ -137,12 +162,12 @@ describe("scan queue", () => {
   });
 
   it("a scan that could not run is error, with no reason, and never published", async () => {
-    const broken = new InspectScanner();
-    broken.broken = new Error("sandbox unavailable");
+    const broken = counting(sandboxScanner(join(h.dataDir, "no-such-program.js")));
     h.s.registry.setScanner(broken);
     const id = await queue("acme/broken");
     await h.s.registry.scans.runOnce();
-    h.s.registry.setScanner(new InspectScanner());
+    expect(broken.scans).toBe(1);
+    h.s.registry.setScanner(sandboxScanner());
     const rel = await h.json<Json>("GET", `${R}/releases/${id}`, { token: sell });
     expect(rel.body.data).toMatchObject({
       scanStatus: "error",
