@@ -44,6 +44,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Extra request headers, e.g. Idempotency-Key; they cannot replace the ones set here. */
   headers?: Record<string, string>;
+  /** A raw body (an upload) of this Content-Type instead of JSON. */
+  raw?: { type: string; data: Blob };
 }
 
 function failureFrom(res: Response, parsed: unknown): ApiFailure {
@@ -86,13 +88,14 @@ function failureFrom(res: Response, parsed: unknown): ApiFailure {
 export async function api<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { ...o.headers, accept: "application/json" };
   if (o.body !== undefined) headers["content-type"] = "application/json";
+  if (o.raw) headers["content-type"] = o.raw.type;
   if (activeTeam) headers["x-mogplex-team"] = activeTeam;
   let res: Response;
   try {
     res = await fetch(path, {
       method,
       headers,
-      body: o.body === undefined ? undefined : JSON.stringify(o.body),
+      body: o.raw ? o.raw.data : o.body === undefined ? undefined : JSON.stringify(o.body),
       credentials: "same-origin",
       cache: "no-store",
       signal: o.signal,

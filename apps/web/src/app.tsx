@@ -11,6 +11,13 @@ import { DevicePage } from "./pages/device.js";
 import { GatewayKeysPage } from "./pages/gateway-keys.js";
 import { InvitePage } from "./pages/invite.js";
 import { LoginPage } from "./pages/login.js";
+import { RegistryApprovalPage, RegistryApprovalsPage } from "./pages/registry/approvals.js";
+import { RegistryBrowsePage } from "./pages/registry/browse.js";
+import { RegistryEntitlementsPage } from "./pages/registry/entitlements.js";
+import { RegistryListingPage } from "./pages/registry/listing.js";
+import { RegistryPoliciesPage } from "./pages/registry/policies.js";
+import { RegistryVendorPage } from "./pages/registry/vendor.js";
+import { RegistryWalletPage } from "./pages/registry/wallet.js";
 import { ReposPage } from "./pages/repos.js";
 import { RunDetailPage } from "./pages/run-detail.js";
 import { RunsPage } from "./pages/runs.js";
@@ -40,6 +47,18 @@ const PAGES: Array<[string, (p: Record<string, string>) => ReactNode, "full" | "
   ["/settings/connections", () => <ConnectionsPage />, "full"],
   ["/settings/security", () => <SecurityPage />, "full"],
   ["/settings/account", () => <AccountPage />, "full"],
+  ["/registry", () => <RegistryBrowsePage />, "full"],
+  [
+    "/registry/packages/:vendor/:slug",
+    (p) => <RegistryListingPage vendor={p.vendor ?? ""} slug={p.slug ?? ""} />,
+    "full",
+  ],
+  ["/registry/vendor", () => <RegistryVendorPage />, "full"],
+  ["/registry/entitlements", () => <RegistryEntitlementsPage />, "full"],
+  ["/registry/wallet", () => <RegistryWalletPage />, "full"],
+  ["/registry/spend-policies", () => <RegistryPoliciesPage />, "full"],
+  ["/registry/approvals", () => <RegistryApprovalsPage />, "full"],
+  ["/registry/approvals/:id", (p) => <RegistryApprovalPage id={p.id ?? ""} />, "full"],
   ["/cli-auth", () => <CliAuthPage />, "focused"],
   ["/device", () => <DevicePage />, "focused"],
 ];

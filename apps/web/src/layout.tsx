@@ -16,6 +16,7 @@ const NAV: NavItem[] = [
   { to: "/runs", label: "Runs", prefix: "/runs/" },
   { to: "/repos", label: "Repos" },
   { to: "/team", label: "Team" },
+  { to: "/registry", label: "Registry", prefix: "/registry/" },
   { to: "/audit", label: "Audit log", admin: true },
   { to: "/settings/api-keys", label: "Settings", prefix: "/settings/" },
 ];
@@ -26,6 +27,15 @@ const SETTINGS: NavItem[] = [
   { to: "/settings/connections", label: "Connections" },
   { to: "/settings/security", label: "Security" },
   { to: "/settings/account", label: "Account" },
+];
+
+const REGISTRY: NavItem[] = [
+  { to: "/registry", label: "Browse", prefix: "/registry/packages/" },
+  { to: "/registry/vendor", label: "Vendor" },
+  { to: "/registry/entitlements", label: "Entitlements" },
+  { to: "/registry/wallet", label: "Wallet" },
+  { to: "/registry/spend-policies", label: "Spend policies", admin: true },
+  { to: "/registry/approvals", label: "Approvals", prefix: "/registry/approvals/" },
 ];
 
 function isCurrent(item: NavItem, path: string): boolean {
@@ -69,6 +79,7 @@ export function Shell({
   const { info, role, signOut } = useSession();
   const { path } = useLocation();
   const inSettings = path.startsWith("/settings/");
+  const inRegistry = path === "/registry" || path.startsWith("/registry/");
   return (
     <>
       <a className="skip" href="#main">
@@ -110,6 +121,19 @@ export function Shell({
               {SETTINGS.map((n) => (
                 <li key={n.to}>
                   <Link to={n.to} aria-current={path === n.to ? "page" : undefined}>
+                    {n.label}
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        ) : null}
+        {inRegistry ? (
+          <nav aria-label="Registry" className="sub-nav">
+            <ul>
+              {REGISTRY.filter((n) => !n.admin || atLeast(role, "admin")).map((n) => (
+                <li key={n.to}>
+                  <Link to={n.to} aria-current={isCurrent(n, path) ? "page" : undefined}>
                     {n.label}
                   </Link>
                 </li>
