@@ -2,6 +2,7 @@
 
 export * as admin from "./admin/commands.js";
 export * as gatewayAdmin from "./admin/gateway.js";
+export * as walletAdmin from "./admin/wallet.js";
 export { createApp } from "./app.js";
 export { ConfigError, loadConfig } from "./config.js";
 export * as engineAdmin from "./engine-admin.js";

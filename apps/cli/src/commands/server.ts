@@ -249,6 +249,18 @@ export function registerServerCommands(program: Command, out: (line: string) => 
       out(await engineAdmin.setEgress(process.env, overrides(o), { repo: o.repo, hosts }));
     });
 
+  withDataDir(admin.command("wallet-topup"))
+    .requiredOption("--team <id>", "the team's id or slug")
+    .requiredOption("--amount-cents <n>", "whole cents, 100 to 1000000")
+    .requiredOption("--idempotency-key <key>", "a retry with the same key adds nothing")
+    .description(
+      "record money received for a team's registry wallet (operator payment provider; no card processor)",
+    )
+    .action(async (o: Common & ArgsOf<ServerModule["walletAdmin"]["walletTopup"]>) => {
+      const { walletAdmin } = await server();
+      out(await walletAdmin.walletTopup(process.env, overrides(o), o));
+    });
+
   withDataDir(admin.command("migrate"))
     .description("apply pending database migrations")
     .action(async (o: Common) => {
