@@ -6,6 +6,8 @@ export class MogplexApiError extends Error {
     message: string,
     readonly requestId: string | undefined,
     readonly retryAfterSeconds: number | undefined,
+    /** The envelope's `error.details` (e.g. `approvalUrl` on PAYMENT_REQUIRED), when the server sent any. */
+    readonly details: { approvalUrl?: string } | undefined = undefined,
   ) {
     super(message);
     this.name = "MogplexApiError";
