@@ -1,5 +1,12 @@
 // PAT rules: mint, list, revoke, and resolve a bearer token to its owner (no cache, so revocation is instant).
-import type { CreatedToken, CreateTokenRequest, PatPrincipal, Role, TokenSummary } from "@mogplex/contract";
+import type {
+  CreatedToken,
+  CreateTokenRequest,
+  PatPrincipal,
+  Role,
+  Scope,
+  TokenSummary,
+} from "@mogplex/contract";
 import type { Kysely } from "kysely";
 import type { AuditContext, AuditLog } from "../audit/store.js";
 import type { Clock } from "../clock.js";
@@ -186,7 +193,7 @@ export class TokenService {
       teamId: row.team_id,
       role: row.role as Role,
       tokenId: row.id,
-      scopes: JSON.parse(row.scopes) as Array<"read" | "write">,
+      scopes: JSON.parse(row.scopes) as Scope[],
       client: row.client === "cli" ? "cli" : "api",
       ipAllowlist: storedAllowlist(row.ip_allowlist),
     };

@@ -17,12 +17,27 @@ import {
   useAsync,
 } from "../ui.js";
 
+/** Every scope a token can carry, in the order the API lists them. */
+const SCOPE_CHOICES = [
+  { scope: "read", what: "list and view repos, runs, events and sandboxes; search the package registry" },
+  { scope: "write", what: "start and cancel runs, stop sandboxes" },
+  { scope: "download", what: "download packages you are entitled to (mog install)" },
+  { scope: "purchase", what: "acquire registry packages, paying from the team wallet for priced ones" },
+  { scope: "sell", what: "create your team's vendor and publish packages (mog publish)" },
+] as const;
+
 function CreateForm({ onCreated }: { onCreated: (t: CreatedToken) => void }) {
   const { role } = useSession();
   const viewer = role === "viewer";
   const [name, setName] = useState("");
-  const [read, setRead] = useState(true);
-  const [write, setWrite] = useState(!viewer);
+  const [chosen, setChosen] = useState<ReadonlySet<string>>(new Set(viewer ? ["read"] : ["read", "write"]));
+  const toggle = (scope: string, on: boolean) =>
+    setChosen((prev) => {
+      const next = new Set(prev);
+      if (on) next.add(scope);
+      else next.delete(scope);
+      return next;
+    });
   const [expiry, setExpiry] = useState("90");
   const [nets, setNets] = useState("");
   const { busy, error, run } = useAction();
@@ -31,7 +46,7 @@ function CreateForm({ onCreated }: { onCreated: (t: CreatedToken) => void }) {
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void run(async () => {
-      const scopes = [...(read ? ["read"] : []), ...(write ? ["write"] : [])];
+      const scopes = SCOPE_CHOICES.map((c) => c.scope).filter((scope) => chosen.has(scope));
       const created = await post<CreatedToken>("/api/settings/api-keys", {
         name: name.trim(),
         scopes,
@@ -58,21 +73,23 @@ function CreateForm({ onCreated }: { onCreated: (t: CreatedToken) => void }) {
       />
       <fieldset aria-describedby={`${ids.scopes}-hint`}>
         <legend>Scopes</legend>
-        <label className="check">
-          <input type="checkbox" checked={read} onChange={(e) => setRead(e.target.checked)} /> read — list and
-          view repos, runs, events and sandboxes
-        </label>
-        <label className="check">
-          <input type="checkbox" checked={write} onChange={(e) => setWrite(e.target.checked)} /> write — start
-          and cancel runs, stop sandboxes
-        </label>
+        {SCOPE_CHOICES.map((c) => (
+          <label className="check" key={c.scope}>
+            <input
+              type="checkbox"
+              checked={chosen.has(c.scope)}
+              onChange={(e) => toggle(c.scope, e.target.checked)}
+            />{" "}
+            {c.scope} — {c.what}
+          </label>
+        ))}
         <span className="hint" id={`${ids.scopes}-hint`}>
           {viewer
             ? "You are a viewer in this team: your tokens can only read, whatever their scopes."
             : "Give a token only what it needs."}
         </span>
       </fieldset>
-      {!read && !write ? (
+      {chosen.size === 0 ? (
         <p className="field-error" role="alert">
           Choose at least one scope.
         </p>
@@ -81,7 +98,7 @@ function CreateForm({ onCreated }: { onCreated: (t: CreatedToken) => void }) {
       <AllowlistField value={nets} onChange={setNets} what="token" />
       <ErrorNote error={error} title="Token not created" />
       <div className="actions">
-        <button type="submit" disabled={busy || (!read && !write)}>
+        <button type="submit" disabled={busy || chosen.size === 0}>
           {busy ? "Creating…" : "Create token"}
         </button>
       </div>
