@@ -22,10 +22,10 @@ import {
 } from "./limits/index.js";
 import type { Logger } from "./logger.js";
 import { FileBlobStore } from "./registry/blob-store.js";
-import { noWallet, type Purchases } from "./registry/purchases.js";
 import { createSandboxScanner, type ReleaseScanner } from "./registry/scan/index.js";
 import { RegistryService } from "./registry/service.js";
 import { StatementSigner, UrlSigner } from "./registry/signing.js";
+import { walletPurchases } from "./registry/wallet/purchases.js";
 import { WalletService } from "./registry/wallet/service.js";
 import { RepoService } from "./repos/service.js";
 import { type EventBus, MemoryEventBus } from "./runs/bus.js";
@@ -165,6 +165,15 @@ export function buildServices(deps: ServiceDeps): Services {
     launcher,
   });
   const tokens = new TokenService(db.db, audit, clock);
+  const wallet = new WalletService({
+    db: db.db,
+    dialect: db.dialect,
+    audit,
+    clock,
+    approvalUrl: (id, teamId) =>
+      `${deps.baseUrl ?? ""}${APPROVAL_PAGE_PATH}/${encodeURIComponent(id)}?team=${encodeURIComponent(teamId)}`,
+    provider: null,
+  });
   const registry = new RegistryService({
     db: db.db,
     dialect: db.dialect,
@@ -175,7 +184,7 @@ export function buildServices(deps: ServiceDeps): Services {
     signer: new StatementSigner(deps.secrets.registrySigningKey),
     urls: new UrlSigner(deps.secrets.registryUrlSecret),
     scanner: deps.scanner ?? releaseScannerFor(config, logger),
-    purchases: noWallet as Purchases,
+    purchases: walletPurchases(wallet),
     scanPollMs: config.registry.scanPollMs,
     scanLeaseMs: config.registry.scanLeaseMs,
   });
@@ -208,15 +217,7 @@ export function buildServices(deps: ServiceDeps): Services {
     connections,
     gateway,
     registry,
-    wallet: new WalletService({
-      db: db.db,
-      dialect: db.dialect,
-      audit,
-      clock,
-      approvalUrl: (id, teamId) =>
-        `${deps.baseUrl ?? ""}${APPROVAL_PAGE_PATH}/${encodeURIComponent(id)}?team=${encodeURIComponent(teamId)}`,
-      provider: null,
-    }),
+    wallet,
   };
   const identity = deps.identity(partial);
   return {

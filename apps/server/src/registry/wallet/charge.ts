@@ -48,7 +48,8 @@ export async function charge(d: ChargeDeps, req: ChargeRequest): Promise<ChargeR
   if (!Number.isSafeInteger(listing.priceCents) || listing.priceCents <= 0) {
     throw failure("BAD_REQUEST", "Only a listing with a positive price in cents can be charged");
   }
-  const key = `purchase:${req.idempotencyKey ?? newId()}`;
+  // Scoped to the buyer: two members of a team may pick the same client key for different purchases.
+  const key = `purchase:${req.userId}:${req.idempotencyKey ?? newId()}`;
   const hash = requestHash({ listing: listing.name, amountCents: listing.priceCents });
   const prior = await findByKey(d.db, teamId, key);
   if (prior) return replay(prior, hash);
