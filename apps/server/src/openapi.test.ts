@@ -10,6 +10,7 @@ import {
   registryPath,
   SESSION_ROUTES,
   type SessionRouteSpec,
+  WALLET_ROUTES,
 } from "@mogplex/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHarness, type Harness } from "./test-support/harness.js";
@@ -43,7 +44,8 @@ interface Operation {
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 const ROUTES = Object.entries(PUBLIC_ROUTES) as Array<[string, RouteSpec]>;
 const SESSION = Object.entries(SESSION_ROUTES) as Array<[string, SessionRouteSpec]>;
-const REGISTRY = Object.entries(REGISTRY_ROUTES) as Array<[string, RouteSpec]>;
+// The wallet's public routes are registry routes (same base, same checks).
+const REGISTRY = Object.entries({ ...REGISTRY_ROUTES, ...WALLET_ROUTES }) as Array<[string, RouteSpec]>;
 
 let h: Harness;
 let doc: Json;

@@ -6,6 +6,7 @@ import { REGISTRY_ROUTES, registryPath } from "./registry-routes.js";
 import { PUBLIC_BASE, PUBLIC_ROUTES, type RouteSpec } from "./routes.js";
 import { SESSION_ROUTES } from "./session-routes.js";
 import type { SessionRouteSpec } from "./session-spec.js";
+import { WALLET_ROUTES } from "./wallet-routes.js";
 
 type Json = Record<string, unknown>;
 
@@ -112,7 +113,10 @@ export function buildOpenApi(version = "0.1.0"): Json {
     const p = `${PUBLIC_BASE}${r.path}`;
     paths[p] = { ...(paths[p] ?? {}), [r.method]: operation(name, { ...r, enveloped: true }) };
   }
-  for (const [name, r] of Object.entries(REGISTRY_ROUTES) as Array<[string, RouteSpec]>) {
+  // The wallet's public routes live under the registry's base too.
+  for (const [name, r] of Object.entries({ ...REGISTRY_ROUTES, ...WALLET_ROUTES }) as Array<
+    [string, RouteSpec]
+  >) {
     const p = registryPath(r);
     const op = operation(name, { ...r, enveloped: true });
     if (r.limit) op["x-mogplex-rate-tier"] = r.limit;

@@ -136,6 +136,25 @@ describe("public wallet routes", () => {
   });
 });
 
+describe("the OpenAPI document", () => {
+  it("lists the wallet's public routes under the registry base; top-ups need Idempotency-Key and purchase", async () => {
+    const doc = await h.json<{ paths: Record<string, Record<string, Record<string, unknown>>> }>(
+      "GET",
+      "/api/v1/openapi.json",
+    );
+    const topup = doc.body.paths[`${W}/topups`]?.post;
+    expect(topup?.["x-required-scope"]).toBe("purchase");
+    expect(topup?.parameters).toContainEqual(
+      expect.objectContaining({ name: "Idempotency-Key", in: "header", required: true }),
+    );
+    expect(doc.body.paths[W]?.get?.operationId).toBe("getWallet");
+    expect(doc.body.paths[`${W}/policy`]?.get?.operationId).toBe("getSpendPolicy");
+    expect(doc.body.paths["/api/teams/{teamId}/approvals/{id}/approve"]?.post?.["x-mogplex-min-role"]).toBe(
+      "owner",
+    );
+  });
+});
+
 describe("approvals through the web app", () => {
   it("402 approvalUrl → the owner approves in a session → the token's retry goes through once", async () => {
     const owner = await h.user();
