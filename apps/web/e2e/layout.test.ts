@@ -4,6 +4,8 @@ import { randomUUID } from "node:crypto";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditContext } from "../../server/src/audit/store.js";
+import { makePackage } from "../../server/src/registry/test-support/packages.js";
+import { fund, pendingApproval } from "../../server/src/registry/wallet/test-support/fixtures.js";
 import type { TestUser } from "../../server/src/test-support/harness.js";
 import { DESKTOP, newPage, PHONE, type Stack, shoot, signIn, startStack, Watcher } from "./support.js";
 
@@ -172,6 +174,49 @@ describe("no page scrolls sideways at 1280 or 390 px", () => {
       ...(await visit(page, "account", "/settings/account", "Account")),
       ...(await visit(page, "device", "/device", "Approve a device")),
       ...(await visit(page, "not-found", "/no-such-page", "Page not found")),
+    ];
+    expect(wide).toEqual([]);
+    watcher.assertClean();
+  });
+
+  it("the registry pages, with long names, a wallet, a spend policy and a pending approval", async () => {
+    const { h } = stack;
+    const vendor = `acme-${"v".repeat(27)}`;
+    const name = `${vendor}/${LONG}`;
+    const pat = await h.pat(owner, {
+      name: `registry CLI ${LONG}`,
+      scopes: ["read", "sell", "purchase", "download"],
+    });
+    const api = async (method: string, path: string, body?: Uint8Array | object) => {
+      const zip = body instanceof Uint8Array;
+      const res = await fetch(`${stack.base}/api/v1/registry${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${pat.token}`,
+          ...(body ? { "content-type": zip ? "application/zip" : "application/json" } : {}),
+        },
+        body: zip ? body : body ? JSON.stringify(body) : undefined,
+      });
+      return { status: res.status, body: (await res.json()) as { data: Record<string, unknown> } };
+    };
+    expect((await api("POST", "/vendors", { slug: vendor, name: `Acme ${LONG}` })).status).toBe(201);
+    const description = `Reviews ${LONG} and ${LONG}, then explains every change it would make in detail`;
+    const up = await api("POST", "/releases", new Uint8Array(await makePackage({ name, description })));
+    expect(up.status).toBe(202);
+    await h.s.registry.scans.runOnce();
+    expect((await api("POST", "/entitlements", { name })).status).toBe(201);
+    await fund(h, owner.teamId, 123_456);
+    const approvalId = await pendingApproval(h, owner);
+
+    const wide = [
+      ...(await visit(page, "registry", "/registry", "Registry", name)),
+      ...(await visit(page, "registry-listing", `/registry/packages/${name}`, name, "Archive SHA-256")),
+      ...(await visit(page, "registry-vendor", "/registry/vendor", "Vendor", name)),
+      ...(await visit(page, "registry-entitlements", "/registry/entitlements", "Entitlements", name)),
+      ...(await visit(page, "registry-wallet", "/registry/wallet", "Wallet", "Top-up")),
+      ...(await visit(page, "registry-policies", "/registry/spend-policies", "Spend policies", LONG)),
+      ...(await visit(page, "registry-approvals", "/registry/approvals", "Approvals", "acme/")),
+      ...(await visit(page, "registry-approval", `/registry/approvals/${approvalId}`, /^Approve/, "$5.00")),
     ];
     expect(wide).toEqual([]);
     watcher.assertClean();
