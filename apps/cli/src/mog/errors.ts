@@ -16,6 +16,19 @@ export class MogError extends Error {
   }
 }
 
+/** A failure the registry server answered: its error code and message, HTTP status and request id. */
+export class RegistryError extends MogError {
+  constructor(
+    code: string,
+    message: string,
+    readonly status: number,
+    readonly requestId: string | undefined,
+    details?: Record<string, unknown>,
+  ) {
+    super(code, message, details);
+  }
+}
+
 /** The release statement's Ed25519 signature does not verify (or the statement does not say what was asked). */
 export const signatureError = (why: string) =>
   new MogError("SIGNATURE_INVALID", `Release signature verification failed: ${why}; nothing was written`);
@@ -48,6 +61,15 @@ export interface MogFailure {
 export function describeMogError(err: unknown): MogFailure {
   if (err instanceof ApprovalRequiredError)
     return { exitCode: MOG_EXIT.approval, code: err.code, message: err.message, details: err.details };
+  if (err instanceof RegistryError)
+    return {
+      exitCode: MOG_EXIT.error,
+      code: err.code,
+      message: err.message,
+      status: err.status,
+      requestId: err.requestId,
+      details: err.details,
+    };
   if (err instanceof MogError)
     return { exitCode: MOG_EXIT.error, code: err.code, message: err.message, details: err.details };
   if (isPackageError(err)) {

@@ -21,7 +21,9 @@ const isFileSpec = (spec: string) => /^(\.{1,2}\/|\/)/.test(spec) || spec.endsWi
 export async function runMog(ctx: MogCtx, argv: string[]): Promise<number> {
   const json = argv.includes("--json");
   let code: number = MOG_EXIT.ok;
-  let current = "mog";
+  // The command named on the line (for a parse failure's envelope); the action sets it again when it runs.
+  const words = argv.slice(2).filter((a) => !a.startsWith("-"));
+  let current = words[0] === "vendor" && words[1] ? `vendor ${words[1]}` : (words[0] ?? "mog");
   const act =
     (name: string, fn: (...args: never[]) => Outcome | Promise<Outcome>) =>
     async (...args: unknown[]) => {

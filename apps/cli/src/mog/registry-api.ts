@@ -6,7 +6,7 @@ import { ErrorBody, REGISTRY_BASE, REGISTRY_ROUTES, type RegistryRouteName } fro
 import { DEFAULT_LIMITS } from "@mogplex/pkgfmt";
 import type { z } from "zod";
 import { USER_AGENT } from "../version.js";
-import { ApprovalRequiredError, MogError } from "./errors.js";
+import { ApprovalRequiredError, MogError, RegistryError } from "./errors.js";
 
 export const REQUEST_TIMEOUT_MS = 30_000;
 /** Uploads and downloads carry up to the archive limit: give them longer. */
@@ -157,17 +157,10 @@ function failure(res: Response, json: unknown): MogError {
   const parsed = ErrorBody.safeParse(json);
   const requestId = res.headers.get("x-request-id") ?? undefined;
   if (!parsed.success)
-    return new MogError("HTTP_ERROR", `the server answered HTTP ${res.status}`, {
-      status: res.status,
-      requestId,
-    });
+    return new RegistryError("HTTP_ERROR", `the server answered HTTP ${res.status}`, res.status, requestId);
   const { code, message, details } = parsed.data.error;
   if (res.status === 402 && details?.approvalUrl)
     return new ApprovalRequiredError(message, details.approvalUrl);
   const hint = res.status === 401 ? ` (${NOT_SIGNED_IN})` : "";
-  return new MogError(code, `${message}${hint}`, {
-    status: res.status,
-    ...(requestId ? { requestId } : {}),
-    ...(details ? details : {}),
-  });
+  return new RegistryError(code, `${message}${hint}`, res.status, requestId, details);
 }
