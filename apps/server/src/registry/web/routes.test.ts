@@ -24,7 +24,7 @@ async function webUpload(cookie: string, zip: Uint8Array, query = "", type = "ap
     headers: { cookie, origin: BASE, "content-type": type },
     body: zip,
   });
-  return { status: res.status, body: (await res.json()) as Json };
+  return { status: res.status, body: (await res.json()) as Json, retryAfter: res.headers.get("retry-after") };
 }
 
 async function scanned(): Promise<void> {
@@ -141,6 +141,7 @@ describe("uploads from a session", () => {
     expect((await upload(h, pat, await makePackage({ name: "webco/third" }))).status).toBe(202);
     const fourth = await webUpload(sellerCookie, await makePackage({ name: "webco/fourth" }));
     expect(fourth.status).toBe(429);
+    expect(Number(fourth.retryAfter)).toBeGreaterThan(0);
     await scanned();
   });
 });

@@ -2,7 +2,7 @@
 // tier (the same per-user windows, and the same bucket, as POST /api/v1/registry/releases).
 import { rateLimitedMessage } from "@mogplex/contract";
 import type { Context } from "hono";
-import { ApiError } from "../../http/errors.js";
+import { failure } from "../../failure.js";
 import { limiterUnavailable } from "../../http/steps/limits.js";
 import { hitAll, LimiterUnavailableError, retryAfterSeconds } from "../../limits/index.js";
 import type { Services } from "../../services.js";
@@ -18,18 +18,18 @@ export async function uploadTier(s: Services, userId: string): Promise<void> {
   }
   if (!d.allowed) {
     const secs = retryAfterSeconds(d);
-    throw new ApiError("RATE_LIMITED", rateLimitedMessage(secs), { "Retry-After": String(secs) });
+    throw failure("RATE_LIMITED", rateLimitedMessage(secs), { retryAfterSeconds: secs });
   }
 }
 
 /** The body as bytes of `type`, refused past `limit` (413) before more than the limit is read. */
 export async function zipBody(c: Context, type: string, limit: number): Promise<Buffer> {
   const got = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
-  if (got !== type) throw new ApiError("UNSUPPORTED_MEDIA_TYPE", `Content-Type must be ${type}`);
+  if (got !== type) throw failure("UNSUPPORTED_MEDIA_TYPE", `Content-Type must be ${type}`);
   const declared = c.req.header("content-length");
-  const tooLarge = () => new ApiError("PAYLOAD_TOO_LARGE", `Request body exceeds ${limit} bytes`);
+  const tooLarge = () => failure("PAYLOAD_TOO_LARGE", `Request body exceeds ${limit} bytes`);
   if (declared !== undefined && Number(declared) > limit) throw tooLarge();
-  const empty = () => new ApiError("BAD_REQUEST", "A zip archive request body is required");
+  const empty = () => failure("BAD_REQUEST", "A zip archive request body is required");
   const stream = c.req.raw.body;
   if (!stream) throw empty();
   const chunks: Uint8Array[] = [];

@@ -1,6 +1,6 @@
 // Spend policies: per token of the team, the limits a purchase made with it must stay within (owners and
 // admins set them). Over a limit a purchase is refused or waits for an owner's approval.
-import { type FormEvent, useId, useState } from "react";
+import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { get, post } from "../../api.js";
 import { useSession } from "../../session.js";
 import { atLeast } from "../../types.js";
@@ -50,6 +50,9 @@ function limitText(p: SpendPolicy | null): string {
 
 function PolicyForm({ t, teamId, onSaved }: { t: TokenPolicy; teamId: string; onSaved: () => void }) {
   const id = useId();
+  const heading = useRef<HTMLHeadingElement>(null);
+  // The form opens above the list: move focus to it, so keyboard and screen-reader users land in it.
+  useEffect(() => heading.current?.focus(), []);
   const p = t.policy;
   const [limits, setLimits] = useState<Record<LimitKey, string>>({
     maxPerPurchaseCents: dollarsOf(p?.maxPerPurchaseCents),
@@ -84,7 +87,7 @@ function PolicyForm({ t, teamId, onSaved }: { t: TokenPolicy; teamId: string; on
   };
   return (
     <form onSubmit={submit} className="card stack" aria-labelledby={`${id}-h`}>
-      <h2 id={`${id}-h`}>
+      <h2 id={`${id}-h`} ref={heading} tabIndex={-1}>
         Policy of “{t.name}” <code>{t.prefix}…</code>
       </h2>
       <p className="hint">Amounts in dollars; leave one empty for no limit.</p>
