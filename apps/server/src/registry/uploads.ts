@@ -3,6 +3,7 @@ import type { UploadedRelease, UploadQuery } from "@mogplex/contract";
 import { DEFAULT_LIMITS, isPackageError, readPackageManifest } from "@mogplex/pkgfmt";
 import type { AuditContext } from "../audit/store.js";
 import { failure } from "../failure.js";
+import { sanitizeEventText } from "../sanitize/index.js";
 import { newId } from "../security/random.js";
 import type { Caller } from "./catalog.js";
 import type { RegistryDeps } from "./deps.js";
@@ -38,7 +39,9 @@ export async function uploadRelease(
   } catch (err) {
     if (isPackageError(err, "ARCHIVE_TOO_LARGE"))
       throw failure("PAYLOAD_TOO_LARGE", `Request body exceeds ${MAX_UPLOAD_BYTES} bytes`);
-    if (isPackageError(err)) throw failure("BAD_REQUEST", `Package refused: ${err.message}`);
+    // pkgfmt names the entry or manifest field; redacted anyway in case a YAML error quotes a secret.
+    if (isPackageError(err))
+      throw failure("BAD_REQUEST", `Package refused: ${sanitizeEventText(err.message)}`);
     throw err;
   }
   const [vendorPart, slug = ""] = manifest.name.split("/");
