@@ -1,5 +1,6 @@
 // The wallet's session routes (the web app): the team's wallet, per-token spend policies (owners and admins
-// set them) and spend approvals (owners decide). Merged into SESSION_ROUTES.
+// set them) and spend approvals (owners decide). Merged into SESSION_ROUTES. Changing money rules shares the
+// strict per-user tier of minting credentials.
 import { z } from "zod";
 import { R404, sessionSpec as r, W404 } from "./session-spec.js";
 import { ApprovalListQuery, SpendApproval, SpendPolicy, SpendPolicyInput, Wallet } from "./wallet.js";
@@ -38,6 +39,7 @@ export const WALLET_SESSION_ROUTES = {
     summary: "Set (replace) a team token's spend policy",
     team: "path",
     role: "admin",
+    limit: "tokenCreate",
     body: SpendPolicyInput,
     bodyRequired: true,
     errors: W404,
@@ -66,6 +68,7 @@ export const WALLET_SESSION_ROUTES = {
     summary: "Approve a pending purchase: the same token's retry of it then goes through once",
     team: "path",
     role: "owner",
+    limit: "tokenCreate",
     errors: [...W404, "CONFLICT"],
   }),
   denySpend: r({
@@ -74,6 +77,7 @@ export const WALLET_SESSION_ROUTES = {
     summary: "Deny a pending purchase",
     team: "path",
     role: "owner",
+    limit: "tokenCreate",
     errors: [...W404, "CONFLICT"],
   }),
 };

@@ -106,6 +106,29 @@ describe("public wallet routes", () => {
     expect(ErrorBody.parse(conflict.body).error.code).toBe("IDEMPOTENCY_CONFLICT");
   });
 
+  it("top-ups are on the strict per-user tier: past it, 429 with Retry-After and nothing added", async () => {
+    const strict = await createHarness({ env: { MOGPLEX_TOKEN_CREATE_RATE_LIMIT: "2/60s" } });
+    try {
+      strict.s.wallet.provider = new FakeProcessor();
+      const owner = await strict.user();
+      const pat = await strict.pat(owner, { scopes: ["read", "purchase"] as never });
+      const post = (key: string) =>
+        strict.json("POST", `${W}/topups`, {
+          token: pat.token,
+          body: { amountCents: 1000 },
+          headers: { "idempotency-key": key },
+        });
+      expect((await post("a")).status).toBe(201);
+      expect((await post("b")).status).toBe(201);
+      const third = await post("c");
+      expect(third.status).toBe(429);
+      expect(Number(third.res.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect((await strict.s.wallet.wallet(owner.teamId)).balanceCents).toBe(2000);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it("a token reads its own spend policy, and no token can change one", async () => {
     const { owner, pat } = await ownerWithToken(["read", "write", "purchase"]);
     const none = await h.json<{ data: { policy: unknown } }>("GET", `${W}/policy`, { token: pat.token });

@@ -11,6 +11,7 @@ import {
 import type { Hono } from "hono";
 import type { z } from "zod";
 import { ApiError } from "../../http/errors.js";
+import { enforceLimit } from "../../http/middleware.js";
 import { type PublicHandler, specRoute } from "../../http/public-route.js";
 import { sessionRoute } from "../../http/session-route.js";
 import { type AppEnv, auditContext } from "../../http/types.js";
@@ -33,6 +34,15 @@ export function registerWalletRoutes(app: Hono<AppEnv>, s: Services): void {
   walletRoute<TopupRequest>(app, s, "createTopup", async (c, { principal, body, idempotencyKey }) => {
     if (principal.role !== "owner")
       throw new ApiError("FORBIDDEN", "Only a team owner can top up the wallet");
+    // Money moves on the strict per-user tier (the one that mints credentials), on top of the token's limit.
+    const limited = await enforceLimit(
+      c,
+      s.limiter,
+      `user:wallet:${principal.userId}`,
+      s.rules.tokenCreate,
+      s.clock,
+    );
+    if (limited) return limited;
     const provider = s.wallet.provider;
     if (!provider) throw new ApiError("FORBIDDEN", NO_PROVIDER);
     const data = await s.wallet.topup(

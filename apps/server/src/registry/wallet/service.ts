@@ -247,16 +247,19 @@ export class WalletService {
     return (await policyOf(this.o.db, tokenId)) as SpendPolicy;
   }
 
+  /** Newest first (200 at most); `expired` is a pending or approved request past its expiry. */
   async listApprovals(teamId: string, status?: SpendApproval["status"]): Promise<SpendApproval[]> {
     const now = this.o.clock.now();
-    const rows = await this.o.db
-      .selectFrom("spend_approvals")
-      .selectAll()
-      .where("team_id", "=", teamId)
-      .orderBy("created_at", "desc")
-      .limit(200)
-      .execute();
-    return rows.map((r) => toApproval(r, now)).filter((a) => !status || a.status === status);
+    let q = this.o.db.selectFrom("spend_approvals").selectAll().where("team_id", "=", teamId);
+    if (status === "expired") {
+      q = q.where("status", "in", ["pending", "approved"]).where("expires_at", "<=", now);
+    } else if (status === "pending" || status === "approved") {
+      q = q.where("status", "=", status).where("expires_at", ">", now);
+    } else if (status) {
+      q = q.where("status", "=", status);
+    }
+    const rows = await q.orderBy("created_at", "desc").orderBy("id", "desc").limit(200).execute();
+    return rows.map((r) => toApproval(r, now));
   }
 
   async approval(teamId: string, id: string): Promise<SpendApproval> {

@@ -4,7 +4,8 @@ import { APPROVAL_PAGE_PATH, type SpendPolicyInput } from "@mogplex/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditContext } from "../../audit/store.js";
 import { Failure } from "../../failure.js";
-import { BASE, createHarness, type Harness, type TestUser } from "../../test-support/harness.js";
+import { BASE, createHarness, FakeClock, type Harness, type TestUser } from "../../test-support/harness.js";
+import { APPROVAL_TTL_MS } from "./approvals.js";
 import { OperatorPaymentProvider } from "./operator-provider.js";
 import type { ChargeListing } from "./types.js";
 
@@ -300,6 +301,38 @@ describe("spend policies", () => {
     await h.s.wallet.setPolicy(member(owner), tokenId, policy({ dailyLimitCents: 1000, active: false }), ctx);
     await h.s.wallet.charge({ ...req, listing: listing(600, { name: "acme/c" }) });
     expect((await h.s.wallet.wallet(owner.teamId)).balanceCents).toBe(8800);
+  });
+
+  it("a request expires after a week: it can no longer be approved, and an expired approval buys nothing", async () => {
+    const clock = new FakeClock();
+    const t = await createHarness({ clock });
+    try {
+      const owner = await t.user();
+      await t.s.wallet.topup(
+        owner.teamId,
+        { amountCents: 5000, idempotencyKey: "f", provider: operator },
+        ctx,
+      );
+      const { id: tokenId } = await t.pat(owner);
+      await t.s.wallet.setPolicy(member(owner), tokenId, policy({ requireApprovalAboveCents: 0 }), ctx);
+      const req = { teamId: owner.teamId, userId: owner.userId, tokenId, listing: listing(100), ctx };
+      const stale = idOf((await failureOf(t.s.wallet.charge(req))).details.approvalUrl);
+      clock.advance(APPROVAL_TTL_MS);
+      expect((await t.s.wallet.listApprovals(owner.teamId, "expired")).map((a) => a.id)).toEqual([stale]);
+      const late = await failureOf(t.s.wallet.decide(member(owner), stale, "approve", ctx));
+      expect(late.code).toBe("CONFLICT");
+      expect(late.message).toBe("This approval request is already expired");
+
+      const fresh = idOf((await failureOf(t.s.wallet.charge(req))).details.approvalUrl);
+      expect(fresh).not.toBe(stale);
+      await t.s.wallet.decide(member(owner), fresh, "approve", ctx);
+      clock.advance(APPROVAL_TTL_MS);
+      const again = await failureOf(t.s.wallet.charge(req));
+      expect(again.code).toBe("PAYMENT_REQUIRED");
+      expect((await t.s.wallet.wallet(owner.teamId)).balanceCents).toBe(5000);
+    } finally {
+      await t.close();
+    }
   });
 
   it("a policy can only be set on a token of the caller's team", async () => {
