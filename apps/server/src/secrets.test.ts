@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "./config.js";
+import { StatementSigner } from "./registry/signing.js";
 import { loadSecrets } from "./secrets.js";
 
 const run = promisify(execFile);
@@ -58,5 +59,37 @@ describe("loadSecrets (embedded)", () => {
     const seen = new Set(outs.map((o) => o.stdout));
     expect(seen.size).toBe(1);
     expect(JSON.parse(readFileSync(join(dataDir, "secrets.json"), "utf8")).authSecret).toBe([...seen][0]);
+  });
+});
+
+describe("the registry's keys", () => {
+  it("are generated into secrets.json in embedded mode: a usable Ed25519 seed and an HMAC key", () => {
+    const dataDir = fresh();
+    const a = loadSecrets(loadConfig({ MOGPLEX_DATA_DIR: dataDir }));
+    expect(Buffer.from(a.registrySigningKey, "base64")).toHaveLength(32);
+    expect(a.registryUrlSecret.length).toBeGreaterThanOrEqual(32);
+    expect(new Set([a.registrySigningKey, a.registryUrlSecret, a.signingSecret]).size).toBe(3);
+    const stored = JSON.parse(readFileSync(join(dataDir, "secrets.json"), "utf8"));
+    expect(stored).toMatchObject({
+      registrySigningKey: a.registrySigningKey,
+      registryUrlSecret: a.registryUrlSecret,
+    });
+    expect(new StatementSigner(a.registrySigningKey).keyId).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it("are required from the environment with DATABASE_URL, and a signing key that is not a 32-byte seed is refused", () => {
+    const env = {
+      MOGPLEX_DATA_DIR: fresh(),
+      DATABASE_URL: "postgres://x@127.0.0.1/none",
+      MOGPLEX_ENCRYPTION_KEY: "k".repeat(40),
+      MOGPLEX_SIGNING_SECRET: "s".repeat(40),
+      MOGPLEX_AUTH_SECRET: "a".repeat(40),
+    };
+    expect(() => loadSecrets(loadConfig(env))).toThrow(
+      "missing MOGPLEX_REGISTRY_SIGNING_KEY, MOGPLEX_REGISTRY_URL_SECRET: required when DATABASE_URL is set",
+    );
+    expect(() => loadConfig({ ...env, MOGPLEX_REGISTRY_SIGNING_KEY: "too-short" })).toThrow(
+      "MOGPLEX_REGISTRY_SIGNING_KEY",
+    );
   });
 });
