@@ -71,7 +71,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe("mogplex on PostgreSQL + Redis", { timeout: 120_000 }, () => {
-  it("serve without the three secrets stops with one line naming every missing variable", async () => {
+  it("serve without the server secrets stops with one line naming every missing variable", async () => {
     const r = await runCli(["serve", "--port", "0"], { env: base });
     expect(r.code).not.toBe(0);
     expect(r.code).not.toBeNull();
