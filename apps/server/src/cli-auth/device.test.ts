@@ -29,14 +29,16 @@ interface DeviceStart {
 }
 interface TokenReply {
   access_token?: string;
+  scope?: string;
   token_type?: string;
   expires_in?: number;
   error?: string;
 }
 
-async function start(): Promise<DeviceStart> {
+async function start(clientId?: string): Promise<DeviceStart> {
   const r = await h.json<DeviceStart>("POST", "/api/cli-auth/device/code", {
     headers: { "user-agent": "mogplex-cli/test" },
+    ...(clientId ? { body: { client_id: clientId } } : {}),
   });
   expect(r.status).toBe(200);
   return r.body;
@@ -244,5 +246,50 @@ describe("retention", () => {
     expect(counts.cliDeviceCodes).toBeGreaterThanOrEqual(1);
     expect(await h.s.db.db.selectFrom("cli_device_codes").selectAll().execute()).toEqual([]);
     expect(await h.s.db.db.selectFrom("cli_auth_codes").selectAll().execute()).toEqual([]);
+  });
+});
+
+describe("scopes per client", () => {
+  const tokenScopes = async (token: string) =>
+    (await h.json<{ data: { token: { scopes: string[] } } }>("GET", "/api/v1/mogplex/token", { token })).body
+      .data.token.scopes;
+  const signInAs = async (who: TestUser, c: string, clientId?: string) => {
+    const d = await start(clientId);
+    expect((await decide("approve", d.user_code, c)).status).toBe(200);
+    clock.advance(5_000);
+    const r = await poll(d.device_code);
+    expect(r.status).toBe(200);
+    expect(who.teamId).toBeTruthy();
+    return { scope: r.body.scope, scopes: await tokenScopes(r.body.access_token as string) };
+  };
+
+  it("mogplex gets read, write; mog gets read, download, purchase, and sell for owners and vendor teams", async () => {
+    expect(await signInAs(u, cookie)).toEqual({ scope: "read write", scopes: ["read", "write"] });
+    expect(await signInAs(u, cookie, "mog")).toEqual({
+      scope: "read download purchase sell",
+      scopes: ["read", "download", "purchase", "sell"],
+    });
+    // A plain member of a team without a vendor: no sell, until the team has one.
+    const member = await h.user({ team: `shop-${Date.now()}`, role: "member" });
+    const memberCookie = await h.signIn(member);
+    expect((await signInAs(member, memberCookie, "mog")).scopes).toEqual(["read", "download", "purchase"]);
+    await h.s.db.db
+      .insertInto("registry_vendors")
+      .values({
+        slug: `v${Date.now()}`,
+        team_id: member.teamId,
+        name: "Shop",
+        created_by: member.userId,
+        created_at: clock.now(),
+      })
+      .execute();
+    expect((await signInAs(member, memberCookie, "mog")).scopes).toEqual([
+      "read",
+      "download",
+      "purchase",
+      "sell",
+    ]);
+    // An unknown client id is treated as mogplex.
+    expect((await signInAs(u, cookie, "other")).scopes).toEqual(["read", "write"]);
   });
 });

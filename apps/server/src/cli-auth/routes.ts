@@ -12,7 +12,7 @@ import { sessionRoute } from "../http/session-route.js";
 import { type AppEnv, auditContext } from "../http/types.js";
 import { validationMessage } from "../http/validate.js";
 import type { Services } from "../services.js";
-import { CLI_SCOPES, OAuthError } from "./service.js";
+import { OAuthError } from "./service.js";
 import { callbackOrThrow, denyUrl, publicBase, teamOrThrow } from "./shared-routes.js";
 import { formatUserCode, VERIFIER_RE } from "./validate.js";
 
@@ -99,10 +99,11 @@ export function registerCliAuthRoutes(app: Hono<AppEnv>, s: Services): void {
   });
 
   tokenEndpoint(app, s, "/api/cli-auth/device/code", async (c, body) => {
-    parseOAuth(DeviceCodeBody, body);
+    const req = parseOAuth(DeviceCodeBody, body);
     const started = await s.cliAuth.startDevice({
       ip: c.get("clientIp") ?? null,
       userAgent: c.req.header("user-agent") ?? null,
+      clientId: req.client_id ?? null,
     });
     const verificationUri = `${publicBase(c, s)}/device`;
     const userCode = formatUserCode(started.userCode);
@@ -129,7 +130,7 @@ export function registerCliAuthRoutes(app: Hono<AppEnv>, s: Services): void {
       access_token: issued.token,
       token_type: "Bearer",
       expires_in: expiresIn,
-      scope: CLI_SCOPES.join(" "),
+      scope: issued.scopes.join(" "),
     });
   });
 

@@ -1,4 +1,5 @@
 // CLI sign-in rules: the PKCE-bound browser hand-off code and our RFC 8628 device flow, both ending in a PAT.
+import type { Scope } from "@mogplex/contract";
 import type { Kysely } from "kysely";
 import type { AuditContext, AuditLog } from "../audit/store.js";
 import type { Clock } from "../clock.js";
@@ -14,6 +15,9 @@ export const DEVICE_INTERVAL_S = 5;
 export const SLOW_DOWN_STEP_S = 5;
 export const CLI_TOKEN_DAYS = 90;
 export const CLI_SCOPES = ["read", "write"] as const;
+/** The registry CLI's client id, and what its device sign-in grants: `sell` only to a team that has a vendor, or to its owners and admins (who may create one). */
+export const MOG_CLIENT_ID = "mog";
+export const MOG_SCOPES = ["read", "download", "purchase"] as const;
 
 /** An OAuth-style failure of a token endpoint (`{error, error_description}`, RFC 6749 §5.2). */
 export class OAuthError extends Error {
@@ -36,6 +40,7 @@ export interface IssuedToken {
   token: string;
   prefix: string;
   expiresAt: string | null;
+  scopes: Scope[];
 }
 
 export interface PendingDevice {
@@ -44,6 +49,7 @@ export interface PendingDevice {
   expiresAt: number;
   requesterIp: string | null;
   requesterAgent: string | null;
+  clientId: string | null;
 }
 
 export class CliAuthService {
@@ -140,6 +146,7 @@ export class CliAuthService {
   async startDevice(requester: {
     ip: string | null;
     userAgent: string | null;
+    clientId?: string | null;
   }): Promise<{ deviceCode: string; userCode: string; expiresIn: number; interval: number }> {
     const now = this.clock.now();
     const deviceCode = randomString(43);
@@ -157,6 +164,7 @@ export class CliAuthService {
             last_polled_at: null,
             requester_ip: requester.ip,
             requester_agent: requester.userAgent?.slice(0, 200) ?? null,
+            client_id: requester.clientId === MOG_CLIENT_ID ? MOG_CLIENT_ID : null,
             user_id: null,
             team_id: null,
             created_at: now,
@@ -188,6 +196,7 @@ export class CliAuthService {
       expiresAt: row.expires_at,
       requesterIp: row.requester_ip,
       requesterAgent: row.requester_agent,
+      clientId: row.client_id,
     };
   }
 
@@ -220,7 +229,10 @@ export class CliAuthService {
         action: approve ? "device.approved" : "device.denied",
         targetType: "device_code",
         targetId: pending.id,
-        payload: { requesterIp: pending.requesterIp, scopes: approve ? [...CLI_SCOPES] : [] },
+        payload: {
+          requesterIp: pending.requesterIp,
+          scopes: approve ? await this.deviceScopes(trx, pending.clientId, who) : [],
+        },
       });
       return true;
     });
@@ -248,7 +260,11 @@ export class CliAuthService {
         .executeTakeFirst();
       if (Number(claimed.numUpdatedRows) !== 1)
         throw new OAuthError("invalid_grant", "Unknown or already used device code");
-      return this.mint(row.user_id, row.team_id, now, ctx);
+      const scopes = await this.deviceScopes(this.db, row.client_id, {
+        userId: row.user_id,
+        teamId: row.team_id,
+      });
+      return this.mint(row.user_id, row.team_id, now, ctx, scopes);
     }
     // Pending: a poll sooner than the interval since the last one is answered slow_down and widens the interval.
     const earliest = now - row.interval_s * 1000;
@@ -272,14 +288,42 @@ export class CliAuthService {
     throw new OAuthError("authorization_pending", "Waiting for the user to approve the request");
   }
 
-  private async mint(userId: string, teamId: string, now: number, ctx: AuditContext): Promise<IssuedToken> {
+  /** `mogplex`: read, write. `mog`: read, download, purchase, and sell for a vendor's team (or its owners/admins). */
+  private async deviceScopes(
+    db: Kysely<DB>,
+    clientId: string | null,
+    who: { userId: string; teamId: string },
+  ): Promise<Scope[]> {
+    if (clientId !== MOG_CLIENT_ID) return [...CLI_SCOPES];
+    const vendor = await db
+      .selectFrom("registry_vendors")
+      .select("slug")
+      .where("team_id", "=", who.teamId)
+      .executeTakeFirst();
+    const member = await db
+      .selectFrom("team_members")
+      .select("role")
+      .where("team_id", "=", who.teamId)
+      .where("user_id", "=", who.userId)
+      .executeTakeFirst();
+    const sells = vendor !== undefined || member?.role === "owner" || member?.role === "admin";
+    return sells ? [...MOG_SCOPES, "sell"] : [...MOG_SCOPES];
+  }
+
+  private async mint(
+    userId: string,
+    teamId: string,
+    now: number,
+    ctx: AuditContext,
+    scopes: Scope[] = [...CLI_SCOPES],
+  ): Promise<IssuedToken> {
     const created = await this.tokens.create(
       userId,
       teamId,
-      { name: cliTokenName(now), scopes: [...CLI_SCOPES], expiresInDays: CLI_TOKEN_DAYS },
+      { name: cliTokenName(now), scopes, expiresInDays: CLI_TOKEN_DAYS },
       { ...ctx, actorType: "user", actorId: userId },
       "cli",
     );
-    return { token: created.token, prefix: created.prefix, expiresAt: created.expiresAt };
+    return { token: created.token, prefix: created.prefix, expiresAt: created.expiresAt, scopes };
   }
 }

@@ -11,6 +11,7 @@ import * as m0008 from "./migrations/0008_ip_allowlists.js";
 import * as m0009 from "./migrations/0009_mcp_mounts_status.js";
 import * as m0010 from "./migrations/0010_registry.js";
 import * as m0011 from "./migrations/0011_wallet.js";
+import * as m0012 from "./migrations/0012_device_client.js";
 
 function migrations(dialect: "sqlite" | "postgres"): Record<string, Migration> {
   return {
@@ -25,6 +26,7 @@ function migrations(dialect: "sqlite" | "postgres"): Record<string, Migration> {
     "0009_mcp_mounts_status": m0009,
     "0010_registry": m0010,
     "0011_wallet": m0011,
+    "0012_device_client": m0012,
   };
 }
 

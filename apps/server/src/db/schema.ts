@@ -189,6 +189,8 @@ export interface CliDeviceCodesTable {
   last_polled_at: Ms | null;
   requester_ip: string | null;
   requester_agent: string | null;
+  /** The CLI that asked (`mog`), or null for `mogplex`: decides the token's scopes. */
+  client_id: string | null;
   user_id: string | null;
   team_id: string | null;
   created_at: Ms;
