@@ -90,6 +90,29 @@ describe("buying a priced listing", () => {
     expect(await balance(owner)).toBe(500);
   });
 
+  it("parallel acquires with one Idempotency-Key answer with the one entitlement they paid for once", async () => {
+    const { owner, pat } = await buyer(2000);
+    const all = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        h.json<Json>("POST", `${R}/entitlements`, {
+          token: pat.token,
+          body: { name: "shop/tool" },
+          headers: { "idempotency-key": "buy-tool" },
+        }),
+      ),
+    );
+    expect(all.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 201]);
+    const ids = new Set(all.map((r) => (r.body.data as Json).entitlementId));
+    expect(ids.size).toBe(1);
+    const stored = await h.s.db.db
+      .selectFrom("registry_entitlements")
+      .select("id")
+      .where("user_id", "=", owner.userId)
+      .execute();
+    expect(stored.map((e) => e.id)).toEqual([...ids]);
+    expect(await balance(owner)).toBe(500);
+  });
+
   it("over the approval threshold: 402 approvalUrl → owner approves in the web app → retry charged once", async () => {
     const { owner, pat, cookie } = await buyer(5000);
     const team = `/api/teams/${owner.teamId}`;
