@@ -22,6 +22,17 @@ export type RunStatus = z.infer<typeof RunStatus>;
 
 export const RUN_SOURCES = ["api", "cli", "web", "slack", "github", "automation", "mcp"] as const;
 
+/**
+ * A team tool a run may call, host-side: `<server>__<tool>` (exactly the gateway's name for it),
+ * `<server>__*` (every tool of that MCP server) or `rest:<connection>` (an `http_request` tool).
+ */
+export const RUN_TOOL_NAME =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]|_(?!_)){0,31}__(?:\*|[A-Za-z0-9_-]{1,64})|rest:[A-Za-z0-9](?:[A-Za-z0-9-]|_(?!_)){0,31})$/;
+export const RunToolName = z
+  .string()
+  .max(200)
+  .regex(RUN_TOOL_NAME, "tools must be named <server>__<tool>, <server>__* or rest:<connection>");
+
 export const CreateRunRequest = z
   .object({
     repoId: Id,
@@ -37,6 +48,8 @@ export const CreateRunRequest = z
     createBranch: z.boolean().optional(),
     rootDirectory: RootDirectory.optional(),
     agentId: z.string().min(1).max(64).optional(),
+    /** Team tools the run may call (MCP through the gateway, REST connections); none when absent. */
+    tools: z.array(RunToolName).max(50, "tools must list at most 50 entries").optional(),
   })
   .strict();
 export type CreateRunRequest = z.infer<typeof CreateRunRequest>;

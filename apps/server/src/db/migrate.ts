@@ -12,6 +12,7 @@ import * as m0009 from "./migrations/0009_mcp_mounts_status.js";
 import * as m0010 from "./migrations/0010_registry.js";
 import * as m0011 from "./migrations/0011_wallet.js";
 import * as m0012 from "./migrations/0012_device_client.js";
+import * as m0013 from "./migrations/0013_run_tools.js";
 
 function migrations(dialect: "sqlite" | "postgres"): Record<string, Migration> {
   return {
@@ -27,6 +28,7 @@ function migrations(dialect: "sqlite" | "postgres"): Record<string, Migration> {
     "0010_registry": m0010,
     "0011_wallet": m0011,
     "0012_device_client": m0012,
+    "0013_run_tools": m0013,
   };
 }
 

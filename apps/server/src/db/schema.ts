@@ -18,6 +18,8 @@ export interface TeamsTable {
   name: string;
   allowed_models: string | null; // JSON array; null = every model
   default_model: string | null;
+  /** JSON array of tool patterns runs may request; null (or absent) = any tool the starter can call. */
+  run_tools_policy?: string | null;
   created_at: Ms;
 }
 
@@ -97,6 +99,8 @@ export interface RunsTable {
   updated_at: Ms;
   started_at: Ms | null;
   finished_at: Ms | null;
+  /** JSON array of the team tools the run may call (RunToolName); null (or absent) = none. */
+  tools?: string | null;
 }
 
 export interface RunEventsTable {
@@ -219,6 +223,8 @@ export interface ConnectionsTable {
   last_ok_at: Ms | null;
   timeout_ms: number | null;
   enabled: number; // 0 | 1
+  /** rest only: JSON array of HTTP methods runs may use; null (or absent) = GET and HEAD. */
+  methods?: string | null;
   created_by: string | null;
   created_at: Ms;
   updated_at: Ms;
@@ -261,6 +267,8 @@ export interface GatewayRequestsTable {
   status: string;
   error_class: string | null;
   latency_ms: number;
+  /** The run a call was made for (team tools in runs); null for gateway-key clients. */
+  run_id?: string | null;
   created_at: Ms;
 }
 
