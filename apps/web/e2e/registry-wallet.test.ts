@@ -5,7 +5,7 @@
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makePackage } from "../../server/src/registry/test-support/packages.js";
-import { fund } from "../../server/src/registry/wallet/test-support/fixtures.js";
+import { fund, pendingApproval } from "../../server/src/registry/wallet/test-support/fixtures.js";
 import type { TestUser } from "../../server/src/test-support/harness.js";
 import { newPage, type Stack, shoot, signIn, startStack, Watcher } from "./support.js";
 
@@ -123,4 +123,45 @@ describe("spend policies, approvals and the wallet in the web app", () => {
     await expect(page.getByRole("button", { name: "Acquire" }).count()).resolves.toBe(0);
     watcher.assertClean();
   });
+
+  it("an approval link names its team: the app switches to it; members can't decide; outsiders see not found", async () => {
+    const { h } = stack;
+    const id = await pendingApproval(h, owner);
+    const link = `/registry/approvals/${id}?team=${owner.teamId}`;
+    // An owner of this team whose other team is the one the app starts in.
+    const both = await h.user();
+    await h.s.db.db
+      .transaction()
+      .execute((trx) =>
+        h.s.teams.addMember(trx, owner.teamId, both.userId, "owner", { actorType: "system", actorId: null }),
+      );
+    const visit = async (u: TestUser) => {
+      const other = await newPage(stack, watcher);
+      await signIn(other.page, u);
+      await other.page.goto(link);
+      return other;
+    };
+    const a = await newPage(stack, watcher);
+    await signIn(a.page, both);
+    await expect(a.page.getByLabel("Team").inputValue()).resolves.toBe(both.teamId);
+    await a.page.goto(link);
+    await a.page.getByRole("heading", { level: 1, name: /^Approve acme\/p\d+\?$/ }).waitFor();
+    await expect(a.page.getByLabel("Team").inputValue()).resolves.toBe(owner.teamId);
+    await a.page.getByRole("button", { name: "Deny" }).click();
+    await a.page.getByText("Marked denied.").waitFor();
+    await a.context.close();
+
+    const member = await h.user({ team: owner.team, role: "member" });
+    const m = await visit(member);
+    await m.page.getByRole("heading", { level: 1, name: /^Approve acme\/p\d+\?$/ }).waitFor();
+    await m.page.getByText("denied", { exact: true }).waitFor();
+    await expect(m.page.getByRole("button", { name: /^Approve/ }).count()).resolves.toBe(0);
+    await m.context.close();
+
+    const outsider = await h.user();
+    const o = await visit(outsider);
+    await o.page.getByRole("heading", { level: 1, name: "Approval not found" }).waitFor();
+    await o.context.close();
+    watcher.assertClean();
+  }, 120_000);
 });
