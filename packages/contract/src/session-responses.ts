@@ -76,6 +76,8 @@ export const PendingDeviceRequest = z.object({
   expiresInSeconds: z.number(),
   requesterIp: z.string().nullable(),
   requesterAgent: z.string().nullable(),
+  /** Which CLI asked, which decides the token's scopes: `mogplex` (read, write) or `mog` (the registry's). */
+  client: z.enum(["mogplex", "mog"]),
 });
 export type PendingDeviceRequest = z.infer<typeof PendingDeviceRequest>;
 

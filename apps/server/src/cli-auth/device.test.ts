@@ -289,6 +289,16 @@ describe("scopes per client", () => {
       "purchase",
       "sell",
     ]);
+    // The approval page is told which client asks (it shows the scopes that come with it).
+    const pending = await start("mog");
+    const page = await h.json<{ data: { client: string } }>(
+      "GET",
+      `/api/web/device-requests/${pending.user_code}`,
+      {
+        cookie,
+      },
+    );
+    expect(page.body.data.client).toBe("mog");
     // An unknown client id is treated as mogplex.
     expect((await signInAs(u, cookie, "other")).scopes).toEqual(["read", "write"]);
   });

@@ -1,5 +1,6 @@
 // BFF routes the web app's shell needs: who is signed in (with 2FA state, never a token), and device lookups.
 import type { Hono } from "hono";
+import { MOG_CLIENT_ID } from "../cli-auth/service.js";
 import { formatUserCode, normaliseUserCode } from "../cli-auth/validate.js";
 import { iso } from "../clock.js";
 import { notFound } from "../http/errors.js";
@@ -52,6 +53,7 @@ export function registerWebAccountRoutes(app: Hono<AppEnv>, s: Services): void {
         expiresInSeconds: Math.max(0, Math.floor((pending.expiresAt - now) / 1000)),
         requesterIp: pending.requesterIp,
         requesterAgent: pending.requesterAgent,
+        client: pending.clientId === MOG_CLIENT_ID ? "mog" : "mogplex",
       },
     });
   });

@@ -151,13 +151,21 @@ function Decide({ code }: { code: string }) {
           <time dateTime={p.expiresAt}>in {duration(left)}</time>
         </dd>
       </dl>
-      <p>
-        Approving creates a token with the <strong>read</strong> and <strong>write</strong> scopes, valid for
-        90 days, for the device to use.
-      </p>
+      {p.client === "mog" ? (
+        <p>
+          Approving creates a token for the <code>mog</code> package CLI with the <strong>read</strong>,{" "}
+          <strong>download</strong> and <strong>purchase</strong> scopes (and <strong>sell</strong> if the
+          team has a vendor or you are its owner or admin), valid for 90 days.
+        </p>
+      ) : (
+        <p>
+          Approving creates a token with the <strong>read</strong> and <strong>write</strong> scopes, valid
+          for 90 days, for the device to use.
+        </p>
+      )}
       <p className="warning">
-        Only approve if you started <code>mogplex login --device</code> yourself and this code matches your
-        terminal.
+        Only approve if you started <code>{p.client === "mog" ? "mog auth" : "mogplex login --device"}</code>{" "}
+        yourself and this code matches your terminal.
       </p>
       {info.teams.length > 1 ? (
         <p>
