@@ -1,11 +1,11 @@
 // `mog` end to end against a real `mogplex serve` (SQLite): vendor create → publish (sandboxed scan) → search
 // → install (entitlement, signed URL, signature, hashes) → lockfile → update; a blob altered on disk after
 // publish makes `mog install` abort with the integrity error and write nothing; a planted key fails the scan.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Fixture, startFixture } from "../e2e/cli-support.js";
+import { type Fixture, signIn, startFixture } from "../e2e/cli-support.js";
 import { cleanup, ensureBuilt, ROOT, tempDir } from "../e2e/support.js";
 import { listTree } from "./test-support/mog.js";
 
@@ -201,5 +201,59 @@ describe("mog against a real server", { timeout: 240_000 }, () => {
     env.MOG_TOKEN = saved as string;
     expect(bad.code).toBe(1);
     expect(bad.envelope.error.status).toBe(401);
+  });
+
+  it("mog auth: device sign-in approved in the browser → a token with the registry scopes, 0600; --logout", async () => {
+    const { MOG_TOKEN: _, ...noToken } = env;
+    const child = spawn(process.execPath, [MOG, "auth", "--json"], {
+      env: noToken,
+      cwd: work,
+      stdio: "pipe",
+    });
+    let out = "";
+    let err = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      err += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    let code: string | undefined;
+    for (let i = 0; i < 400 && !code; i++) {
+      code = /enter the code: (\S+)/.exec(err)?.[1];
+      if (!code) await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(code, err).toBeDefined();
+    const cookie = await signIn(f.url, f.email);
+    const approved = await fetch(`${f.url}/api/cli-auth/device/approve`, {
+      method: "POST",
+      headers: { cookie, origin: f.url, "content-type": "application/json" },
+      body: JSON.stringify({ userCode: code }),
+    });
+    expect(approved.status).toBe(200);
+    expect(await exited).toBe(0);
+    const envelope = JSON.parse(out.trim().split("\n").at(-1) ?? "{}");
+    expect(envelope).toMatchObject({
+      ok: true,
+      command: "auth",
+      data: { signedIn: true, server: f.url, method: "device" },
+    });
+    // The team has a vendor (created above), so the token can publish too.
+    expect(envelope.data.scopes).toEqual(["read", "download", "purchase", "sell"]);
+    const stored = join(work, "config/mog/auth.json");
+    expect(statSync(stored).mode & 0o777).toBe(0o600);
+    expect(out + err).not.toContain(JSON.parse(readFileSync(stored, "utf8")).mogplex.token);
+
+    const saved = env;
+    env = noToken;
+    try {
+      expect(mog("auth", "--status", "--json").envelope.data).toMatchObject({ signedIn: true, via: "login" });
+      expect(mog("search", "code", "--json").code).toBe(0);
+      expect(mog("auth", "--logout", "--json").envelope.data).toMatchObject({ signedOut: true });
+      expect(mog("search", "code", "--json").envelope.error.code).toBe("UNAUTHENTICATED");
+    } finally {
+      env = saved;
+    }
   });
 });

@@ -59,7 +59,11 @@ export async function signedRelease(zip: Buffer, signer: Signer): Promise<Served
 export interface FakeRegistry {
   url: string;
   /** What the next calls answer; change between calls. */
-  state: { key: Signer; release: Served };
+  state: {
+    key: Signer;
+    release: Served;
+    refuseEntitlement?: { status: number; error: Record<string, unknown> };
+  };
   close(): Promise<void>;
 }
 
@@ -73,6 +77,10 @@ export async function fakeRegistry(state: FakeRegistry["state"]): Promise<FakeRe
     if (url.pathname === "/.well-known/mogplex-registry-key")
       return res.end(ok({ keyId: state.key.keyId, algorithm: "Ed25519", publicKey: state.key.publicKey }));
     if (url.pathname === "/api/v1/registry/entitlements") {
+      if (state.refuseEntitlement) {
+        res.statusCode = state.refuseEntitlement.status;
+        return res.end(JSON.stringify({ ok: false, error: state.refuseEntitlement.error }));
+      }
       res.statusCode = 201;
       return res.end(
         ok({ entitlementId: "ent_1", name: r.name, status: "active", createdAt: "2026-01-01T00:00:00.000Z" }),
