@@ -1,6 +1,6 @@
 // The registry's scanner: each release is judged by judge.ts inside a fresh sandbox of the run engine's provider
 // (no network, CPU/memory/time caps), and the host only ever parses the one line of JSON it prints.
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { constants } from "node:os";
@@ -79,7 +79,6 @@ export function createSandboxScanner(o: SandboxScannerOptions): ReleaseScanner {
 }
 
 class SandboxScanner implements ReleaseScanner {
-  private seq = 0;
   private swept = false;
   private binds: ScanBinds | undefined;
   private readonly limits: SandboxLimits;
@@ -98,7 +97,9 @@ class SandboxScanner implements ReleaseScanner {
     await this.sweep();
     const cancelled = () => new ScanError("the scan was cancelled");
     if (opts.signal?.aborted) throw cancelled();
-    const id = `scan-${process.pid}-${++this.seq}`;
+    // The pid lets a later process sweep what a dead one left; the random part keeps two scanners in one
+    // process (or replicas sharing a data dir) from naming the same sandbox folder and cgroup.
+    const id = `scan-${process.pid}-${randomBytes(6).toString("hex")}`;
     const started = Date.now();
     const handle = await this.o.provider.create({
       id,
@@ -197,7 +198,7 @@ class SandboxScanner implements ReleaseScanner {
       return;
     }
     for (const name of entries) {
-      const pid = Number(/^scan-(\d+)-\d+$/.exec(name)?.[1]);
+      const pid = Number(/^scan-(\d+)-[0-9a-f]+$/.exec(name)?.[1]);
       if (!pid || pid === process.pid || alive(pid)) continue;
       await this.o.provider.cleanup(name, join(this.o.rootDir, name)).catch(() => undefined);
     }
