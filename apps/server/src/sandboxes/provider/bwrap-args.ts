@@ -1,6 +1,6 @@
 // The bubblewrap command line for one sandboxed invocation: which host paths are visible, and how.
 import { existsSync, lstatSync, readlinkSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { SandboxLimits } from "./types.js";
 import { WORKSPACE } from "./types.js";
 
@@ -50,6 +50,8 @@ export function sandboxDirs(
     /** Bound read-write for single invocations (e.g. where the result bundle is written). */
     out: join(fs, "out"),
     egress,
+    /** Per-invocation port bridge folders (port-bridge.ts): beside the egress folder, for the same reasons. */
+    ports: join(dirname(egress), "ports"),
     etc: join(root, "etc"),
     /** Never bound into the sandbox: the engine's own files (e.g. the copied result bundle). */
     host: join(root, "host"),

@@ -1,6 +1,6 @@
 // One bubblewrap sandbox: each command (or long-lived process) runs in fresh namespaces over its workspace.
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { bwrapOptions, FD, limitedCommand, type SandboxDirs } from "./bwrap-args.js";
 import type { SandboxCgroup } from "./cgroup.js";
@@ -8,6 +8,7 @@ import type { HostIds, SandboxDisk } from "./disk.js";
 import type { EgressProxy } from "./egress.js";
 import { chownTree } from "./host-user.js";
 import { NamespaceDisk } from "./keeper.js";
+import { BRIDGE_INSIDE, bridgePreamble, connectBridge } from "./port-bridge.js";
 import {
   type ExecRequest,
   type ExecResult,
@@ -59,6 +60,7 @@ export class BwrapSandbox implements SandboxHandle {
   private readonly running = new Set<Spawned>();
   private dead = false;
   private handedOver = false;
+  private bridges = 0;
   private readonly files: { passwd: Buffer; group: Buffer; hosts: Buffer };
 
   constructor(
@@ -103,7 +105,16 @@ export class BwrapSandbox implements SandboxHandle {
 
   async open(req: OpenRequest): Promise<SandboxProcess> {
     if (this.dead) throw new SandboxUnavailableError("the sandbox has been stopped");
-    const child = this.start(req);
+    const bridge = req.exposePort === undefined ? null : this.bridgeDir();
+    const child = this.start(
+      bridge && req.exposePort !== undefined
+        ? {
+            ...req,
+            script: `${bridgePreamble(req.exposePort)}\n${req.script}`,
+            extraBinds: [{ host: bridge, inside: BRIDGE_INSIDE }],
+          }
+        : req,
+    );
     const exited = new Promise<{ exitCode: number | null; signal: string | null }>((resolve) => {
       child.once("close", (exitCode, signal) => resolve({ exitCode, signal }));
     });
@@ -132,7 +143,26 @@ export class BwrapSandbox implements SandboxHandle {
         killGroup(child);
         await exited;
       },
+      ...(bridge ? { connectPort: () => connectBridge(bridge) } : {}),
     };
+  }
+
+  /**
+   * A fresh folder for one invocation's port bridge, bound read-write into that invocation only. It lies where
+   * the egress folder does: reachable by the sandbox user on a root server, outside the keeper's tmpfs otherwise.
+   */
+  private bridgeDir(): string {
+    if (!existsSync("/usr/bin/socat") && !existsSync("/bin/socat")) {
+      throw new SandboxUnavailableError(
+        "exposing a sandbox port needs socat: install it (apt-get install socat)",
+      );
+    }
+    const p = this.mode.privileged;
+    mkdirSync(this.dirs.ports, { recursive: true, mode: p ? 0o711 : 0o700 });
+    const dir = join(this.dirs.ports, String(++this.bridges));
+    mkdirSync(dir, { mode: 0o700 });
+    if (p) chownSync(dir, p.ids.uid, p.ids.gid);
+    return dir;
   }
 
   /** Spawns bwrap for one invocation: options over fd 3, the dead-man switch on fd 4, stdin/stdout/stderr piped. */

@@ -1,4 +1,5 @@
 // The sandbox provider seam: what the run engine asks of an isolated runtime, whatever implements it.
+import type { Socket } from "node:net";
 import type { SandboxLimits } from "../../config/engine.js";
 
 export type { SandboxLimits };
@@ -61,6 +62,11 @@ export interface OpenRequest {
    * and dropped. It may carry secrets: the receiver keeps a bounded tail and redacts before showing it.
    */
   onStderr?: (chunk: Buffer) => void;
+  /**
+   * A TCP port the process will listen on (on the invocation's own loopback) that the host may reach: the
+   * returned process then has `connectPort()`. The sandbox's network stays closed (see port-bridge.ts).
+   */
+  exposePort?: number;
 }
 
 export interface SandboxProcess {
@@ -71,6 +77,8 @@ export interface SandboxProcess {
   readonly exited: Promise<{ exitCode: number | null; signal: string | null }>;
   /** SIGKILL to the whole invocation; resolves once it has exited. */
   kill(): Promise<void>;
+  /** With `exposePort`: a new host-side connection to that port (rejects while nothing listens there). */
+  connectPort?: () => Promise<Socket>;
 }
 
 export interface SandboxHandle {
