@@ -195,3 +195,26 @@ describe("mog install ./archive.zip", () => {
     );
   });
 });
+
+describe("mog only deletes what it installed", () => {
+  it("uninstall refuses a folder holding files the lockfile does not list (a hostile lockfile can't aim it)", async () => {
+    b = box([".cursor"]);
+    const { path } = await archiveFile(b.root, ruleFiles("1.0.0"));
+    expect((await mog(b.env, "install", path, "--dir", b.project)).code).toBe(0);
+    writeFileSync(join(b.project, ".cursor/rules/style/notes.md"), "mine");
+    const r = await mog(b.env, "uninstall", "acme/style", "--dir", b.project, "--json");
+    expect(r.envelope.error?.code).toBe("UNSAFE_PATH");
+    expect(readFileSync(join(b.project, ".cursor/rules/style/notes.md"), "utf8")).toBe("mine");
+
+    // A lockfile edited to point at the project's own source folder.
+    mkdirSync(join(b.project, "src"));
+    writeFileSync(join(b.project, "src/main.ts"), "code");
+    const lockPath = join(b.project, "mog.lock.json");
+    const lock = JSON.parse(readFileSync(lockPath, "utf8"));
+    lock.packages["acme/style"].installPath = "src";
+    writeFileSync(lockPath, JSON.stringify(lock));
+    const hostile = await mog(b.env, "uninstall", "acme/style", "--dir", b.project, "--json");
+    expect(hostile.envelope.error?.code).toBe("UNSAFE_PATH");
+    expect(readFileSync(join(b.project, "src/main.ts"), "utf8")).toBe("code");
+  });
+});

@@ -16,7 +16,7 @@ import {
 import { integrityError, MogError } from "./errors.js";
 import { type LockEntry, readLock, writeLock } from "./lock.js";
 import { currentEnv, type McpChange, mcpKey, parseEnv, serverEntry, setMcpServer } from "./mcp-config.js";
-import { makeParents, removeParents, underDir } from "./paths.js";
+import { makeParents, onlyLockedFiles, removeParents, underDir } from "./paths.js";
 import { chooseTarget, installPathFor } from "./targets.js";
 
 export interface InstallRequest {
@@ -89,10 +89,10 @@ export async function installArchive(req: InstallRequest): Promise<Installed> {
   const abs = underDir(dir, rel);
   const previous = lock.packages[manifest.name];
   const replacing = existsSync(abs);
-  if (replacing && previous?.installPath !== rel)
+  if (replacing && (previous?.installPath !== rel || !onlyLockedFiles(abs, previous.files)))
     throw new MogError(
       "DESTINATION_EXISTS",
-      `${rel} already exists and was not installed by mog for ${manifest.name}; move it away first`,
+      `${rel} already exists and holds files mog did not install for ${manifest.name}; move it away first`,
     );
 
   const madeParents = makeParents(dir, rel);
@@ -159,8 +159,9 @@ export async function installArchive(req: InstallRequest): Promise<Installed> {
 /** After a successful switch: the previous version's folder and MCP entry when they were elsewhere. */
 function cleanupPrevious(dir: string, previous: LockEntry, rel: string, mcpConfig: string | undefined): void {
   try {
-    if (previous.installPath !== rel)
-      rmSync(underDir(dir, previous.installPath), { recursive: true, force: true });
+    const old = underDir(dir, previous.installPath);
+    if (previous.installPath !== rel && onlyLockedFiles(old, previous.files))
+      rmSync(old, { recursive: true, force: true });
     if (previous.mcp && previous.mcp.config !== mcpConfig)
       setMcpServer(dir, previous.target, previous.mcp.key, null);
   } catch {

@@ -6,7 +6,7 @@ import { basename, dirname, join } from "node:path";
 import { MogError } from "./errors.js";
 import { type LockEntry, readLock, writeLock } from "./lock.js";
 import { type McpChange, setMcpServer } from "./mcp-config.js";
-import { underDir } from "./paths.js";
+import { onlyLockedFiles, underDir } from "./paths.js";
 
 export interface Removed {
   name: string;
@@ -20,6 +20,11 @@ export function uninstall(dir: string, name: string): Removed {
   const entry = lock.packages[name];
   if (!entry) throw new MogError("NOT_INSTALLED", `${name} is not installed in ${dir} (see \`mog list\`)`);
   const abs = underDir(dir, entry.installPath);
+  if (existsSync(abs) && !onlyLockedFiles(abs, entry.files))
+    throw new MogError(
+      "UNSAFE_PATH",
+      `${entry.installPath} holds files mog did not install for ${name}; remove them (or the folder) by hand first`,
+    );
   const trash = join(dirname(abs), `.${basename(abs)}.mog-del-${randomBytes(4).toString("hex")}`);
   let moved = false;
   let mcp: McpChange | null = null;

@@ -1,6 +1,6 @@
 // Paths under the project root (--dir): checked like archive entries, and never through a symlink, so an
 // install path (from a manifest or a lockfile) cannot lead mog to write or delete outside the project.
-import { lstatSync, mkdirSync, rmdirSync, statSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import { checkRelativePath } from "@mogplex/pkgfmt";
 import { MogError } from "./errors.js";
@@ -63,5 +63,26 @@ export function removeParents(made: readonly string[]): void {
     } catch {
       return;
     }
+  }
+}
+
+/**
+ * Whether the folder holds only files the lockfile lists for it (edited ones count; extra files, symlinks or
+ * special files do not), so mog never deletes something it did not install, whatever a lockfile claims.
+ */
+export function onlyLockedFiles(abs: string, files: Readonly<Record<string, string>>): boolean {
+  const walk = (dir: string, prefix: string): boolean => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (!walk(join(dir, entry.name), rel)) return false;
+      } else if (!entry.isFile() || !Object.hasOwn(files, rel)) return false;
+    }
+    return true;
+  };
+  try {
+    return lstatSync(abs).isDirectory() && walk(abs, "");
+  } catch {
+    return false;
   }
 }
