@@ -15,7 +15,8 @@ import { type RegistryDeps, visibleListing } from "./deps.js";
 import { compareSemver, entitlementOut } from "./rows.js";
 
 export interface PurchaseCaller extends Caller {
-  tokenId: string;
+  /** null for a browser session: it holds no token, so it has no spend policy and can't buy priced listings. */
+  tokenId: string | null;
 }
 
 export interface IssuedDownload {
@@ -65,6 +66,14 @@ export class Access {
     };
     try {
       if (priced) {
+        // A browser session has no token, so no spend policy to buy under: decided here, at the purchase.
+        if (!caller.tokenId) {
+          throw failure(
+            "PAYMENT_REQUIRED",
+            `${name} costs $${(price / 100).toFixed(2)}: priced listings are bought with a token, under its ` +
+              `spend policy (mog install ${name})`,
+          );
+        }
         const vendor = await this.d.db
           .selectFrom("registry_vendors")
           .select("team_id")

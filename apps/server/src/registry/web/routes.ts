@@ -2,16 +2,12 @@
 // registry's own services (catalog, uploads, access); the team is the active one the app sends.
 import type { UploadQuery } from "@mogplex/contract";
 import type { Hono } from "hono";
-import { failure } from "../../failure.js";
 import { sessionRoute } from "../../http/session-route.js";
 import { type AppEnv, auditContext } from "../../http/types.js";
 import type { Services } from "../../services.js";
-import { visibleListing } from "../deps.js";
 import { vendorOut } from "../rows.js";
 import { MAX_UPLOAD_BYTES } from "../uploads.js";
 import { uploadTier, zipBody } from "./upload-body.js";
-
-const dollars = (cents: number) => `$${(cents / 100).toFixed(2)}`;
 
 export function registerRegistryWebRoutes(app: Hono<AppEnv>, s: Services): void {
   const r = s.registry;
@@ -54,18 +50,10 @@ export function registerRegistryWebRoutes(app: Hono<AppEnv>, s: Services): void 
   );
 
   sessionRoute(app, s, "webAcquire", async (c, { principal, team, body }) => {
-    // A browser session has no token, so no spend policy to charge under: only free listings (and the
-    // vendor team's own, which it never pays for) are acquired here.
-    const { listing, member } = await visibleListing(s.db.db, body.name, principal.userId);
-    const price = Number(listing.price_cents);
-    if (price > 0 && !member)
-      throw failure(
-        "PAYMENT_REQUIRED",
-        `${body.name} costs ${dollars(price)}: priced listings are bought with a token, under its spend ` +
-          `policy (mog install ${body.name})`,
-      );
+    // A browser session has no token, so no spend policy to charge under: Access refuses a priced listing
+    // (the vendor team's own are free) at the moment of purchase, whatever the price was when the page loaded.
     const got = await r.access.acquire(
-      { userId: principal.userId, teamId: team.teamId, tokenId: "" },
+      { userId: principal.userId, teamId: team.teamId, tokenId: null },
       body.name,
       auditContext(c, principal),
     );
