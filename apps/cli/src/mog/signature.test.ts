@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Box, box, listTree, mog, SKILL_FILES, yazlZip } from "./test-support/mog.js";
+import { type Box, box, listTree, mog, mogCtx, mogOn, SKILL_FILES, yazlZip } from "./test-support/mog.js";
 import { type FakeRegistry, fakeRegistry, newSigner, signedRelease } from "./test-support/registry.js";
 
 let b: Box;
@@ -30,7 +30,15 @@ const install = (env: Record<string, string>, dir: string) =>
 describe("mog install vendor/slug: signature and integrity", () => {
   it("a correctly signed release installs, pins the key, and records the entitlement", async () => {
     const { env, key } = await setup();
-    const r = await install(env, b.project);
+    // On a terminal the download shows a progress bar (on the status line, cleared before the result).
+    const statuses: string[] = [];
+    const ctx = mogCtx(env, { status: (t) => statuses.push(t), clear: () => statuses.push("") });
+    const r = await mogOn(ctx, "install", "acme/code-review", "--dir", b.project, "--json");
+    expect(
+      statuses.some((t) => /^Downloading acme\/code-review@1\.2\.3 \[#+\] /.test(t)),
+      statuses.join("|"),
+    ).toBe(true);
+    expect(statuses.at(-1)).toBe("");
     expect(r.code, JSON.stringify(r.envelope)).toBe(0);
     expect(r.stderr.join("\n")).toContain(`pinned the registry key ${key.keyId}`);
     const lock = JSON.parse(readFileSync(join(b.project, "mog.lock.json"), "utf8"));

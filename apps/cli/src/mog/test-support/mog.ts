@@ -48,7 +48,10 @@ export function box(markers: string[] = [".claude"]): Box {
   };
 }
 
-export function mogCtx(env: Record<string, string>): MogCtx & { stdout: string[]; stderr: string[] } {
+export function mogCtx(
+  env: Record<string, string>,
+  tty: MogCtx["tty"] = null,
+): MogCtx & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
   const stderr: string[] = [];
   const ctx = createMogContext({
@@ -60,13 +63,17 @@ export function mogCtx(env: Record<string, string>): MogCtx & { stdout: string[]
     },
     stdin: Readable.from([]),
     interactive: false,
-    tty: null,
+    tty,
   });
   return Object.assign(ctx, { stdout, stderr });
 }
 
 export async function mog(env: Record<string, string>, ...args: string[]): Promise<MogRun> {
-  const ctx = mogCtx(env);
+  return mogOn(mogCtx(env), ...args);
+}
+
+/** Runs mog on a given context (e.g. one with a terminal). */
+export async function mogOn(ctx: ReturnType<typeof mogCtx>, ...args: string[]): Promise<MogRun> {
   const code = await runMog(ctx, ["node", "mog", ...args]);
   ctx.log.close();
   const last = ctx.stdout.at(-1) ?? "{}";
