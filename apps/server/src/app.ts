@@ -17,6 +17,7 @@ import { registerWalletRoutes } from "./registry/wallet/routes.js";
 import { registerRegistryWebRoutes } from "./registry/web/routes.js";
 import { registerRepoRoutes } from "./repos/routes.js";
 import { registerRunRoutes } from "./runs/routes.js";
+import { registerPreviewRoutes } from "./sandboxes/preview-routes.js";
 import { registerSandboxRoutes } from "./sandboxes/routes.js";
 import type { Services } from "./services.js";
 import { registerTeamRoutes } from "./teams/routes.js";
@@ -83,6 +84,7 @@ export function createApp(s: Services): Hono<AppEnv> {
   registerRegistryRoutes(app, s);
   registerRegistryWebRoutes(app, s);
   registerWebRoutes(app, s);
+  registerPreviewRoutes(app, s);
   // Last: every GET no route above claimed (except the API, MCP and health paths) is the web app.
   registerWebApp(app);
 

@@ -75,6 +75,8 @@ export const Run = z.object({
   usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), costUsd: z.number() }),
   eventsUrl: z.string(),
   cancelUrl: z.string(),
+  /** Path of the run's live preview on the control plane (the repo's dev server); null when there is none. */
+  previewUrl: z.string().nullable(),
 });
 export type Run = z.infer<typeof Run>;
 

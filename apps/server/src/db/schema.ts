@@ -101,6 +101,8 @@ export interface RunsTable {
   finished_at: Ms | null;
   /** JSON array of the team tools the run may call (RunToolName); null (or absent) = none. */
   tools?: string | null;
+  /** The live preview's path on the control plane (the sandbox's preview_url); null (or absent) = none. */
+  preview_url?: string | null;
 }
 
 export interface RunEventsTable {

@@ -14,6 +14,7 @@ import { ChangeTracker } from "./harness/changes.js";
 import { buildTools } from "./harness/tools.js";
 import { costUsd, priceOf, resolveModel, serverModelSecrets } from "./models.js";
 import type { ProviderKeyStore } from "./provider-keys.js";
+import { startPreview } from "./preview.js";
 import { watchSandbox } from "./session.js";
 import { resolveSetup, SetupError } from "./setup.js";
 import type { EngineStore, Outcome, Usage } from "./store.js";
@@ -150,6 +151,7 @@ export async function executeRun(x: RunExecution, d: ExecDeps): Promise<void> {
   let stage: Stage = "setup";
   let outcome: Outcome;
   let stopWatching = () => {};
+  let stopPreview = async () => {};
   const runTimer = setTimeout(() => x.abort("run_timeout"), config.agent.runTimeoutMs);
   try {
     const team = await d.store.teamForRun(run.team_id);
@@ -255,6 +257,11 @@ export async function executeRun(x: RunExecution, d: ExecDeps): Promise<void> {
       }
     }
     await d.store.sandboxStatus(record.id, "running");
+    const preview = await startPreview({
+      ...{ sandbox, sandboxId: record.id, teamId: run.team_id, repo, cwd: setup.rootInside, emit },
+      ...{ sandboxes: s.sandboxes, activity, signal: x.controller.signal },
+    });
+    if (preview) stopPreview = preview.stop;
 
     stage = "agent";
     const tools = buildTools({
@@ -332,6 +339,7 @@ export async function executeRun(x: RunExecution, d: ExecDeps): Promise<void> {
     clearTimeout(runTimer);
     stopWatching();
   }
+  await stopPreview().catch(() => undefined);
   // The sandbox's processes and files go before the run reads as ended, so a terminal run has nothing left.
   await x.handle
     ?.destroy()

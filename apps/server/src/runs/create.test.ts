@@ -52,6 +52,7 @@ describe("POST /runs", () => {
         "usage",
         "eventsUrl",
         "cancelUrl",
+        "previewUrl",
       ].sort(),
     );
     const shortId = run.id
@@ -81,6 +82,7 @@ describe("POST /runs", () => {
       usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
       eventsUrl: `${API}/runs/${run.id}/events`,
       cancelUrl: `${API}/runs/${run.id}/cancel`,
+      previewUrl: null,
     });
     expect(shortId).toHaveLength(8);
 

@@ -54,6 +54,7 @@ export function toRun(r: RunsTable): Run {
     },
     eventsUrl: `${PUBLIC_BASE}/runs/${r.id}/events`,
     cancelUrl: `${PUBLIC_BASE}/runs/${r.id}/cancel`,
+    previewUrl: r.preview_url ?? null,
   };
 }
 

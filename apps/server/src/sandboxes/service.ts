@@ -7,6 +7,7 @@ import { decodeCursor, olderThan, pageOf } from "../db/pagination.js";
 import type { DB, SandboxesTable } from "../db/schema.js";
 import { notFound } from "../failure.js";
 import { newId } from "../security/random.js";
+import { PreviewRegistry } from "./previews.js";
 
 export function toSandbox(r: SandboxesTable): Sandbox {
   return {
@@ -30,6 +31,8 @@ export type SandboxStopper = (sandboxId: string) => Promise<void>;
 
 export class SandboxService {
   private stopper: SandboxStopper | undefined;
+  /** Dev servers of this process's sandboxes that the preview route can reach. */
+  readonly previews = new PreviewRegistry();
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -94,6 +97,21 @@ export class SandboxService {
     };
     await this.db.insertInto("sandboxes").values(row).execute();
     return row;
+  }
+
+  /** Sets (or clears, with null) the preview URL of a sandbox and of its run, together. */
+  async setPreviewUrl(sandboxId: string, url: string | null): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable("sandboxes")
+        .set({ preview_url: url })
+        .where("id", "=", sandboxId)
+        .returning("run_id")
+        .executeTakeFirst();
+      if (row?.run_id) {
+        await trx.updateTable("runs").set({ preview_url: url }).where("id", "=", row.run_id).execute();
+      }
+    });
   }
 
   async stop(
