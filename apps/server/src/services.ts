@@ -28,6 +28,7 @@ import { StatementSigner, UrlSigner } from "./registry/signing.js";
 import { walletPurchases } from "./registry/wallet/purchases.js";
 import { WalletService } from "./registry/wallet/service.js";
 import { RepoService } from "./repos/service.js";
+import { RunTools } from "./run-tools/service.js";
 import { type EventBus, MemoryEventBus } from "./runs/bus.js";
 import { RunEventStore } from "./runs/events.js";
 import { RedisEventBus } from "./runs/redis-bus.js";
@@ -210,6 +211,7 @@ export function buildServices(deps: ServiceDeps): Services {
       repos,
       events,
       runStartRules: rules.runStarts,
+      tools: new RunTools({ db: db.db, keyring, gateway }),
     }),
     sandboxes: new SandboxService(db.db, audit, clock),
     cliAuth: new CliAuthService(db.db, audit, clock, tokens),

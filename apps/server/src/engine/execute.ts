@@ -11,13 +11,15 @@ import { clip, RunEmitter } from "./emitter.js";
 import { cloneForRun, commitAndPush, commitMessage } from "./git.js";
 import { runAgent, SYSTEM_PROMPT } from "./harness/agent.js";
 import { ChangeTracker } from "./harness/changes.js";
+import { buildTeamTools } from "./harness/team-tools.js";
 import { buildTools } from "./harness/tools.js";
 import { costUsd, priceOf, resolveModel, serverModelSecrets } from "./models.js";
-import type { ProviderKeyStore } from "./provider-keys.js";
 import { startPreview } from "./preview.js";
+import type { ProviderKeyStore } from "./provider-keys.js";
 import { watchSandbox } from "./session.js";
 import { resolveSetup, SetupError } from "./setup.js";
 import type { EngineStore, Outcome, Usage } from "./store.js";
+import { openTeamTools } from "./team-tools.js";
 
 export type AbortReason =
   | "cancel"
@@ -61,7 +63,7 @@ export class RunExecution {
 
 export interface ExecDeps {
   /** Only what a run touches of the container. */
-  s: Pick<Services, "events" | "db" | "keyring" | "sandboxes">;
+  s: Pick<Services, "events" | "db" | "keyring" | "sandboxes" | "gateway">;
   store: EngineStore;
   provider: SandboxProvider;
   keys: ProviderKeyStore;
@@ -170,6 +172,9 @@ export async function executeRun(x: RunExecution, d: ExecDeps): Promise<void> {
     const repo = await d.store.repoForRun(run.repo_id);
     const setup = await resolveSetup(s.db.db, s.keyring, config, repo, run.root_directory);
     emit.addSecrets(setup.secrets);
+    // The team tools the run may call, opened host-side before any sandbox exists; their credentials stay here.
+    const teamTools = await openTeamTools(s, run);
+    emit.addSecrets(teamTools?.secrets ?? []);
     x.check();
 
     const working = run.working_branch ?? run.base_branch;
@@ -273,6 +278,16 @@ export async function executeRun(x: RunExecution, d: ExecDeps): Promise<void> {
       maxCommandMs: config.sandbox.commandTimeoutMs,
       activity,
     });
+    if (teamTools) {
+      const extra = buildTeamTools(teamTools, {
+        emit,
+        signal: x.controller.signal,
+        activity,
+        maxCalls: config.agent.maxSteps * 4,
+      });
+      Object.assign(tools, extra);
+      await emit.log(`Team tools: ${Object.keys(extra).join(", ")}`, { tools: Object.keys(extra) });
+    }
     const priced = priceOf(model.id) !== null;
     const result = await runAgent({
       model: model.model,

@@ -16,6 +16,8 @@ export interface RequestLogEntry {
   status: "ok" | "error" | "denied" | "unauthorized" | "rate_limited";
   errorClass?: ErrorClass | null;
   latencyMs: number;
+  /** The run a call was made for (team tools in runs). */
+  runId?: string | null;
 }
 
 const FLUSH_AT = 200;
@@ -50,6 +52,7 @@ export class RequestLog {
       status: e.status,
       error_class: e.errorClass ?? null,
       latency_ms: Math.round(e.latencyMs * 1000) / 1000,
+      run_id: e.runId ?? null,
       created_at: this.clock.now(),
     });
     if (this.buffer.length >= FLUSH_AT) void this.flush();

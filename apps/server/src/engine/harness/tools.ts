@@ -4,7 +4,8 @@ import { z } from "zod";
 import type { ExecResult, SandboxHandle } from "../../sandboxes/provider/types.js";
 import { clip, type RunEmitter } from "../emitter.js";
 import type { ChangeTracker } from "./changes.js";
-import { display, PathError, resolveInside } from "./paths.js";
+import { display, resolveInside } from "./paths.js";
+import { makeStep, ToolFailure } from "./step.js";
 
 export interface ToolEnv {
   sandbox: SandboxHandle;
@@ -24,14 +25,12 @@ const MODEL_STREAM_MAX = 32_000;
 const FILE_OP_MS = 60_000;
 export const DEFAULT_COMMAND_MS = 120_000;
 
-class ToolFailure extends Error {}
-
 function out(r: ExecResult): string {
   return `${r.stdout}${r.stderr ? `\n${r.stderr}` : ""}`.trim();
 }
 
 export function buildTools(env: ToolEnv): ToolSet {
-  const { sandbox, root, emit } = env;
+  const { sandbox, root } = env;
   const exec = (script: string, args: string[], opts: { stdin?: string; maxOutputBytes?: number } = {}) => {
     env.activity();
     return sandbox
@@ -39,64 +38,7 @@ export function buildTools(env: ToolEnv): ToolSet {
       .finally(env.activity);
   };
 
-  /** Runs one tool call with its events; failures go back to the model as text, aborts stop the loop. */
-  async function step(
-    name: string,
-    shownArgs: Record<string, unknown>,
-    body: () => Promise<{
-      text: string;
-      exitCode?: number | null;
-      mutates?: boolean;
-      extra?: Record<string, unknown>;
-    }>,
-  ): Promise<string> {
-    const started = Date.now();
-    await emit.emit({
-      type: "tool_started",
-      toolName: name,
-      message: `${name} started`,
-      payload: { arguments: shownArgs },
-    });
-    try {
-      const r = await body();
-      if (env.signal.aborted) throw env.signal.reason;
-      await emit.emit({
-        type: "tool_finished",
-        toolName: name,
-        message: `${name} finished${r.exitCode === undefined ? "" : ` (exit ${r.exitCode})`}`,
-        payload: {
-          output: clip(emit.redact(r.text)),
-          ...(r.exitCode === undefined ? {} : { exitCode: r.exitCode }),
-          durationMs: Date.now() - started,
-          ...r.extra,
-        },
-      });
-      if (r.mutates) {
-        for (const c of await env.changes.snapshot(env.signal)) {
-          await emit.emit({
-            type: "file_changed",
-            toolName: name,
-            message: `${c.path} +${c.added} -${c.removed}`,
-            payload: { path: c.path, added: c.added, removed: c.removed, binary: c.binary },
-          });
-        }
-      }
-      return r.text;
-    } catch (err) {
-      if (env.signal.aborted) throw err;
-      const message =
-        err instanceof ToolFailure || err instanceof PathError
-          ? err.message
-          : String((err as Error).message ?? err);
-      await emit.emit({
-        type: "tool_finished",
-        toolName: name,
-        message: `${name} failed`,
-        payload: { error: clip(emit.redact(message)), durationMs: Date.now() - started },
-      });
-      return `Error: ${message}`;
-    }
-  }
+  const step = makeStep(env);
 
   async function readWhole(abs: string, max: number): Promise<string> {
     const r = await exec(

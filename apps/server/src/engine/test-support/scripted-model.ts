@@ -15,6 +15,8 @@ export interface ChatRequest {
   model: string;
   messages: Array<{ role: string; content: unknown; tool_calls?: unknown }>;
   authorization: string | undefined;
+  /** Names of the tools offered with this request. */
+  tools: string[];
 }
 
 /** Picks the reply for a request; `step` counts the assistant turns already in the conversation. */
@@ -44,20 +46,33 @@ function firstUserText(messages: ChatRequest["messages"]): string {
   return typeof m.content === "string" ? m.content : JSON.stringify(m.content);
 }
 
-export async function startScriptedModel(): Promise<ScriptedModel> {
+/** `models`: what GET /models lists (the model catalogue reads it as openai-compatible/<id>). */
+export async function startScriptedModel(o: { models?: string[] } = {}): Promise<ScriptedModel> {
   const scripts = new Map<string, Script>();
   const requests: ChatRequest[] = [];
   let calls = 0;
   const server: Server = createServer(async (req, res) => {
+    if (req.method === "GET" && req.url?.endsWith("/models")) {
+      const data = (o.models ?? ["scripted-coder"]).map((id) => ({ id, object: "model", owned_by: "test" }));
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ object: "list", data }));
+      return;
+    }
     if (req.method !== "POST" || !req.url?.endsWith("/chat/completions")) {
       res.writeHead(404).end();
       return;
     }
-    const body = JSON.parse(await read(req)) as { model: string; messages: ChatRequest["messages"] };
+    const body = JSON.parse(await read(req)) as {
+      model: string;
+      messages: ChatRequest["messages"];
+      tools?: Array<{ function?: { name?: string } }>;
+    };
     const chat: ChatRequest = {
       model: body.model,
       messages: body.messages,
       authorization: req.headers.authorization,
+      tools: (body.tools ?? []).map((t) => t.function?.name ?? ""),
     };
     requests.push(chat);
     const text = firstUserText(body.messages);
