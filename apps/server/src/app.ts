@@ -11,6 +11,7 @@ import { readiness } from "./http/health.js";
 import { clientIp, globalIpLimit, ipLimit, requestId, securityHeaders } from "./http/middleware.js";
 import type { AppEnv } from "./http/types.js";
 import { registerIdentityRoutes } from "./identity/routes.js";
+import { registerModelRoutes } from "./models/routes.js";
 import { registerPlatformMcp } from "./platform-mcp/routes.js";
 import { registerRegistryRoutes } from "./registry/routes.js";
 import { registerWalletRoutes } from "./registry/wallet/routes.js";
@@ -74,6 +75,7 @@ export function createApp(s: Services): Hono<AppEnv> {
   registerAuditRoutes(app, s);
   registerRepoRoutes(app, s);
   registerRunRoutes(app, s);
+  registerModelRoutes(app, s);
   registerSandboxRoutes(app, s);
   registerConnectionRoutes(app, s);
   registerGatewayKeyRoutes(app, s);

@@ -21,6 +21,7 @@ import {
   type WindowRule,
 } from "./limits/index.js";
 import type { Logger } from "./logger.js";
+import { ModelService } from "./models/service.js";
 import { FileBlobStore } from "./registry/blob-store.js";
 import { createSandboxScanner, type ReleaseScanner } from "./registry/scan/index.js";
 import { RegistryService } from "./registry/service.js";
@@ -28,7 +29,6 @@ import { StatementSigner, UrlSigner } from "./registry/signing.js";
 import { walletPurchases } from "./registry/wallet/purchases.js";
 import { WalletService } from "./registry/wallet/service.js";
 import { RepoService } from "./repos/service.js";
-import { RunTools } from "./run-tools/service.js";
 import { type EventBus, MemoryEventBus } from "./runs/bus.js";
 import { RunEventStore } from "./runs/events.js";
 import { RedisEventBus } from "./runs/redis-bus.js";
@@ -74,6 +74,8 @@ export interface Services {
   wallet: WalletService;
   /** The package registry: vendors, listings, uploads and their scan queue, entitlements, signed downloads. */
   registry: RegistryService;
+  /** The model catalogue and the team's model settings (default, allowlist, sealed provider keys). */
+  models: ModelService;
   close(): Promise<void>;
 }
 
@@ -189,6 +191,7 @@ export function buildServices(deps: ServiceDeps): Services {
     scanPollMs: config.registry.scanPollMs,
     scanLeaseMs: config.registry.scanLeaseMs,
   });
+  const models = new ModelService({ db: db.db, audit, clock, keyring, engine: config.engine });
   const partial = {
     redis: deps.redis,
     config,
@@ -211,7 +214,7 @@ export function buildServices(deps: ServiceDeps): Services {
       repos,
       events,
       runStartRules: rules.runStarts,
-      tools: new RunTools({ db: db.db, keyring, gateway }),
+      checkModel: (teamId, requested, teamDefault) => models.check(teamId, requested, teamDefault),
     }),
     sandboxes: new SandboxService(db.db, audit, clock),
     cliAuth: new CliAuthService(db.db, audit, clock, tokens),
@@ -220,6 +223,7 @@ export function buildServices(deps: ServiceDeps): Services {
     gateway,
     registry,
     wallet,
+    models,
   };
   const identity = deps.identity(partial);
   return {

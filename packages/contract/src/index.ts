@@ -3,6 +3,8 @@ export * from "./common.js";
 export * from "./connections.js";
 export * from "./envelope.js";
 export * from "./errors.js";
+export * from "./models.js";
+export * from "./models-routes.js";
 export * from "./openapi.js";
 export * from "./principals.js";
 export * from "./registry.js";

@@ -4,6 +4,7 @@
 // their shape: session-spec.ts.
 import { ACCOUNT_SESSION_ROUTES } from "./session-table-account.js";
 import { REGISTRY_SESSION_ROUTES } from "./session-table-registry.js";
+import { SETTINGS_SESSION_ROUTES } from "./session-table-settings.js";
 import { WEB_SESSION_ROUTES } from "./session-table-web.js";
 import { WALLET_SESSION_ROUTES } from "./wallet-session.js";
 
@@ -12,6 +13,7 @@ export const SESSION_ROUTES = {
   ...WEB_SESSION_ROUTES,
   ...WALLET_SESSION_ROUTES,
   ...REGISTRY_SESSION_ROUTES,
+  ...SETTINGS_SESSION_ROUTES,
 };
 
 export type SessionRouteName = keyof typeof SESSION_ROUTES;

@@ -3,7 +3,16 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { RunEvent } from "@mogplex/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Actor, API, dataOf, eventOf, SseReader, startRun, within } from "../runs/test-support/api.js";
+import {
+  type Actor,
+  API,
+  dataOf,
+  errorOf,
+  eventOf,
+  SseReader,
+  startRun,
+  within,
+} from "../runs/test-support/api.js";
 import type { Harness } from "../test-support/harness.js";
 import { addRepo, allEvents, gitIn, untilEvent, untilTerminal } from "./test-support/engine.js";
 import { type RunFixture, startRunFixture } from "./test-support/run-fixture.js";
@@ -162,20 +171,18 @@ describe("a run end to end", () => {
     expect(() => gitIn(remote, "rev-parse", `refs/heads/${done.branch.working}`)).toThrow();
   });
 
-  it("fails at once, with the variable to set, when the model's provider has no credentials", async () => {
-    const run = await start({ prompt: "needs anthropic", model: "anthropic/claude-sonnet-4-5" });
-    const done = await untilTerminal(h, a.user.teamId, run.id);
-    expect(done.status).toBe("failed");
-    expect(done.error).toMatch(
+  it("refuses at creation, with the variable to set, a model whose provider has no credentials", async () => {
+    const r = await startRun(h, a.token, {
+      repoId: a.repoId,
+      prompt: "needs anthropic",
+      model: "anthropic/claude-sonnet-4-5",
+    });
+    expect(r.status).toBe(400);
+    expect(errorOf(r.body).message).toMatch(
       /No credentials for provider "anthropic".*set ANTHROPIC_API_KEY on the server/,
     );
-    expect(done.sandboxId).toBeNull();
-    expect(types(await allEvents(h, run.id))).toEqual([
-      "started",
-      "status_changed",
-      "status_changed",
-      "failed",
-    ]);
+    const runs = await h.s.runs.list(a.user.teamId, { limit: 200 });
+    expect(runs.runs.some((x) => x.prompt === "needs anthropic")).toBe(false);
   });
 
   it("cancel during a long command: stops the loop, kills the sandbox's processes, ends cancelled", async () => {

@@ -1,5 +1,5 @@
 // Repos belong to one team; every read is scoped by that team (another team's repo is "not found").
-import { normaliseRootDirectory, type Repo } from "@mogplex/contract";
+import { normaliseRootDirectory, type Repo, RepoSettingsBody } from "@mogplex/contract";
 import { type Kysely, type SqlBool, sql } from "kysely";
 import type { AuditContext, AuditLog } from "../audit/store.js";
 import { type Clock, iso } from "../clock.js";
@@ -7,6 +7,36 @@ import { decodeCursor, olderThan, pageOf } from "../db/pagination.js";
 import type { DB, ReposTable } from "../db/schema.js";
 import { badRequest, failure, notFound } from "../failure.js";
 import { newId } from "../security/random.js";
+
+export interface RepoSettings {
+  installCommand?: string | null;
+  devCommand?: string | null;
+  port?: number | null;
+  environmentSource?: string | null;
+}
+
+const SETTING_COLUMNS = {
+  installCommand: "install_command",
+  devCommand: "dev_command",
+  port: "port",
+  environmentSource: "environment_source",
+} as const;
+
+/** Checks a repo's run settings with the contract's rules (one line naming the field); "" clears a field. */
+export function checkRepoSettings(input: RepoSettings): RepoSettings {
+  const parsed = RepoSettingsBody.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw badRequest(`${issue?.path.join(".") || "settings"}: ${issue?.message ?? "invalid"}`);
+  }
+  const out: RepoSettings = {};
+  for (const [k, v] of Object.entries(parsed.data) as Array<[keyof RepoSettings, string | number | null]>) {
+    if (v === undefined) continue;
+    const value = typeof v === "string" ? v.trim() || null : v;
+    (out as Record<string, unknown>)[k] = value;
+  }
+  return out;
+}
 
 export function toRepo(r: ReposTable): Repo {
   return {
@@ -23,16 +53,12 @@ export function toRepo(r: ReposTable): Repo {
   };
 }
 
-export interface AddRepoInput {
+export interface AddRepoInput extends RepoSettings {
   teamId: string;
   fullName: string;
   sourceUrl: string;
   defaultBranch?: string;
   rootDirectory?: string;
-  installCommand?: string | null;
-  devCommand?: string | null;
-  port?: number | null;
-  environmentSource?: string | null;
 }
 
 const FULL_NAME = /^[A-Za-z0-9._-]{1,100}\/[A-Za-z0-9._-]{1,100}$/;
@@ -79,6 +105,12 @@ export class RepoService {
     const root = normaliseRootDirectory(input.rootDirectory ?? "");
     if (root === null) throw badRequest("rootDirectory must be a relative path inside the repo");
     if (input.sourceUrl.length === 0 || input.sourceUrl.length > 2048) throw badRequest("path is required");
+    const settings = checkRepoSettings({
+      installCommand: input.installCommand,
+      devCommand: input.devCommand,
+      port: input.port,
+      environmentSource: input.environmentSource,
+    });
     const row: ReposTable = {
       id: newId(),
       team_id: input.teamId,
@@ -86,10 +118,10 @@ export class RepoService {
       source_url: input.sourceUrl,
       default_branch: input.defaultBranch ?? "main",
       root_directory: root,
-      install_command: input.installCommand ?? null,
-      dev_command: input.devCommand ?? null,
-      port: input.port ?? null,
-      environment_source: input.environmentSource ?? null,
+      install_command: settings.installCommand ?? null,
+      dev_command: settings.devCommand ?? null,
+      port: settings.port ?? null,
+      environment_source: settings.environmentSource ?? null,
       created_at: this.clock.now(),
     };
     await this.db.transaction().execute(async (trx) => {
@@ -110,5 +142,25 @@ export class RepoService {
       });
     });
     return toRepo(row);
+  }
+
+  /** Changes a repo's run settings (a field left out is kept); the audit row names the fields, not the values. */
+  async updateSettings(teamId: string, id: string, input: RepoSettings, ctx: AuditContext): Promise<Repo> {
+    const settings = checkRepoSettings(input);
+    const set: Partial<ReposTable> = {};
+    for (const [k, v] of Object.entries(settings) as Array<[keyof RepoSettings, never]>)
+      set[SETTING_COLUMNS[k]] = v;
+    await this.get(teamId, id);
+    await this.db.transaction().execute(async (trx) => {
+      if (Object.keys(set).length > 0) await trx.updateTable("repos").set(set).where("id", "=", id).execute();
+      await this.audit.append(trx, ctx, {
+        teamId,
+        action: "repo.settings_updated",
+        targetType: "repo",
+        targetId: id,
+        payload: { fields: Object.keys(settings) },
+      });
+    });
+    return toRepo(await this.get(teamId, id));
   }
 }

@@ -6,7 +6,9 @@ import { actor, dataOf, errorOf, startRun } from "./test-support/api.js";
 let h: Harness;
 beforeAll(async () => {
   // Tight budgets make "no budget spent" observable: a replay that counted would trip the minute rule.
-  h = await createHarness({ env: { MOGPLEX_RUN_START_LIMITS: "2/1m,100/1h,100/1d" } });
+  h = await createHarness({
+    env: { MOGPLEX_RUN_START_LIMITS: "2/1m,100/1h,100/1d", OPENAI_API_KEY: "sk-test-unused" },
+  });
 });
 afterAll(async () => {
   await h.close();

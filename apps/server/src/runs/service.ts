@@ -20,7 +20,6 @@ import type { DB, RunsTable } from "../db/schema.js";
 import { failure, notFound } from "../failure.js";
 import { retryAfterSeconds, type WindowRule } from "../limits/index.js";
 import type { RepoService } from "../repos/service.js";
-import type { RunTools } from "../run-tools/service.js";
 import { newId, sha256Hex } from "../security/random.js";
 import { generatedBranchName } from "./branch.js";
 import type { RunEventStore } from "./events.js";
@@ -72,8 +71,13 @@ export interface RunServiceDeps {
   repos: RepoService;
   events: RunEventStore;
   runStartRules: WindowRule[];
-  /** Checks a run's team tools at creation; without it a run naming tools is refused. */
-  tools?: Pick<RunTools, "check">;
+  /** The model a run will use (request → team default → MOGPLEX_DEFAULT_MODEL); throws a 400 Failure when it
+   * can't run (unknown provider, no credentials). Checked before the team's allowlist. */
+  checkModel?: (
+    teamId: string,
+    requested: string | null,
+    teamDefault: string | null,
+  ) => Promise<string | null>;
 }
 
 export class RunService {
@@ -123,23 +127,24 @@ export class RunService {
       .where("id", "=", p.teamId)
       .executeTakeFirstOrThrow();
     const model = body.model ?? team.default_model ?? null;
-    if (model && team.allowed_models !== null) {
+    const effective = this.d.checkModel
+      ? await this.d.checkModel(p.teamId, body.model ?? null, team.default_model)
+      : model;
+    if (effective && team.allowed_models !== null) {
       const allowed = JSON.parse(team.allowed_models) as string[];
-      if (!allowed.includes(model)) {
+      if (!allowed.includes(effective)) {
         await db.transaction().execute((trx) =>
           this.d.audit.append(trx, ctx, {
             teamId: p.teamId,
             action: "model.denied",
             targetType: "repo",
             targetId: repo.id,
-            payload: { model },
+            payload: { model: effective },
           }),
         );
-        throw failure("FORBIDDEN", `Model ${model} is not in this team's model catalogue`);
+        throw failure("FORBIDDEN", `Model ${effective} is not in this team's model catalogue`);
       }
     }
-
-    const tools = await this.checkTools(p, repo.id, body.tools ?? []);
 
     const result = await db.transaction().execute(async (trx) => {
       await this.lockUser(trx, p.userId);
@@ -177,7 +182,6 @@ export class RunService {
         updated_at: now,
         started_at: null,
         finished_at: null,
-        tools: tools.length > 0 ? JSON.stringify(tools) : null,
       };
       await trx.insertInto("runs").values(row).execute();
       await trx
@@ -196,26 +200,12 @@ export class RunService {
         action: "run.created",
         targetType: "run",
         targetId: id,
-        payload: {
-          repoId: repo.id,
-          source,
-          harness: row.harness,
-          model,
-          prompt: body.prompt,
-          ...(tools.length > 0 ? { tools } : {}),
-        },
+        payload: { repoId: repo.id, source, harness: row.harness, model, prompt: body.prompt },
       });
       return { run: toRun(row), replayed: false };
     });
     if (!result.replayed) for (const l of this.createdListeners) l(result.run.id);
     return result;
-  }
-
-  /** The run's team tools, each one its starter may call (400 naming the first that is not). */
-  private async checkTools(p: TeamMember, repoId: string, tools: readonly string[]): Promise<string[]> {
-    if (tools.length === 0) return [];
-    if (!this.d.tools) throw failure("BAD_REQUEST", `tools: ${tools[0]}: team tools are not available here`);
-    return this.d.tools.check({ runId: null, teamId: p.teamId, userId: p.userId, repoId }, p.role, tools);
   }
 
   private async replay(

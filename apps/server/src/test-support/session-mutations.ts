@@ -3,6 +3,7 @@
 // (setup and invitation sign-up included), plus Better Auth's own POSTs, which are not in the table.
 import { createHash, randomBytes } from "node:crypto";
 import { honoPath, SESSION_ROUTES, type SessionRouteName, type SessionRouteSpec } from "@mogplex/contract";
+import { settingsMutationFixtures } from "../models/test-support/fixtures.js";
 import { walletMutationFixtures } from "../registry/wallet/test-support/fixtures.js";
 import { registryMutationFixtures } from "../registry/web/test-support/fixtures.js";
 import type { Harness, TestUser } from "./harness.js";
@@ -251,6 +252,7 @@ export function sessionMutationCases(
     }),
     ...walletMutationFixtures(h, owner, ownerCookie),
     ...registryMutationFixtures(h, owner, ownerCookie),
+    ...settingsMutationFixtures(h, owner, ownerCookie, repoId),
   };
   return [
     ...browserOnly,
