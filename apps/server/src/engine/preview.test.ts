@@ -4,7 +4,7 @@ import type { Run, Sandbox } from "@mogplex/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API, dataOf, type Env, startRun } from "../runs/test-support/api.js";
 import { uniq } from "../test-support/harness.js";
-import { bareRemote, untilTerminal } from "./test-support/engine.js";
+import { bareRemote, untilEvent, untilTerminal } from "./test-support/engine.js";
 import { type RunFixture, startRunFixture } from "./test-support/run-fixture.js";
 
 const PORT = 4321;
@@ -15,6 +15,11 @@ http.createServer((q, s) => {
   if (q.url === "/go") {
     s.writeHead(302, { location: "/there", "set-cookie": "planted=1; Path=/" });
     return s.end();
+  }
+  if (q.method === "POST") {
+    let body = "";
+    q.on("data", (d) => { body += d; });
+    return q.on("end", () => s.end("posted " + q.headers["content-type"] + " " + body));
   }
   s.setHeader("set-cookie", "mogplex.session_token=forged; Path=/");
   s.end("preview " + q.url + " base=" + process.env.MOGPLEX_PREVIEW_BASE + " cookie=" + (q.headers.cookie || "none"));
@@ -122,6 +127,20 @@ describe("previews (API stop)", () => {
     expect(bare.status).toBe(308);
     expect(bare.headers.get("location")).toBe(`${url}?a=b`);
 
+    // Bodies go through (a declared length over the cap is refused before the dev server sees any).
+    const posted = await f.h.request("POST", `${url}form`, {
+      cookie: member,
+      rawBody: "a=1&b=2",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(await posted.text()).toBe("posted application/x-www-form-urlencoded a=1&b=2");
+    const huge = await f.h.request("POST", `${url}form`, {
+      cookie: member,
+      rawBody: "x",
+      headers: { "content-length": String(11 * 1024 * 1024) },
+    });
+    expect(huge.status).toBe(413);
+
     // No session: 401. A token is not a session: 403.
     expect((await f.h.request("GET", url)).status).toBe(401);
     expect((await f.h.request("GET", url, { token: f.a.token })).status).toBe(403);
@@ -148,6 +167,34 @@ describe("previews (API stop)", () => {
     const ended = await untilTerminal(f.h, f.a.user.teamId, run.id);
     expect(ended.previewUrl).toBeNull();
     expect((await getSandbox(f, sandboxId)).previewUrl).toBeNull();
+  });
+
+  it("a dev server that exits takes its preview down and says why; the run goes on", async () => {
+    f.model.on("PREVIEW-CRASH", [held]);
+    const remote = bareRemote(f.h.dataDir);
+    const repo = await f.h.s.repos.add(
+      {
+        teamId: f.a.user.teamId,
+        fullName: `acme/${uniq("crash")}`,
+        sourceUrl: remote,
+        defaultBranch: "main",
+        devCommand: 'sleep 1; echo "cannot bind port $PORT" >&2; exit 3',
+        port: PORT,
+      },
+      { actorType: "system", actorId: null },
+    );
+    const started = await startRun(f.h, f.a.token, { repoId: repo.id, prompt: "PREVIEW-CRASH go" });
+    const id = dataOf(started.body).run.id;
+    const exited = await untilEvent(f.h, id, (e) => /^Dev server exited/.test(e.message ?? ""));
+    expect(exited.message).toBe("Dev server exited (3); the preview is gone");
+    expect(exited.payload).toMatchObject({ exitCode: 3, stderr: `cannot bind port ${PORT}` });
+    const run = await getRun(f, id);
+    expect(run.status).toBe("running");
+    expect(run.previewUrl).toBeNull();
+    const member = await f.h.signIn(f.a.user);
+    expect((await f.h.request("GET", `/preview/${run.sandboxId}/`, { cookie: member })).status).toBe(404);
+    await f.h.json("POST", `${API}/runs/${id}/cancel`, { token: f.a.token });
+    expect((await untilTerminal(f.h, f.a.user.teamId, id)).status).toBe("cancelled");
   });
 
   it("a repo without a dev command gets no preview", async () => {

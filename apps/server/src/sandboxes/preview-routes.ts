@@ -73,7 +73,7 @@ async function authorise(c: Context<AppEnv>, s: Services, sandboxId: string) {
   if (!ID.test(sandboxId)) throw notFound();
   const row = await s.db.db
     .selectFrom("sandboxes")
-    .select(["team_id", "status"])
+    .select(["team_id", "status", "preview_url"])
     .where("id", "=", sandboxId)
     .executeTakeFirst();
   // Not a member of its team, or no such sandbox: the same 404, so outsiders learn nothing.
@@ -82,10 +82,13 @@ async function authorise(c: Context<AppEnv>, s: Services, sandboxId: string) {
     throw notFound();
   });
   const live = s.sandboxes.previews.get(sandboxId);
-  if (!live || live.teamId !== row.team_id || row.status === "stopped" || row.status === "error") {
-    throw notFound("This sandbox has no running preview");
+  const running = row.status !== "stopped" && row.status !== "error";
+  if (live && live.teamId === row.team_id && running) return live;
+  if (running && row.preview_url) {
+    // A worker in another process runs this sandbox (`mogplex worker`): only its own process can reach it.
+    throw notFound("This preview is served only by the server process whose worker runs the sandbox");
   }
-  return live;
+  throw notFound("This sandbox has no running preview");
 }
 
 /** Counts the request body on its way through; past the limit the stream fails (the caller answers 413). */
