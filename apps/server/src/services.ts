@@ -29,6 +29,7 @@ import { StatementSigner, UrlSigner } from "./registry/signing.js";
 import { walletPurchases } from "./registry/wallet/purchases.js";
 import { WalletService } from "./registry/wallet/service.js";
 import { RepoService } from "./repos/service.js";
+import { RunTools } from "./run-tools/service.js";
 import { type EventBus, MemoryEventBus } from "./runs/bus.js";
 import { RunEventStore } from "./runs/events.js";
 import { RedisEventBus } from "./runs/redis-bus.js";
@@ -215,6 +216,7 @@ export function buildServices(deps: ServiceDeps): Services {
       events,
       runStartRules: rules.runStarts,
       checkModel: (teamId, requested, teamDefault) => models.check(teamId, requested, teamDefault),
+      tools: new RunTools({ db: db.db, keyring, gateway }),
     }),
     sandboxes: new SandboxService(db.db, audit, clock),
     cliAuth: new CliAuthService(db.db, audit, clock, tokens),

@@ -20,6 +20,7 @@ import type { DB, RunsTable } from "../db/schema.js";
 import { failure, notFound } from "../failure.js";
 import { retryAfterSeconds, type WindowRule } from "../limits/index.js";
 import type { RepoService } from "../repos/service.js";
+import type { RunTools } from "../run-tools/service.js";
 import { newId, sha256Hex } from "../security/random.js";
 import { generatedBranchName } from "./branch.js";
 import type { RunEventStore } from "./events.js";
@@ -78,6 +79,8 @@ export interface RunServiceDeps {
     requested: string | null,
     teamDefault: string | null,
   ) => Promise<string | null>;
+  /** Checks a run's team tools at creation; without it a run naming tools is refused. */
+  tools?: Pick<RunTools, "check">;
 }
 
 export class RunService {
@@ -146,6 +149,8 @@ export class RunService {
       }
     }
 
+    const tools = await this.checkTools(p, repo.id, body.tools ?? []);
+
     const result = await db.transaction().execute(async (trx) => {
       await this.lockUser(trx, p.userId);
       // Re-check under the lock: a concurrent twin may have committed first.
@@ -182,6 +187,7 @@ export class RunService {
         updated_at: now,
         started_at: null,
         finished_at: null,
+        tools: tools.length > 0 ? JSON.stringify(tools) : null,
       };
       await trx.insertInto("runs").values(row).execute();
       await trx
@@ -200,12 +206,26 @@ export class RunService {
         action: "run.created",
         targetType: "run",
         targetId: id,
-        payload: { repoId: repo.id, source, harness: row.harness, model, prompt: body.prompt },
+        payload: {
+          repoId: repo.id,
+          source,
+          harness: row.harness,
+          model,
+          prompt: body.prompt,
+          ...(tools.length > 0 ? { tools } : {}),
+        },
       });
       return { run: toRun(row), replayed: false };
     });
     if (!result.replayed) for (const l of this.createdListeners) l(result.run.id);
     return result;
+  }
+
+  /** The run's team tools, each one its starter may call (400 naming the first that is not). */
+  private async checkTools(p: TeamMember, repoId: string, tools: readonly string[]): Promise<string[]> {
+    if (tools.length === 0) return [];
+    if (!this.d.tools) throw failure("BAD_REQUEST", `tools: ${tools[0]}: team tools are not available here`);
+    return this.d.tools.check({ runId: null, teamId: p.teamId, userId: p.userId, repoId }, p.role, tools);
   }
 
   private async replay(

@@ -15,6 +15,8 @@ export interface ChatRequest {
   model: string;
   messages: Array<{ role: string; content: unknown; tool_calls?: unknown }>;
   authorization: string | undefined;
+  /** Names of the tools offered with this request. */
+  tools: string[];
 }
 
 /** Picks the reply for a request; `step` counts the assistant turns already in the conversation. */
@@ -61,11 +63,16 @@ export async function startScriptedModel(o: { models?: string[] } = {}): Promise
       res.writeHead(404).end();
       return;
     }
-    const body = JSON.parse(await read(req)) as { model: string; messages: ChatRequest["messages"] };
+    const body = JSON.parse(await read(req)) as {
+      model: string;
+      messages: ChatRequest["messages"];
+      tools?: Array<{ function?: { name?: string } }>;
+    };
     const chat: ChatRequest = {
       model: body.model,
       messages: body.messages,
       authorization: req.headers.authorization,
+      tools: (body.tools ?? []).map((t) => t.function?.name ?? ""),
     };
     requests.push(chat);
     const text = firstUserText(body.messages);
