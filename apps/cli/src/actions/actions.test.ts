@@ -59,6 +59,29 @@ describe("run", () => {
     expect(keys[3]).not.toBe(keys[2]);
   });
 
+  it("--tool (repeated) sends the run's team tools once each; a malformed name is a usage error", async () => {
+    const bodies: unknown[] = [];
+    const api = {
+      async createRun(body: unknown) {
+        bodies.push(body);
+        return { run: run(), replayed: false };
+      },
+    } as unknown as Api;
+    await startRun(testCtx(), api, "fix it", {
+      repo: "repo-1",
+      tool: ["everything__echo", "rest:crm", "everything__echo", "files__*"],
+    });
+    expect(bodies[0]).toEqual({
+      repoId: "repo-1",
+      prompt: "fix it",
+      tools: ["everything__echo", "rest:crm", "files__*"],
+    });
+    await expect(startRun(testCtx(), api, "x", { repo: "r", tool: ["no-separator"] })).rejects.toMatchObject({
+      exitCode: 2,
+    });
+    expect(bodies).toHaveLength(1);
+  });
+
   it("reads the prompt from stdin with '-', refuses an empty one, and keeps the prompt out of the log", async () => {
     const seen: string[] = [];
     const api = {

@@ -1,6 +1,6 @@
 // `mogplex run --repo <id> "<prompt>"`: starts a run with an Idempotency-Key (random unless given).
 import { randomUUID } from "node:crypto";
-import type { CreateRunRequest } from "@mogplex/contract";
+import { type CreateRunRequest, RUN_TOOL_NAME } from "@mogplex/contract";
 import type { Ctx } from "../context.js";
 import { UsageError } from "../errors.js";
 import { readAll } from "../input.js";
@@ -14,6 +14,8 @@ export interface RunOptions {
   branch?: string;
   createBranch?: boolean;
   root?: string;
+  /** --tool, repeated. */
+  tool?: string[];
   idempotencyKey?: string;
   json?: boolean;
 }
@@ -23,6 +25,9 @@ export async function startRun(ctx: Ctx, api: Api, promptArg: string, o: RunOpti
   if (prompt.trim() === "") throw new UsageError("the prompt is empty");
   const key = o.idempotencyKey ?? randomUUID();
   if (key.length > 200) throw new UsageError("--idempotency-key must be at most 200 characters");
+  const tools = [...new Set(o.tool ?? [])];
+  const bad = tools.find((t) => !RUN_TOOL_NAME.test(t));
+  if (bad) throw new UsageError(`--tool ${bad}: name a tool as server__tool, server__* or rest:<connection>`);
   const body: CreateRunRequest = {
     repoId: o.repo,
     prompt,
@@ -32,6 +37,7 @@ export async function startRun(ctx: Ctx, api: Api, promptArg: string, o: RunOpti
     ...(o.branch ? { branch: o.branch } : {}),
     ...(o.createBranch ? { createBranch: true } : {}),
     ...(o.root !== undefined ? { rootDirectory: o.root } : {}),
+    ...(tools.length > 0 ? { tools } : {}),
   };
   ctx.log.debug("run.prompt", { prompt });
   const { run, replayed } = await api.createRun(body, key);

@@ -14,6 +14,11 @@ export function registerRunCommand(program: Command, ctx: Ctx): void {
     .option("--branch <branch>", "working branch name (default: generated)")
     .option("--create-branch", "create the working branch")
     .option("--root <dir>", "root directory inside the repo")
+    .option(
+      "--tool <name>",
+      "a team tool the run may call: server__tool, server__* or rest:<connection> (repeatable)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .option("--idempotency-key <key>", "reuse to retry safely (default: a random UUID)")
     .option("--json", "one JSON object")
     .action(async (prompt: string, o) => {
