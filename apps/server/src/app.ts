@@ -12,6 +12,7 @@ import { clientIp, globalIpLimit, ipLimit, requestId, securityHeaders } from "./
 import type { AppEnv } from "./http/types.js";
 import { registerIdentityRoutes } from "./identity/routes.js";
 import { registerModelRoutes } from "./models/routes.js";
+import { registerOAuthRoutes } from "./oauth/routes.js";
 import { registerPlatformMcp } from "./platform-mcp/routes.js";
 import { registerRegistryRoutes } from "./registry/routes.js";
 import { registerWalletRoutes } from "./registry/wallet/routes.js";
@@ -69,6 +70,8 @@ export function createApp(s: Services): Hono<AppEnv> {
   });
   app.get("/api/v1/openapi.json", (c) => c.body(openapi, 200, { "Content-Type": "application/json" }));
 
+  // Before identity: the OAuth client endpoints under /api/auth are not browser POSTs (no Origin rule).
+  registerOAuthRoutes(app, s);
   registerIdentityRoutes(app, s);
   registerTokenRoutes(app, s);
   registerTeamRoutes(app, s);

@@ -15,6 +15,7 @@ export * from "./session-bodies.js";
 export * from "./session-responses.js";
 export * from "./session-routes.js";
 export * from "./session-spec.js";
+export * from "./session-table-oauth.js";
 export * from "./tokens.js";
 export * from "./wallet.js";
 export * from "./wallet-routes.js";

@@ -3,6 +3,7 @@
 // builder enforces each entry; the OpenAPI document lists them as session-only. Entries: session-table-*.ts,
 // their shape: session-spec.ts.
 import { ACCOUNT_SESSION_ROUTES } from "./session-table-account.js";
+import { OAUTH_SESSION_ROUTES } from "./session-table-oauth.js";
 import { REGISTRY_SESSION_ROUTES } from "./session-table-registry.js";
 import { SETTINGS_SESSION_ROUTES } from "./session-table-settings.js";
 import { WEB_SESSION_ROUTES } from "./session-table-web.js";
@@ -14,6 +15,7 @@ export const SESSION_ROUTES = {
   ...WALLET_SESSION_ROUTES,
   ...REGISTRY_SESSION_ROUTES,
   ...SETTINGS_SESSION_ROUTES,
+  ...OAUTH_SESSION_ROUTES,
 };
 
 export type SessionRouteName = keyof typeof SESSION_ROUTES;

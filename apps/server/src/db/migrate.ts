@@ -13,6 +13,7 @@ import * as m0010 from "./migrations/0010_registry.js";
 import * as m0011 from "./migrations/0011_wallet.js";
 import * as m0012 from "./migrations/0012_device_client.js";
 import * as m0013 from "./migrations/0013_run_tools.js";
+import { oauthMigration } from "./migrations/0014_oauth.js";
 import * as m0015 from "./migrations/0015_run_preview.js";
 
 function migrations(dialect: "sqlite" | "postgres"): Record<string, Migration> {
@@ -29,6 +30,7 @@ function migrations(dialect: "sqlite" | "postgres"): Record<string, Migration> {
     "0010_registry": m0010,
     "0011_wallet": m0011,
     "0012_device_client": m0012,
+    "0014_oauth": oauthMigration(dialect),
     "0013_run_tools": m0013,
     "0015_run_preview": m0015,
   };

@@ -19,7 +19,10 @@ import { authenticateKey, bearerOrApiKey, requireAllowedAddress } from "../http/
 import { requireHostAndOrigin } from "../http/steps/host-origin.js";
 import { failedAuthLimit, keyLimit } from "../http/steps/limits.js";
 import type { AppEnv } from "../http/types.js";
+import { gatewayResource } from "../oauth/provider.js";
+import { oauthOrigin, resourceChallenge } from "../oauth/resource.js";
 import type { Services } from "../services.js";
+import { GATEWAY_KEY_PREFIX } from "./auth/key-format.js";
 import type { GatewayPrincipal } from "./auth/keys.js";
 import type { ErrorClass } from "./errors.js";
 import { LegacySseTransport } from "./legacy-sse.js";
@@ -95,12 +98,16 @@ function gatewaySteps(s: Services, record: Recorder) {
         s.clock,
       );
       await failures.check();
+      // A gateway key, or an OAuth access token bound to this resource (an OAuth grant is a key-like principal).
       principal = await authenticateKey({
         presented: bearerOrApiKey(c),
-        verify: (secret) => g.keys.authenticate(secret),
+        verify: (secret) =>
+          secret.startsWith(GATEWAY_KEY_PREFIX)
+            ? g.keys.authenticate(secret)
+            : g.oauth.authenticate(secret, gatewayResource(oauthOrigin(s.config))),
         messages: {
-          missing: "Gateway key required: Authorization: Bearer <key> or X-API-Key",
-          invalid: "Invalid, expired or revoked gateway key",
+          missing: "Gateway key or OAuth access token required: Authorization: Bearer <key> or X-API-Key",
+          invalid: "Invalid, expired or revoked gateway key or access token",
         },
         onFailure: failures.charge,
       });
@@ -112,6 +119,14 @@ function gatewaySteps(s: Services, record: Recorder) {
       const log = REFUSAL_LOG[err.code] ?? { status: "denied", errorClass: "forbidden" };
       const who = { keyId: principal?.id ?? null, teamId: principal?.teamId ?? null };
       record(c, { ...who, method: `http:${c.req.method}`, ...log }, start);
+      if (err.code === "UNAUTHORIZED") {
+        // RFC 9728: the challenge names the resource metadata, where an MCP client starts OAuth.
+        const invalid = (err.headers?.["WWW-Authenticate"] ?? "").includes("invalid_token");
+        const challenge = resourceChallenge(s.config, "/mcp", invalid);
+        return {
+          denied: rpcError(401, ErrorCode.InvalidRequest, err.message, { "WWW-Authenticate": challenge }),
+        };
+      }
       return { denied: rpcRefusal(err) };
     }
     const authInfo = {

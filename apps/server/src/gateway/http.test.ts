@@ -2,7 +2,14 @@
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createHarness, FakeClock, type Harness, ORIGIN, type TestUser } from "../test-support/harness.js";
+import {
+  BASE,
+  createHarness,
+  FakeClock,
+  type Harness,
+  ORIGIN,
+  type TestUser,
+} from "../test-support/harness.js";
 import {
   type HttpUpstream,
   listen,
@@ -120,7 +127,10 @@ describe("gateway → server-everything over Streamable HTTP", () => {
 
     const missing = await post({});
     expect(missing.status).toBe(401);
-    expect(missing.headers.get("www-authenticate")).toBe("Bearer");
+    // RFC 9728: the challenge points OAuth-capable clients at the resource metadata.
+    expect(missing.headers.get("www-authenticate")).toBe(
+      `Bearer resource_metadata="${BASE}/.well-known/oauth-protected-resource/mcp", scope="mcp offline_access"`,
+    );
     const last = key.at(-1) === "0" ? "1" : "0";
     const forged = await post({ authorization: `Bearer ${key.slice(0, -1)}${last}` });
     expect(forged.status).toBe(401);

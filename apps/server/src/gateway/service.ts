@@ -7,6 +7,8 @@ import type { GatewayConfig } from "../config.js";
 import type { ConnectionService, ResolvedServer } from "../connections/service.js";
 import type { DB } from "../db/schema.js";
 import type { Logger } from "../logger.js";
+import { OAuthGrantService } from "../oauth/grants.js";
+import { UNUSED_CLIENT_TTL_MS } from "../oauth/provider.js";
 import type { TeamService } from "../teams/service.js";
 import { type InvalidationBus, MemoryInvalidationBus, RedisInvalidationBus } from "./auth/broadcast.js";
 import { gatewayHmacKey } from "./auth/key-format.js";
@@ -38,6 +40,8 @@ export interface GatewayDeps {
 
 export class Gateway {
   readonly keys: GatewayKeyService;
+  /** OAuth grants: the gateway-key-like principals of MCP clients connected by OAuth (oauth/). */
+  readonly oauth: OAuthGrantService;
   readonly pool: UpstreamPool;
   readonly log: RequestLog;
   readonly bus: InvalidationBus;
@@ -61,6 +65,16 @@ export class Gateway {
       cacheTtlMs: d.config.keyCacheTtlMs,
       serverNames: (teamId) => d.connections.serverNames(teamId),
     });
+    this.oauth = new OAuthGrantService({
+      db: d.db,
+      audit: d.audit,
+      clock: d.clock,
+      teams: d.teams,
+      bus: this.bus,
+      defaultRps: d.config.defaultRps,
+      cacheTtlMs: d.config.keyCacheTtlMs,
+      serverNames: (teamId) => d.connections.serverNames(teamId),
+    });
     this.pool = new UpstreamPool({
       launcher: this.launcher,
       clock: d.clock,
@@ -77,7 +91,7 @@ export class Gateway {
             d.logger.debug({ server: config.name, err: { message: err.message } }, "status not recorded"),
           ),
     });
-    // A revoked or rotated key loses its sessions at once, not only its next request.
+    // A revoked or rotated key (or OAuth grant: same broadcast) loses its sessions at once, not only its next request.
     this.keys.onInvalidated((keyId) => {
       for (const [id, session] of this.sessions) if (session.keyId === keyId) void this.endSession(id);
     });
@@ -186,9 +200,11 @@ export class Gateway {
     this.sweeper ??= setInterval(() => {
       void this.sweep().catch(() => undefined);
       void this.keys.flushLastUsed().catch(() => undefined);
+      void this.oauth.flushLastUsed().catch(() => undefined);
       const now = this.d.clock.now();
       if (now - lastPurge >= PURGE_EVERY_MS) {
         lastPurge = now;
+        void this.oauth.purgeUnusedClients(now - UNUSED_CLIENT_TTL_MS).catch(() => undefined);
         void this.log
           .purgeOlderThan(now - this.d.config.logRetentionDays * 86_400_000)
           .catch(() => undefined);
@@ -202,6 +218,7 @@ export class Gateway {
     await Promise.all([...this.sessions.keys()].map((id) => this.endSession(id)));
     await this.pool.close();
     await this.keys.flushLastUsed().catch(() => undefined);
+    await this.oauth.flushLastUsed().catch(() => undefined);
     await this.log.close();
     await this.bus.close();
   }

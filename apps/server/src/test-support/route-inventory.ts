@@ -36,6 +36,16 @@ export const NOT_SESSION_ROUTES: readonly NotSessionRoute[] = [
       ["/api/cli-auth/token", "/api/cli-auth/device/code", "/api/cli-auth/device/token"].includes(p),
     why: "CLI token endpoints: no cookie, the PKCE verifier or device code is the credential",
   },
+  {
+    match: (m, p) => m === "GET" && p.startsWith("/.well-known/oauth-"),
+    why: "OAuth discovery documents (resource and authorization-server metadata): public",
+  },
+  {
+    match: (m, p) =>
+      m === "POST" &&
+      ["/api/auth/oauth2/token", "/api/auth/oauth2/register", "/api/auth/oauth2/revoke"].includes(p),
+    why: "OAuth client endpoints for MCP clients: cookies dropped; the code + PKCE verifier or refresh token is the credential",
+  },
   { match: (m, p) => m === "GET" && p === "/*", why: "the web app's static pages" },
 ];
 

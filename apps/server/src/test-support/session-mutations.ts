@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { honoPath, SESSION_ROUTES, type SessionRouteName, type SessionRouteSpec } from "@mogplex/contract";
 import { settingsMutationFixtures } from "../models/test-support/fixtures.js";
+import { oauthMutationFixtures } from "../oauth/test-support/fixtures.js";
 import { walletMutationFixtures } from "../registry/wallet/test-support/fixtures.js";
 import { registryMutationFixtures } from "../registry/web/test-support/fixtures.js";
 import type { Harness, TestUser } from "./harness.js";
@@ -252,6 +253,7 @@ export function sessionMutationCases(
     }),
     ...walletMutationFixtures(h, owner, ownerCookie),
     ...registryMutationFixtures(h, owner, ownerCookie),
+    ...oauthMutationFixtures(h, owner, ownerCookie),
     ...settingsMutationFixtures(h, owner, ownerCookie, repoId),
   };
   return [

@@ -1,0 +1,351 @@
+// OAuth 2.1 for MCP clients against the real app (both databases): discovery, registration, consent, PKCE code
+// exchange, audience-bound tokens at /mcp, and the refusals (PKCE, reused code, unregistered redirect, another
+// resource, expiry, refresh reuse revoking the family, a viewer's consent). Tokens stored hashed; none logged.
+import { Writable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listen, stdioEverything } from "../gateway/test-support/everything.js";
+import { createLogger } from "../logger.js";
+import { BASE, createHarness, FakeClock, type Harness, type TestUser } from "../test-support/harness.js";
+import { ACCESS_TOKEN_TTL_S } from "./provider.js";
+import { withOAuth } from "./tables.js";
+import {
+  authorize,
+  consentQuery,
+  GATEWAY_RESOURCE,
+  pkcePair,
+  REDIRECT,
+  registerClient,
+} from "./test-support/fixtures.js";
+
+const SYS = { actorType: "system", actorId: null } as const;
+const PLATFORM_RESOURCE = `${BASE}/api/v1/mogplex/mcp`;
+const INIT = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+};
+interface Tokens {
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+}
+
+describe("OAuth 2.1 for MCP clients", () => {
+  const clock = new FakeClock();
+  const logLines: string[] = [];
+  const secrets: string[] = [];
+  let h: Harness;
+  let srv: { base: string; close(): Promise<void> };
+  let owner: TestUser;
+  let viewer: TestUser;
+  let ownerCookie: string;
+  let viewerCookie: string;
+
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        logLines.push(String(chunk));
+        cb();
+      },
+    });
+    h = await createHarness({ clock, logger: createLogger("debug", sink) });
+    srv = await listen(h);
+    owner = await h.user({ team: "acme" });
+    viewer = await h.user({ team: "acme", role: "viewer" });
+    ownerCookie = await h.signIn(owner);
+    viewerCookie = await h.signIn(viewer);
+    await h.s.connections.create(
+      owner.teamId,
+      owner.userId,
+      { kind: "mcp_server", name: "everything", ...stdioEverything() },
+      SYS,
+    );
+  });
+  afterAll(async () => {
+    // No token, code or verifier in any log line or audit payload of the whole file.
+    const audit = JSON.stringify(await h.s.db.db.selectFrom("audit_events").selectAll().execute());
+    for (const secret of secrets) {
+      expect(audit).not.toContain(secret);
+      expect(logLines.join("")).not.toContain(secret);
+    }
+    await srv?.close();
+    await h?.close();
+  });
+
+  /** The browser leg: authorize, consent to one tool, the code from the redirect. */
+  const consentCode = async (clientId: string, challenge: string, resource = GATEWAY_RESOURCE) => {
+    const res = await authorize(h, clientId, ownerCookie, { challenge, resource });
+    expect(res.status).toBe(302);
+    const to = new URL(res.headers.get("location") ?? "", BASE);
+    expect(to.pathname).toBe("/oauth/consent");
+    const oauthQuery = to.search.slice(1);
+    const info = await h.json<{
+      client: { name: string; redirectHost: string };
+      canConsent: boolean;
+      servers: { name: string; tools: string[] }[];
+    }>("GET", `/api/oauth/consent?oauthQuery=${encodeURIComponent(oauthQuery)}`, { cookie: ownerCookie });
+    expect(info.status).toBe(200);
+    expect(info.body.client).toMatchObject({ name: "Test Client", redirectHost: "127.0.0.1:53682" });
+    expect(info.body.canConsent).toBe(true);
+    expect(info.body.servers.find((s) => s.name === "everything")?.tools).toContain("everything__echo");
+    const c = await h.json<{ redirect: string }>("POST", "/api/oauth/consent", {
+      cookie: ownerCookie,
+      body: { oauthQuery, accept: true, servers: ["everything"], tools: ["everything__echo"] },
+    });
+    expect(c.status).toBe(200);
+    const back = new URL(c.body.redirect);
+    expect(`${back.origin}${back.pathname}`).toBe(REDIRECT);
+    expect(back.searchParams.get("state")).toBe("st-1");
+    const code = back.searchParams.get("code") ?? "";
+    secrets.push(code);
+    return code;
+  };
+
+  const token = (body: Record<string, string>) =>
+    fetch(`${srv.base}/api/auth/oauth2/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(body).toString(),
+    });
+  const exchange = (clientId: string, code: string, verifier: string, resource = GATEWAY_RESOURCE) =>
+    token({
+      grant_type: "authorization_code",
+      client_id: clientId,
+      code,
+      code_verifier: verifier,
+      redirect_uri: REDIRECT,
+      resource,
+    });
+  const tokensOf = async (res: Response): Promise<Tokens> => {
+    expect(res.status).toBe(200);
+    const t = (await res.json()) as Tokens;
+    secrets.push(t.access_token, t.refresh_token);
+    return t;
+  };
+  /** A connected client: registration, consent, exchange. */
+  const connect = async (resource = GATEWAY_RESOURCE) => {
+    const clientId = await registerClient(h);
+    const { verifier, challenge } = pkcePair();
+    secrets.push(verifier);
+    const code = await consentCode(clientId, challenge, resource);
+    return { clientId, ...(await tokensOf(await exchange(clientId, code, verifier, resource))) };
+  };
+
+  const mcp = (accessToken: string, body: unknown, session?: string) =>
+    fetch(`${srv.base}/mcp`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        authorization: `Bearer ${accessToken}`,
+        ...(session ? { "mcp-session-id": session } : {}),
+      },
+      body: JSON.stringify(body),
+    });
+  const initStatus = async (accessToken: string) => {
+    const res = await mcp(accessToken, INIT);
+    await res.text();
+    return res.status;
+  };
+
+  it("discovery: 401 names the resource metadata, which names the issuer, whose metadata is S256-only with registration", async () => {
+    const res = await fetch(`${srv.base}/mcp`, { method: "POST", body: "{}" });
+    expect(res.status).toBe(401);
+    const url = /resource_metadata="([^"]+)"/.exec(res.headers.get("www-authenticate") ?? "")?.[1];
+    expect(url).toBe(`${BASE}/.well-known/oauth-protected-resource/mcp`);
+    const prm = (await (
+      await h.request("GET", "/.well-known/oauth-protected-resource/mcp")
+    ).json()) as Record<string, unknown>;
+    expect(prm.resource).toBe(GATEWAY_RESOURCE);
+    expect(prm.authorization_servers).toEqual([`${BASE}/api/auth`]);
+    const asm = (await (
+      await h.request("GET", "/.well-known/oauth-authorization-server/api/auth")
+    ).json()) as Record<string, unknown>;
+    expect(asm.issuer).toBe(`${BASE}/api/auth`);
+    expect(asm.code_challenge_methods_supported).toEqual(["S256"]);
+    expect(asm.registration_endpoint).toBe(`${BASE}/api/auth/oauth2/register`);
+    expect(asm.response_types_supported).toEqual(["code"]);
+  });
+
+  it("code + PKCE → an access token that sees only the consented tool; tokens stored hashed; consent audited", async () => {
+    const t = await connect();
+    expect(t.expires_in).toBeLessThanOrEqual(ACCESS_TOKEN_TTL_S);
+    const init = await mcp(t.access_token, INIT);
+    expect(init.status).toBe(200);
+    const sid = init.headers.get("mcp-session-id") ?? "";
+    await init.text();
+    await mcp(t.access_token, { jsonrpc: "2.0", method: "notifications/initialized" }, sid);
+    const list = await mcp(t.access_token, { jsonrpc: "2.0", id: 2, method: "tools/list" }, sid);
+    const listed = [...(await list.text()).matchAll(/"name":"(everything__[^"]+)"/g)].map((m) => m[1]);
+    expect(listed).toEqual(["everything__echo"]);
+    const db = withOAuth(h.s.db.db);
+    const stored = [
+      ...(await db.selectFrom("oauthAccessToken").select("token").execute()),
+      ...(await db.selectFrom("oauthRefreshToken").select("token").execute()),
+    ].map((r) => r.token);
+    expect(stored.length).toBeGreaterThanOrEqual(2);
+    expect(stored).not.toContain(t.access_token);
+    expect(stored).not.toContain(t.refresh_token);
+    const audit = JSON.stringify(await h.s.db.db.selectFrom("audit_events").selectAll().execute());
+    expect(audit).toContain("oauth_grant.created");
+  });
+
+  it("refuses a missing or wrong PKCE verifier, and a code used twice", async () => {
+    const clientId = await registerClient(h);
+    const { verifier, challenge } = pkcePair();
+    const code = await consentCode(clientId, challenge);
+    const missing = await token({
+      grant_type: "authorization_code",
+      client_id: clientId,
+      code,
+      redirect_uri: REDIRECT,
+      resource: GATEWAY_RESOURCE,
+    });
+    expect(missing.status).toBe(400);
+    const wrong = await exchange(clientId, code, pkcePair().verifier);
+    expect(wrong.status).toBe(400);
+    expect(((await wrong.json()) as { error: string }).error).toBe("invalid_grant");
+    // A code is single use, whether or not an earlier attempt failed. Consent is remembered: the second
+    // authorization goes straight back to the client with a new code.
+    const second = await authorize(h, clientId, ownerCookie, { challenge });
+    const code2 = new URL(second.headers.get("location") ?? "").searchParams.get("code") ?? "";
+    expect(code2).not.toBe("");
+    secrets.push(code2);
+    await tokensOf(await exchange(clientId, code2, verifier));
+    const again = await exchange(clientId, code2, verifier);
+    expect(again.status).toBe(400);
+  });
+
+  it("refuses a redirect URI that was not registered, and the plain PKCE method", async () => {
+    const clientId = await registerClient(h);
+    const other = await authorize(h, clientId, ownerCookie, {
+      challenge: pkcePair().challenge,
+      redirect: "http://evil.example/cb",
+    });
+    // Never sent to an address the client did not register: an error page of our own instead.
+    const sentTo = new URL(other.headers.get("location") ?? "", BASE);
+    expect(sentTo.origin).toBe(BASE);
+    expect(sentTo.searchParams.get("error")).toBe("invalid_request");
+    const plain = await authorize(h, clientId, ownerCookie, {
+      challenge: pkcePair().verifier,
+      method: "plain",
+    });
+    const to = plain.headers.get("location") ?? "";
+    expect(to.startsWith(REDIRECT)).toBe(true);
+    expect(new URL(to).searchParams.get("error")).toBe("invalid_request");
+    expect(new URL(to).searchParams.get("code")).toBeNull();
+  });
+
+  it("a loopback redirect is matched on any port (RFC 8252), never another host or path", async () => {
+    const clientId = await registerClient(h);
+    const ok = await authorize(h, clientId, ownerCookie, {
+      challenge: pkcePair().challenge,
+      redirect: "http://127.0.0.1:61234/callback",
+    });
+    expect(new URL(ok.headers.get("location") ?? "", BASE).pathname).toBe("/oauth/consent");
+    const path = await authorize(h, clientId, ownerCookie, {
+      challenge: pkcePair().challenge,
+      redirect: "http://127.0.0.1:53682/other",
+    });
+    expect(new URL(path.headers.get("location") ?? "/", BASE).pathname).not.toBe("/oauth/consent");
+  });
+
+  it("a token for the platform MCP is refused at /mcp (audience-bound)", async () => {
+    const t = await connect(PLATFORM_RESOURCE);
+    expect(await initStatus(t.access_token)).toBe(401);
+    // …and the gateway's own token is no credential at the platform MCP.
+    const g = await connect();
+    const res = await fetch(`${srv.base}/api/v1/mogplex/mcp`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${g.access_token}` },
+      body: JSON.stringify(INIT),
+    });
+    expect(res.status).toBe(401);
+  });
+
+  it("an expired access token is refused", async () => {
+    const t = await connect();
+    expect(await initStatus(t.access_token)).toBe(200);
+    // Better Auth stamps expiry with the real clock; ours (fake here) decides at the resource server.
+    const past = (ACCESS_TOKEN_TTL_S + 120) * 1000;
+    clock.advance(past);
+    try {
+      expect(await initStatus(t.access_token)).toBe(401);
+    } finally {
+      clock.advance(-past);
+    }
+  });
+
+  it("refresh rotates; a reused refresh token is refused and revokes its family", async () => {
+    const t = await connect();
+    const first = await tokensOf(
+      await token({
+        grant_type: "refresh_token",
+        client_id: t.clientId,
+        refresh_token: t.refresh_token,
+        resource: GATEWAY_RESOURCE,
+      }),
+    );
+    expect(first.refresh_token).not.toBe(t.refresh_token);
+    expect(await initStatus(first.access_token)).toBe(200);
+    const reused = await token({
+      grant_type: "refresh_token",
+      client_id: t.clientId,
+      refresh_token: t.refresh_token,
+      resource: GATEWAY_RESOURCE,
+    });
+    expect(reused.status).toBe(400);
+    // The family is gone: the rotated refresh token no longer works either.
+    const after = await token({
+      grant_type: "refresh_token",
+      client_id: t.clientId,
+      refresh_token: first.refresh_token,
+      resource: GATEWAY_RESOURCE,
+    });
+    expect(after.status).toBe(400);
+  });
+
+  it("a viewer cannot consent (and is told so on the page's data)", async () => {
+    const clientId = await registerClient(h);
+    const oauthQuery = await consentQuery(h, clientId, viewerCookie);
+    const info = await h.json<{ canConsent: boolean; servers: unknown[] }>(
+      "GET",
+      `/api/oauth/consent?oauthQuery=${encodeURIComponent(oauthQuery)}`,
+      { cookie: viewerCookie },
+    );
+    expect(info.body).toMatchObject({ canConsent: false, servers: [] });
+    const c = await h.json("POST", "/api/oauth/consent", {
+      cookie: viewerCookie,
+      body: { oauthQuery, accept: true, servers: "all" },
+    });
+    expect(c.status).toBe(403);
+    expect(await h.s.gateway.oauth.list(viewer.userId, viewer.teamId)).toEqual([]);
+  });
+
+  it("revoking in Connected apps refuses the next request, ends sessions, and is audited", async () => {
+    const t = await connect();
+    expect(await initStatus(t.access_token)).toBe(200);
+    const list = await h.json<{ grants: { id: string; clientId: string }[] }>(
+      "GET",
+      "/api/settings/connected-apps",
+      { cookie: ownerCookie },
+    );
+    const grant = list.body.grants.find((g) => g.clientId === t.clientId);
+    expect(grant).toBeDefined();
+    const del = await h.request("DELETE", `/api/settings/connected-apps/${grant?.id}`, {
+      cookie: ownerCookie,
+    });
+    expect(del.status).toBe(200);
+    expect(await initStatus(t.access_token)).toBe(401);
+    const refresh = await token({
+      grant_type: "refresh_token",
+      client_id: t.clientId,
+      refresh_token: t.refresh_token,
+      resource: GATEWAY_RESOURCE,
+    });
+    expect(refresh.status).toBe(400);
+    const audit = JSON.stringify(await h.s.db.db.selectFrom("audit_events").selectAll().execute());
+    expect(audit).toContain("oauth_grant.revoked");
+  });
+}, 120_000);
