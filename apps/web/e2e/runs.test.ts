@@ -126,6 +126,8 @@ describe("runs in the browser", () => {
         input_tokens: 1200,
         output_tokens: 345,
         cost_usd: 0.0123,
+        // The repo's dev server, served by the control plane (the engine sets it once the preview starts).
+        preview_url: "/preview/sbx-live/",
       })
       .where("id", "=", live)
       .execute();
@@ -140,6 +142,11 @@ describe("runs in the browser", () => {
     await page.getByTestId("usage").getByText("1,200").waitFor();
     await page.getByRole("heading", { level: 1 }).getByText("running").waitFor();
     expect(await factOf("Model")).toBe("openai-compatible/scripted-coder");
+    // The preview opens in a tab of its own (no window.opener for the dev server's code).
+    const preview = page.getByRole("link", { name: "Open the dev server" });
+    expect(await preview.getAttribute("href")).toBe("/preview/sbx-live/");
+    expect(await preview.getAttribute("target")).toBe("_blank");
+    expect(await preview.getAttribute("rel")).toBe("noopener noreferrer");
     await h.s.events.append(live, [
       {
         type: "tool_started",

@@ -140,6 +140,16 @@ function Facts({ run, repo }: { run: Run; repo: Repo | null }) {
           <dd>
             <code>{run.branch.base}</code> → <code>{run.branch.working ?? run.branch.base}</code>
           </dd>
+          {run.previewUrl ? (
+            <>
+              <dt>Preview</dt>
+              <dd>
+                <a href={run.previewUrl} target="_blank" rel="noopener noreferrer">
+                  Open the dev server
+                </a>
+              </dd>
+            </>
+          ) : null}
           <dt>Model</dt>
           <dd>{run.model ? <code>{run.model}</code> : <span className="muted">{modelText(run)}</span>}</dd>
           <dt>Harness</dt>
