@@ -6,11 +6,11 @@
 //
 //   node bench/pkgfmt.mjs [--files 1000] [--mib 10] [--rounds 7]
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cleanupStack, fmt, machineInfo, numberArg, table, writeResults } from "./lib/common.mjs";
+import { writeBenchPackage } from "./lib/package.mjs";
 
 const NAME = "pkgfmt";
 const TARGET = 1.5;
@@ -31,24 +31,6 @@ function has(cmd) {
  * MIB MiB. Each file is a line of prose and then base64 of random bytes (deflate gets it to ~76%), like
  * docs carrying data, so the archive is the size asked for rather than a few highly compressible bytes.
  */
-function writePackage(dir) {
-  const perFile = Math.floor((MIB * 1024 * 1024) / 0.76 / FILES);
-  writeFileSync(
-    join(dir, "mog.yaml"),
-    "name: bench/big-skill\nversion: 1.0.0\ntype: skill\ndescription: bench package\ntargets: [claude-code]\n",
-  );
-  writeFileSync(join(dir, "README.md"), "# Bench package\n");
-  const prose = "The reviewer reads each change, runs the tests and writes down what it found.\n";
-  for (let i = 0; i < FILES - 2; i++) {
-    const folder = join(dir, `section-${i % 20}`);
-    mkdirSync(folder, { recursive: true });
-    const noise = randomBytes(perFile)
-      .toString("base64")
-      .slice(0, perFile - prose.length);
-    writeFileSync(join(folder, `doc-${i}.md`), prose + noise);
-  }
-}
-
 const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
 
 /** CPU time (ms) of this process's waited-for children, from /proc (Linux): the baseline's own CPU. */
@@ -80,7 +62,7 @@ async function main() {
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const src = join(dir, "src");
   mkdirSync(src);
-  writePackage(src);
+  writeBenchPackage(src, { files: FILES, mib: MIB });
   const { archive, info } = await pack(src);
   const zipPath = join(dir, "package.zip");
   writeFileSync(zipPath, archive);

@@ -6,11 +6,11 @@
 // Not a timed unit test, no target.
 //
 //   npx tsc -b && node bench/registry-scan.mjs [--files 1000] [--mib 10] [--rounds 5]
-import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cleanupStack, fmt, machineInfo, numberArg, ROOT_DIR, table, writeResults } from "./lib/common.mjs";
+import { writeBenchPackage } from "./lib/package.mjs";
 
 const NAME = "registry-scan";
 const arg = (name, fallback) => numberArg(name, fallback, { whole: true });
@@ -20,28 +20,6 @@ const ROUNDS = arg("rounds", 5);
 const SERVER = join(ROOT_DIR, "apps", "server", "dist");
 
 const cleanups = cleanupStack();
-
-/** mog.yaml, README.md and FILES-2 text files (prose, then base64 noise) sized so the archive is ~MIB MiB. */
-function writePackage(dir) {
-  const perFile = Math.floor((MIB * 1024 * 1024) / 0.76 / FILES);
-  writeFileSync(
-    join(dir, "mog.yaml"),
-    "name: bench/big-skill\nversion: 1.0.0\ntype: skill\ndescription: bench package\ntargets: [claude-code]\n",
-  );
-  writeFileSync(join(dir, "README.md"), "# Bench package\n");
-  const prose = "The reviewer reads each change, runs the tests and writes down what it found.\n";
-  for (let i = 0; i < FILES - 2; i++) {
-    const folder = join(dir, `section-${i % 20}`);
-    mkdirSync(folder, { recursive: true });
-    writeFileSync(
-      join(folder, `doc-${i}.md`),
-      prose +
-        randomBytes(perFile)
-          .toString("base64")
-          .slice(0, perFile - prose.length),
-    );
-  }
-}
 
 async function main() {
   const { pack } = await import("@mogplex/pkgfmt");
@@ -59,7 +37,7 @@ async function main() {
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const src = join(dir, "src");
   mkdirSync(src);
-  writePackage(src);
+  writeBenchPackage(src, { files: FILES, mib: MIB });
   const { archive, info } = await pack(src);
   const zipPath = join(dir, "package.zip");
   writeFileSync(zipPath, archive);

@@ -6,7 +6,15 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BENCH_DIR, fmt, RESULTS_DIR, table } from "./lib/common.mjs";
 
-const BENCHES = ["api-throughput", "pat-verify", "cli-startup", "gateway", "engine"];
+const BENCHES = [
+  "api-throughput",
+  "pat-verify",
+  "cli-startup",
+  "gateway",
+  "engine",
+  "pkgfmt",
+  "registry-scan",
+];
 const args = process.argv.slice(2).filter((a) => a !== "--strict");
 const strict = process.argv.includes("--strict");
 
