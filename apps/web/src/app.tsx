@@ -11,6 +11,8 @@ import { DevicePage } from "./pages/device.js";
 import { GatewayKeysPage } from "./pages/gateway-keys.js";
 import { InvitePage } from "./pages/invite.js";
 import { LoginPage } from "./pages/login.js";
+import { ConnectedAppsPage } from "./pages/oauth/connected-apps.js";
+import { OAuthConsentPage } from "./pages/oauth/consent.js";
 import { RegistryApprovalPage, RegistryApprovalsPage } from "./pages/registry/approvals.js";
 import { RegistryBrowsePage } from "./pages/registry/browse.js";
 import { RegistryEntitlementsPage } from "./pages/registry/entitlements.js";
@@ -44,6 +46,7 @@ const PAGES: Array<[string, (p: Record<string, string>) => ReactNode, "full" | "
   ["/audit", () => <AuditPage />, "full"],
   ["/settings/api-keys", () => <ApiKeysPage />, "full"],
   ["/settings/gateway-keys", () => <GatewayKeysPage />, "full"],
+  ["/settings/connected-apps", () => <ConnectedAppsPage />, "full"],
   ["/settings/connections", () => <ConnectionsPage />, "full"],
   ["/settings/security", () => <SecurityPage />, "full"],
   ["/settings/account", () => <AccountPage />, "full"],
@@ -60,6 +63,7 @@ const PAGES: Array<[string, (p: Record<string, string>) => ReactNode, "full" | "
   ["/registry/approvals", () => <RegistryApprovalsPage />, "full"],
   ["/registry/approvals/:id", (p) => <RegistryApprovalPage id={p.id ?? ""} />, "full"],
   ["/cli-auth", () => <CliAuthPage />, "focused"],
+  ["/oauth/consent", () => <OAuthConsentPage />, "focused"],
   ["/device", () => <DevicePage />, "focused"],
 ];
 

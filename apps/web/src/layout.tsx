@@ -24,6 +24,7 @@ const NAV: NavItem[] = [
 const SETTINGS: NavItem[] = [
   { to: "/settings/api-keys", label: "API keys" },
   { to: "/settings/gateway-keys", label: "Gateway keys" },
+  { to: "/settings/connected-apps", label: "Connected apps" },
   { to: "/settings/connections", label: "Connections" },
   { to: "/settings/security", label: "Security" },
   { to: "/settings/account", label: "Account" },
