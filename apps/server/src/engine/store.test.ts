@@ -81,6 +81,47 @@ describe("EngineStore", () => {
     expect((await store.claim("next", 60_000))?.id).toBe(queued.id);
   });
 
+  it("a run that ends (finished, or lost with its worker) keeps no preview URL, nor does its sandbox", async () => {
+    const withPreview = async () => {
+      await drainPending();
+      const run = await newRun(h, a);
+      await store.claim("w", 60_000);
+      await store.start(run.id, "w", {});
+      const sandbox = await h.s.sandboxes.create({
+        ...{ teamId: a.user.teamId, repoId: a.repoId, runId: run.id, baseBranch: "main" },
+        ...{ workingBranch: null, rootDirectory: "" },
+      });
+      await store.attachSandbox(run.id, sandbox.id);
+      await h.s.sandboxes.setPreviewUrl(sandbox.id, `/preview/${sandbox.id}/`);
+      expect((await h.s.runs.get(a.user.teamId, run.id)).preview_url).toBe(`/preview/${sandbox.id}/`);
+      return { run, sandbox };
+    };
+    const previews = async (runId: string, sandboxId: string) => [
+      (await h.s.runs.get(a.user.teamId, runId)).preview_url,
+      (await h.s.sandboxes.get(a.user.teamId, sandboxId)).preview_url,
+    ];
+
+    const lost = await withPreview();
+    await h.s.db.db
+      .updateTable("run_leases")
+      .set({ expires_at: 0 })
+      .where("run_id", "=", lost.run.id)
+      .execute();
+    expect(await store.recoverExpired()).toEqual([lost.run.id]);
+    expect(await previews(lost.run.id, lost.sandbox.id)).toEqual([null, null]);
+
+    const done = await withPreview();
+    const usage = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
+    const outcome = {
+      status: "success" as const,
+      error: null,
+      message: "done",
+      sandbox: { status: "stopped" as const },
+    };
+    expect(await store.finish(done.run.id, outcome, usage, done.sandbox.id)).toBe(true);
+    expect(await previews(done.run.id, done.sandbox.id)).toEqual([null, null]);
+  });
+
   it(`fails a run whose claims keep dying before it starts (${MAX_CLAIM_ATTEMPTS} attempts)`, async () => {
     await drainPending();
     const run = await newRun(h, a);

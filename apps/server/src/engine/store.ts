@@ -167,6 +167,7 @@ export class EngineStore {
           input_tokens: usage.inputTokens,
           output_tokens: usage.outputTokens,
           cost_usd: usage.costUsd,
+          preview_url: null,
         })
         .where("id", "=", runId)
         .where("status", "=", "running")
@@ -232,7 +233,7 @@ export class EngineStore {
           : `worker_lost: claimed ${row.attempts} times by workers that stopped before starting it`;
         await trx
           .updateTable("runs")
-          .set({ status: "failed", error, finished_at: now, updated_at: now })
+          .set({ status: "failed", error, finished_at: now, updated_at: now, preview_url: null })
           .where("id", "=", lease.run_id)
           .execute();
         if (row.sandbox_id) {
@@ -360,6 +361,7 @@ export class EngineStore {
         stop_reason: end.stopReason ?? null,
         error: end.error ?? null,
         last_active_at: now,
+        preview_url: null,
       })
       .where("id", "=", id)
       .where("status", "not in", ["stopped", "error"])

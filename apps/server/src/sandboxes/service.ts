@@ -129,7 +129,7 @@ export class SandboxService {
       // Conditional, so of several concurrent stops exactly one makes the change and writes the audit row.
       const res = await trx
         .updateTable("sandboxes")
-        .set({ status: "stopped", stop_reason: "manual", last_active_at: now })
+        .set({ status: "stopped", stop_reason: "manual", last_active_at: now, preview_url: null })
         .where("id", "=", id)
         .where("team_id", "=", teamId)
         .where("status", "not in", ["stopped", "error"])
