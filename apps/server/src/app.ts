@@ -18,6 +18,7 @@ import { registerRegistryRoutes } from "./registry/routes.js";
 import { registerWalletRoutes } from "./registry/wallet/routes.js";
 import { registerRegistryWebRoutes } from "./registry/web/routes.js";
 import { registerRepoRoutes } from "./repos/routes.js";
+import { registerRunToolsRoutes } from "./run-tools/routes.js";
 import { registerRunRoutes } from "./runs/routes.js";
 import { registerPreviewRoutes } from "./sandboxes/preview-routes.js";
 import { registerSandboxRoutes } from "./sandboxes/routes.js";
@@ -79,6 +80,7 @@ export function createApp(s: Services): Hono<AppEnv> {
   registerRepoRoutes(app, s);
   registerRunRoutes(app, s);
   registerModelRoutes(app, s);
+  registerRunToolsRoutes(app, s);
   registerSandboxRoutes(app, s);
   registerConnectionRoutes(app, s);
   registerGatewayKeyRoutes(app, s);

@@ -11,6 +11,7 @@ export * from "./registry.js";
 export * from "./registry-routes.js";
 export * from "./resources.js";
 export * from "./routes.js";
+export * from "./run-tools.js";
 export * from "./session-bodies.js";
 export * from "./session-responses.js";
 export * from "./session-routes.js";

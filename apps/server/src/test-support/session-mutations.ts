@@ -7,6 +7,7 @@ import { settingsMutationFixtures } from "../models/test-support/fixtures.js";
 import { oauthMutationFixtures } from "../oauth/test-support/fixtures.js";
 import { walletMutationFixtures } from "../registry/wallet/test-support/fixtures.js";
 import { registryMutationFixtures } from "../registry/web/test-support/fixtures.js";
+import { runToolsMutationFixtures } from "../run-tools/test-support/fixtures.js";
 import type { Harness, TestUser } from "./harness.js";
 import { uniq } from "./harness.js";
 
@@ -255,6 +256,7 @@ export function sessionMutationCases(
     ...registryMutationFixtures(h, owner, ownerCookie),
     ...oauthMutationFixtures(h, owner, ownerCookie),
     ...settingsMutationFixtures(h, owner, ownerCookie, repoId),
+    ...runToolsMutationFixtures(h, owner, ownerCookie),
   };
   return [
     ...browserOnly,
