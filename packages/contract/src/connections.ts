@@ -74,6 +74,8 @@ const Mounts = z
   .max(20, "at most 20 mounts");
 
 export const CONNECTION_KINDS = ["rest", "mcp_server"] as const;
+/** HTTP methods a run's `http_request` may use on a rest connection (none named: GET and HEAD only). */
+export const REST_CONNECTION_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] as const;
 export const MCP_TRANSPORTS = ["stdio", "http", "sse"] as const;
 export const CONNECTION_STATUSES = ["ok", "failing", "untested", "disabled"] as const;
 
@@ -95,6 +97,12 @@ const ConnectionFields = {
   mounts: Mounts.optional(),
   enabled: z.boolean().optional(),
   timeoutMs: z.number().int().min(100).max(600_000).optional(),
+  /** rest only: the methods runs may use through it (default GET and HEAD). */
+  methods: z
+    .array(z.enum(REST_CONNECTION_METHODS, { error: `methods are ${REST_CONNECTION_METHODS.join(", ")}` }))
+    .min(1, "methods must not be empty")
+    .max(6)
+    .optional(),
 };
 
 export const CreateConnectionRequest = z
@@ -109,6 +117,7 @@ export const CreateConnectionRequest = z
       if (v.transport) issue("transport applies to MCP servers only");
       return;
     }
+    if (v.methods) issue("methods apply to rest connections only");
     if (Boolean(v.url) === Boolean(v.command)) issue("an MCP server needs exactly one of url or command");
     if (v.command && (v.headers || v.transport)) issue("a stdio MCP server takes command, args and env");
     if (v.url && (v.args || v.env || v.egressHosts || v.mounts))
@@ -130,6 +139,7 @@ export const UpdateConnectionRequest = z
     mounts: ConnectionFields.mounts,
     enabled: ConnectionFields.enabled,
     timeoutMs: ConnectionFields.timeoutMs.nullable(),
+    methods: ConnectionFields.methods,
   })
   .strict();
 export type UpdateConnectionRequest = z.infer<typeof UpdateConnectionRequest>;
@@ -150,6 +160,8 @@ export const ConnectionSummary = z.object({
   envNames: z.array(z.string()),
   egressHosts: z.array(z.string()),
   mounts: z.array(z.string()),
+  /** rest: the methods runs may use through it; null for MCP servers. */
+  methods: z.array(z.string()).nullable(),
   enabled: z.boolean(),
   /**
    * MCP servers: `failing` until the next successful start after a failure (`lastError` says what went wrong),

@@ -29,6 +29,7 @@ export function summary(r: ConnectionsTable): ConnectionSummary {
     envNames: list(r.env_names),
     egressHosts: list(r.egress_hosts),
     mounts: list(r.mounts),
+    methods: r.kind === "rest" ? (r.methods ? list(r.methods) : ["GET", "HEAD"]) : null,
     enabled: Number(r.enabled) === 1,
     ...statusOf(r),
     timeoutMs: r.timeout_ms === null ? null : Number(r.timeout_ms),

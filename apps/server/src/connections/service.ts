@@ -113,6 +113,7 @@ export class ConnectionService {
       ...STATUS_RESET,
       timeout_ms: req.timeoutMs ?? null,
       enabled: req.enabled === false ? 0 : 1,
+      methods: req.methods ? JSON.stringify([...new Set(req.methods)]) : null,
       created_by: actorId,
       created_at: now,
       updated_at: now,
@@ -154,6 +155,7 @@ export class ConnectionService {
             : "an HTTP MCP server takes url and headers",
         );
       if (cur.kind === "rest" && req.transport) throw badRequest("transport applies to MCP servers only");
+      if (cur.kind !== "rest" && req.methods) throw badRequest("methods apply to rest connections only");
       if (req.name && req.name !== cur.name) await this.assertNameFree(trx, teamId, req.name, id);
       // Checked against the host as it is now, whenever what the sandbox must see changes (a form that
       // sends everything back unchanged, e.g. to rename, is not refused because the host moved on).
@@ -192,6 +194,7 @@ export class ConnectionService {
         ...(reset ? STATUS_RESET : {}),
         enabled: req.enabled === undefined ? cur.enabled : req.enabled ? 1 : 0,
         timeout_ms: req.timeoutMs === undefined ? cur.timeout_ms : req.timeoutMs,
+        methods: req.methods ? JSON.stringify([...new Set(req.methods)]) : (cur.methods ?? null),
         // Strictly increasing even within one millisecond: it is the pooled client's version.
         updated_at: Math.max(now, Number(cur.updated_at) + 1),
       };
