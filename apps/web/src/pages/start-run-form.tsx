@@ -1,4 +1,4 @@
-// "Start a run" on the runs page: a repo, a prompt and, optionally, a model and base branch. Each submission
+// "Start a run" on the runs page: a repo, a prompt and, optionally, a model, a base branch and team tools. Each submission
 // carries an Idempotency-Key, kept while the same request is retried, so a retry never starts a second run.
 import { type FormEvent, useId, useRef, useState } from "react";
 import { api } from "../api.js";
@@ -15,12 +15,18 @@ function newKey(): string {
   );
 }
 
+/** "a__b, rest:c  d__*" → ["a__b", "rest:c", "d__*"], each once. */
+function toolList(text: string): string[] {
+  return [...new Set(text.split(/[\s,]+/).filter(Boolean))];
+}
+
 export function StartRunForm({ repos }: { repos: Repo[] }) {
   const headingId = useId();
   const [repoId, setRepoId] = useState(repos[0]?.id ?? "");
   const [prompt, setPrompt] = useState("");
   const [model, setModel] = useState("");
   const [baseBranch, setBaseBranch] = useState("");
+  const [tools, setTools] = useState("");
   const { busy, error, run } = useAction();
   // The key of the last request sent and what it asked for: an unchanged form retries under the same key.
   const attempt = useRef<{ key: string; request: string } | null>(null);
@@ -34,6 +40,7 @@ export function StartRunForm({ repos }: { repos: Repo[] }) {
         prompt,
         ...(model.trim() ? { model: model.trim() } : {}),
         ...(baseBranch.trim() ? { baseBranch: baseBranch.trim() } : {}),
+        ...(toolList(tools).length > 0 ? { tools: toolList(tools) } : {}),
       };
       const request = JSON.stringify(body);
       if (attempt.current?.request !== request) attempt.current = { key: newKey(), request };
@@ -86,6 +93,16 @@ export function StartRunForm({ repos }: { repos: Repo[] }) {
           hint="Empty: the repo's default branch. The agent works on a new branch from it."
         />
       </div>
+      <TextField
+        label="Team tools (optional)"
+        value={tools}
+        onChange={setTools}
+        maxLength={4000}
+        placeholder="server__tool, server__*, rest:connection"
+        autoComplete="off"
+        spellCheck={false}
+        hint="MCP tools and REST connections the agent may call, separated by commas. They run on the server; their credentials never enter the sandbox. Empty: none."
+      />
       <ErrorNote error={error} title="Run not started" />
       <div className="actions">
         <button type="submit" disabled={busy || !repoId}>
