@@ -24,6 +24,8 @@ import { ReposPage } from "./pages/repos.js";
 import { RunDetailPage } from "./pages/run-detail.js";
 import { RunsPage } from "./pages/runs.js";
 import { SecurityPage } from "./pages/security.js";
+import { ModelsPage } from "./pages/settings/models.js";
+import { RepoSettingsPage } from "./pages/settings/repo-settings.js";
 import { SetupDonePage, SetupNeededPage, SetupPage } from "./pages/setup.js";
 import { TeamPage } from "./pages/team.js";
 import { match, navigate, safeNext, useLocation } from "./router.js";
@@ -42,12 +44,14 @@ const PAGES: Array<[string, (p: Record<string, string>) => ReactNode, "full" | "
   ["/runs", () => <RunsPage />, "full"],
   ["/runs/:id", (p) => <RunDetailPage id={p.id ?? ""} />, "full"],
   ["/repos", () => <ReposPage />, "full"],
+  ["/repos/:id/settings", (p) => <RepoSettingsPage id={p.id ?? ""} />, "full"],
   ["/team", () => <TeamPage />, "full"],
   ["/audit", () => <AuditPage />, "full"],
   ["/settings/api-keys", () => <ApiKeysPage />, "full"],
   ["/settings/gateway-keys", () => <GatewayKeysPage />, "full"],
   ["/settings/connected-apps", () => <ConnectedAppsPage />, "full"],
   ["/settings/connections", () => <ConnectionsPage />, "full"],
+  ["/settings/models", () => <ModelsPage />, "full"],
   ["/settings/security", () => <SecurityPage />, "full"],
   ["/settings/account", () => <AccountPage />, "full"],
   ["/registry", () => <RegistryBrowsePage />, "full"],

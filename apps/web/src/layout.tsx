@@ -14,7 +14,7 @@ interface NavItem {
 
 const NAV: NavItem[] = [
   { to: "/runs", label: "Runs", prefix: "/runs/" },
-  { to: "/repos", label: "Repos" },
+  { to: "/repos", label: "Repos", prefix: "/repos/" },
   { to: "/team", label: "Team" },
   { to: "/registry", label: "Registry", prefix: "/registry/" },
   { to: "/audit", label: "Audit log", admin: true },
@@ -26,6 +26,7 @@ const SETTINGS: NavItem[] = [
   { to: "/settings/gateway-keys", label: "Gateway keys" },
   { to: "/settings/connected-apps", label: "Connected apps" },
   { to: "/settings/connections", label: "Connections" },
+  { to: "/settings/models", label: "Models" },
   { to: "/settings/security", label: "Security" },
   { to: "/settings/account", label: "Account" },
 ];

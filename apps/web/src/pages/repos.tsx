@@ -1,6 +1,7 @@
 // Repos: the team's repositories; owners and admins can add one by clone URL.
 import { type FormEvent, useId, useState } from "react";
 import { get, post } from "../api.js";
+import { Link } from "../router.js";
 import { useSession } from "../session.js";
 import { atLeast, type Repo } from "../types.js";
 import { CopyButton, Empty, ErrorNote, Loaded, PageTitle, TableWrap, Time, useAsync } from "../ui.js";
@@ -163,7 +164,9 @@ export function ReposPage() {
                 <tbody>
                   {repos.map((r) => (
                     <tr key={r.id}>
-                      <td>{r.fullName}</td>
+                      <td>
+                        <Link to={`/repos/${encodeURIComponent(r.id)}/settings`}>{r.fullName}</Link>
+                      </td>
                       <td>
                         <code>{r.defaultBranch}</code>
                       </td>
