@@ -14,7 +14,14 @@ const OAuthQuery = z
 export const OAuthConsentInfoQuery = z.object({ oauthQuery: OAuthQuery }).strict();
 export type OAuthConsentInfoQuery = z.infer<typeof OAuthConsentInfoQuery>;
 
+/** What an MCP client asks to use: the gateway (/mcp: servers and tools) or the platform MCP (scopes). */
+export const OAuthResourceKind = z.enum(["gateway", "platform"]);
+export type OAuthResourceKind = z.infer<typeof OAuthResourceKind>;
+/** The scopes a platform-MCP grant may carry (those of its tools). */
+export const OAuthPlatformScope = z.enum(["read", "write"]);
+
 export const OAuthConsentInfo = z.object({
+  resource: OAuthResourceKind,
   client: z.object({ id: z.string(), name: z.string(), redirectHost: z.string() }),
   team: z.object({ id: z.string(), name: z.string() }),
   /** May the caller consent in this team (viewers may not use the gateway). */
@@ -29,6 +36,8 @@ export const OAuthConsentBody = z
     accept: z.boolean(),
     servers: z.union([z.literal("all"), z.array(ServerName).max(100)]).optional(),
     tools: z.array(GatewayToolName).max(500).optional(),
+    /** Platform MCP only: the scopes allowed. */
+    scopes: z.array(OAuthPlatformScope).max(2).optional(),
     rateLimitRps: z.number().int().min(1).max(100_000).optional(),
     ipAllowlist: IpAllowlist.optional(),
   })
@@ -44,6 +53,8 @@ export const OAuthGrantSummary = z.object({
   clientId: z.string(),
   clientName: z.string(),
   redirectHost: z.string(),
+  resource: OAuthResourceKind,
+  scopes: z.array(z.string()).nullable(),
   userId: z.string(),
   servers: z.union([z.literal("all"), z.array(z.string())]),
   tools: z.array(z.string()).nullable(),

@@ -15,6 +15,7 @@ import * as m0012 from "./migrations/0012_device_client.js";
 import * as m0013 from "./migrations/0013_run_tools.js";
 import { oauthMigration } from "./migrations/0014_oauth.js";
 import * as m0015 from "./migrations/0015_run_preview.js";
+import * as m0016 from "./migrations/0016_oauth_resource.js";
 
 function migrations(dialect: "sqlite" | "postgres"): Record<string, Migration> {
   return {
@@ -33,6 +34,7 @@ function migrations(dialect: "sqlite" | "postgres"): Record<string, Migration> {
     "0014_oauth": oauthMigration(dialect),
     "0013_run_tools": m0013,
     "0015_run_preview": m0015,
+    "0016_oauth_resource": m0016,
   };
 }
 

@@ -7,11 +7,14 @@ import type { GatewayPrincipal } from "../gateway/auth/keys.js";
 import type { Services } from "../services.js";
 import { atLeast } from "../teams/service.js";
 import type { GrantRequest } from "./grants.js";
-import { stringList, withOAuth } from "./tables.js";
+import { gatewayResource, platformResource } from "./provider.js";
+import { oauthOrigin } from "./resource.js";
+import { type GrantResource, stringList, withOAuth } from "./tables.js";
 
 const META_SERVER = "mogplex/server";
 
 interface Asked {
+  resource: GrantResource;
   clientId: string;
   clientName: string;
   redirectHost: string;
@@ -23,6 +26,22 @@ async function asked(s: Services, oauthQuery: string): Promise<Asked> {
   const clientId = q.get("client_id");
   const redirectUri = q.get("redirect_uri");
   if (!clientId || !redirectUri) throw badRequest("oauthQuery: client_id and redirect_uri are required");
+  // Exactly one resource (RFC 8707), ours: the gateway or the platform MCP.
+  const origin = oauthOrigin(s.config);
+  const asked = q.getAll("resource");
+  const resource: GrantResource | null =
+    asked.length !== 1
+      ? null
+      : asked[0] === gatewayResource(origin)
+        ? "gateway"
+        : asked[0] === platformResource(origin)
+          ? "platform"
+          : null;
+  if (!resource) {
+    throw badRequest(
+      `oauthQuery: resource must be ${gatewayResource(origin)} or ${platformResource(origin)}`,
+    );
+  }
   const client = await withOAuth(s.db.db)
     .selectFrom("oauthClient")
     .select(["clientId", "name", "redirectUris"])
@@ -37,7 +56,7 @@ async function asked(s: Services, oauthQuery: string): Promise<Asked> {
     throw badRequest("oauthQuery: redirect_uri is not a URL");
   }
   const clientName = (client.name ?? "").trim().slice(0, 100) || "Unnamed MCP client";
-  return { clientId, clientName, redirectHost };
+  return { resource, clientId, clientName, redirectHost };
 }
 
 /** Every tool of the team's enabled servers, grouped by server, with the names the gateway exposes. */
@@ -78,10 +97,11 @@ export async function consentInfo(
   const team = (await s.teams.memberships(userId)).find((m) => m.teamId === member.teamId);
   const canConsent = atLeast(member.role, "member");
   return {
+    resource: a.resource,
     client: { id: a.clientId, name: a.clientName, redirectHost: a.redirectHost },
     team: { id: member.teamId, name: team?.name ?? "" },
     canConsent,
-    servers: canConsent ? await teamTools(s, member) : [],
+    servers: canConsent && a.resource === "gateway" ? await teamTools(s, member) : [],
   };
 }
 
@@ -93,7 +113,9 @@ export async function consentRequest(
 ): Promise<GrantRequest> {
   const a = await asked(s, body.oauthQuery);
   const servers = body.servers ?? "all";
-  if (body.accept) {
+  if (body.accept && a.resource === "platform" && !body.scopes?.length)
+    throw badRequest("scopes: choose read, write or both");
+  if (body.accept && a.resource === "gateway") {
     if (servers !== "all") {
       if (servers.length === 0) throw badRequest("servers: choose at least one server or tool");
       const known = await s.connections.serverNames(teamId);
@@ -107,6 +129,7 @@ export async function consentRequest(
     ...a,
     servers,
     tools: body.tools,
+    scopes: body.scopes,
     rateLimitRps: body.rateLimitRps,
     ipAllowlist: body.ipAllowlist,
   };

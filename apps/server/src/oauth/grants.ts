@@ -1,7 +1,7 @@
 // OAuth grants: what a person allowed one MCP client (team, servers, tools, rate limit), recorded at consent, and
 // the resource server's check of an access token. A grant is a gateway-key-like principal: the same allowlists,
 // rate limit, request log and revocation broadcast (its key id is `oauth:<grant id>`).
-import type { OAuthGrantSummary } from "@mogplex/contract";
+import type { OAuthGrantSummary, PatPrincipal, Scope } from "@mogplex/contract";
 import type { Kysely } from "kysely";
 import type { AuditContext, AuditLog } from "../audit/store.js";
 import { type Clock, iso } from "../clock.js";
@@ -12,13 +12,23 @@ import type { GatewayPrincipal } from "../gateway/auth/keys.js";
 import { allowlistOrThrow, storedAllowlist } from "../security/ip-allowlist.js";
 import { newId } from "../security/random.js";
 import { atLeast, type TeamService } from "../teams/service.js";
-import { tokenDigest } from "./provider.js";
-import { type OAuthDB, type OAuthGrantsTable, stringList, toMs, withOAuth } from "./tables.js";
+import { PLATFORM_RESOURCE_PATH, tokenDigest } from "./provider.js";
+import {
+  type GrantResource,
+  type OAuthDB,
+  type OAuthGrantsTable,
+  stringList,
+  toMs,
+  withOAuth,
+} from "./tables.js";
 
 const CACHE_MAX = 10_000;
 export const grantKeyId = (grantId: string) => `oauth:${grantId}`;
 
 export interface GrantRequest {
+  resource: GrantResource;
+  /** Platform grants: the PAT scopes allowed (read, write). */
+  scopes?: Scope[] | undefined;
   clientId: string;
   clientName: string;
   redirectHost: string;
@@ -39,9 +49,15 @@ export interface OAuthGrantDeps {
   serverNames: (teamId: string) => Promise<Set<string>>;
 }
 
-interface CacheEntry {
+/** A verified access token: its grant as a gateway principal, plus what the platform MCP needs. */
+interface Verified {
   principal: GatewayPrincipal;
+  kind: GrantResource;
+  scopes: Scope[];
+  /** The token's audience (RFC 8707 resources it was issued for). */
   resources: string[];
+}
+interface CacheEntry extends Verified {
   cachedAt: number;
 }
 
@@ -67,8 +83,11 @@ export class OAuthGrantService {
   async record(userId: string, teamId: string, req: GrantRequest, ctx: AuditContext): Promise<string> {
     const role = await this.d.teams.roleOf(userId, teamId);
     if (!atLeast(role, "member")) throw failure("FORBIDDEN", "Viewers cannot connect apps to the gateway");
-    const servers = req.servers === "all" ? null : [...new Set(req.servers)];
-    const tools = req.tools && req.tools.length > 0 ? [...new Set(req.tools)] : null;
+    const platform = req.resource === "platform";
+    const servers = platform || req.servers === "all" ? null : [...new Set(req.servers)];
+    const tools = !platform && req.tools && req.tools.length > 0 ? [...new Set(req.tools)] : null;
+    const scopes = platform ? [...new Set(req.scopes ?? [])] : null;
+    if (scopes && scopes.length === 0) throw badRequest("scopes: choose read, write or both");
     if (servers) {
       if (servers.length === 0) throw badRequest("servers: choose at least one server or tool");
       const known = await this.d.serverNames(teamId);
@@ -92,6 +111,8 @@ export class OAuthGrantService {
       tools: tools ? JSON.stringify(tools) : null,
       rate_limit_rps: req.rateLimitRps ?? null,
       ip_allowlist: ipAllowlist,
+      resource: req.resource,
+      scopes: scopes ? JSON.stringify(scopes) : null,
       created_at: now,
       last_used_at: null,
       revoked_at: null,
@@ -102,6 +123,7 @@ export class OAuthGrantService {
         .set({ revoked_at: now })
         .where("client_id", "=", req.clientId)
         .where("user_id", "=", userId)
+        .where("resource", "=", req.resource)
         .where("revoked_at", "is", null)
         .returning("id")
         .execute();
@@ -115,8 +137,8 @@ export class OAuthGrantService {
           client: req.clientName,
           clientId: req.clientId,
           redirectHost: req.redirectHost,
-          servers: servers ?? "all",
-          tools,
+          resource: req.resource,
+          ...(scopes ? { scopes } : { servers: servers ?? "all", tools }),
         },
       });
       return old.map((o) => o.id);
@@ -132,6 +154,8 @@ export class OAuthGrantService {
       clientId: r.client_id,
       clientName: r.client_name,
       redirectHost: r.redirect_host,
+      resource: r.resource,
+      scopes: r.scopes === null ? null : (JSON.parse(r.scopes) as string[]),
       userId: r.user_id,
       servers: r.servers === null ? "all" : (JSON.parse(r.servers) as string[]),
       tools: r.tools === null ? null : (JSON.parse(r.tools) as string[]),
@@ -198,41 +222,65 @@ export class OAuthGrantService {
     await this.d.bus.publish({ kind: "key", keyId: grantKeyId(id) });
   }
 
-  /**
-   * An access token for `resource`: live (not revoked, not expired), bound to exactly that resource, of a live
-   * grant whose person is still a member (not a viewer). Cached by digest for a short while; revocation drops it.
-   */
+  /** An access token for the MCP gateway at `resource`: its grant as a gateway-key-like principal. */
   async authenticate(token: string, resource: string): Promise<GatewayPrincipal | null> {
+    const v = await this.verify(token, resource, "gateway");
+    return v ? v.principal : null;
+  }
+
+  /** An access token for the platform MCP at `resource`: a PAT-like principal with the grant's scopes. */
+  async authenticatePlatform(token: string, resource: string): Promise<PatPrincipal | null> {
+    const v = await this.verify(token, resource, "platform");
+    if (!v) return null;
+    const p = v.principal;
+    return {
+      kind: "pat",
+      userId: p.userId,
+      teamId: p.teamId,
+      role: p.role,
+      tokenId: p.keyId,
+      scopes: v.scopes,
+      client: "api",
+      ipAllowlist: p.ipAllowlist,
+    };
+  }
+
+  /**
+   * A live access token (not revoked, not expired) bound to exactly `resource`, of a live grant for that kind of
+   * resource whose person is still a member (not a viewer). Cached by digest for a short while; revocation and
+   * every broadcast drop it.
+   */
+  private async verify(token: string, resource: string, kind: GrantResource): Promise<Verified | null> {
     if (token.length < 16 || token.length > 512) return null;
     const digest = tokenDigest(token, "access_token");
     const now = this.d.clock.now();
+    let found: Verified | null | undefined;
     const hit = this.cache.get(digest);
-    if (hit && now - hit.cachedAt < this.d.cacheTtlMs) {
-      if (hit.principal.expiresAt !== null && now >= hit.principal.expiresAt) {
-        this.cache.delete(digest);
-        return null;
+    if (hit && now - hit.cachedAt < this.d.cacheTtlMs) found = hit;
+    else {
+      const epoch = this.epoch;
+      found = await this.lookup(digest, now);
+      if (found && epoch === this.epoch) {
+        this.cache.set(digest, { ...found, cachedAt: now });
+        while (this.cache.size > CACHE_MAX) {
+          const oldest = this.cache.keys().next();
+          if (oldest.done) break;
+          this.cache.delete(oldest.value);
+        }
       }
-      if (!(hit.resources.length === 1 && hit.resources[0] === resource)) return null;
-      this.lastUsed.set(hit.principal.id, now);
-      return hit.principal;
     }
-    const epoch = this.epoch;
-    const found = await this.lookup(digest, now);
     if (!found) return null;
-    if (epoch === this.epoch) {
-      this.cache.set(digest, { ...found, cachedAt: now });
-      while (this.cache.size > CACHE_MAX) {
-        const oldest = this.cache.keys().next();
-        if (oldest.done) break;
-        this.cache.delete(oldest.value);
-      }
+    if (found.principal.expiresAt !== null && now >= found.principal.expiresAt) {
+      this.cache.delete(digest);
+      return null;
     }
-    if (!(found.resources.length === 1 && found.resources[0] === resource)) return null;
+    if (found.kind !== kind || !(found.resources.length === 1 && found.resources[0] === resource))
+      return null;
     this.lastUsed.set(found.principal.id, now);
-    return found.principal;
+    return found;
   }
 
-  private async lookup(digest: string, now: number): Promise<Omit<CacheEntry, "cachedAt"> | null> {
+  private async lookup(digest: string, now: number): Promise<Verified | null> {
     const tok = await this.db
       .selectFrom("oauthAccessToken")
       .select(["clientId", "userId", "resources", "expiresAt", "createdAt", "revoked"])
@@ -241,6 +289,11 @@ export class OAuthGrantService {
     if (!tok || tok.revoked !== null || !tok.userId) return null;
     const expiresAt = toMs(tok.expiresAt);
     if (!(now < expiresAt)) return null;
+    const resources = stringList(tok.resources);
+    // The grant of the kind of resource the token was issued for (one live grant per client, person, resource).
+    const kind: GrantResource = resources.some((r) => r.endsWith(PLATFORM_RESOURCE_PATH))
+      ? "platform"
+      : "gateway";
     const grant = await this.db
       .selectFrom("oauth_grants as g")
       .innerJoin("team_members as m", (j) =>
@@ -255,9 +308,10 @@ export class OAuthGrantService {
         "g.rate_limit_rps",
         "g.ip_allowlist",
       ])
-      .select("m.role")
+      .select(["g.scopes", "m.role"])
       .where("g.client_id", "=", tok.clientId)
       .where("g.user_id", "=", tok.userId)
+      .where("g.resource", "=", kind)
       .where("g.revoked_at", "is", null)
       .executeTakeFirst();
     if (!grant || grant.role === "viewer") return null;
@@ -273,7 +327,8 @@ export class OAuthGrantService {
       ipAllowlist: storedAllowlist(grant.ip_allowlist),
       expiresAt,
     };
-    return { principal, resources: stringList(tok.resources) };
+    const scopes = grant.scopes === null ? [] : (JSON.parse(grant.scopes) as Scope[]);
+    return { principal, kind, scopes, resources };
   }
 
   /** Batched last-used writes, off the request path. */

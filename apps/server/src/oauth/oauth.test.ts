@@ -82,16 +82,21 @@ describe("OAuth 2.1 for MCP clients", () => {
     const oauthQuery = to.search.slice(1);
     const info = await h.json<{
       client: { name: string; redirectHost: string };
+      resource: string;
       canConsent: boolean;
       servers: { name: string; tools: string[] }[];
     }>("GET", `/api/oauth/consent?oauthQuery=${encodeURIComponent(oauthQuery)}`, { cookie: ownerCookie });
     expect(info.status).toBe(200);
     expect(info.body.client).toMatchObject({ name: "Test Client", redirectHost: "127.0.0.1:53682" });
     expect(info.body.canConsent).toBe(true);
-    expect(info.body.servers.find((s) => s.name === "everything")?.tools).toContain("everything__echo");
+    const platform = resource === PLATFORM_RESOURCE;
+    expect(info.body.resource).toBe(platform ? "platform" : "gateway");
+    if (!platform)
+      expect(info.body.servers.find((s) => s.name === "everything")?.tools).toContain("everything__echo");
+    const choice = platform ? { scopes: ["read"] } : { servers: ["everything"], tools: ["everything__echo"] };
     const c = await h.json<{ redirect: string }>("POST", "/api/oauth/consent", {
       cookie: ownerCookie,
-      body: { oauthQuery, accept: true, servers: ["everything"], tools: ["everything__echo"] },
+      body: { oauthQuery, accept: true, ...choice },
     });
     expect(c.status).toBe(200);
     const back = new URL(c.body.redirect);
@@ -251,17 +256,46 @@ describe("OAuth 2.1 for MCP clients", () => {
     expect(new URL(path.headers.get("location") ?? "/", BASE).pathname).not.toBe("/oauth/consent");
   });
 
-  it("a token for the platform MCP is refused at /mcp (audience-bound)", async () => {
+  const platformCall = (accessToken: string, body: unknown) =>
+    fetch(`${srv.base}/api/v1/mogplex/mcp`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        authorization: `Bearer ${accessToken}`,
+      },
+      body: JSON.stringify(body),
+    });
+
+  it("the platform MCP: 401 names its own metadata; a token for it works there with the consented scope only", async () => {
+    const none = await fetch(`${srv.base}/api/v1/mogplex/mcp`, { method: "POST", body: "{}" });
+    expect(none.status).toBe(401);
+    expect(none.headers.get("www-authenticate")).toContain(
+      `resource_metadata="${BASE}/.well-known/oauth-protected-resource/api/v1/mogplex/mcp"`,
+    );
+    const t = await connect(PLATFORM_RESOURCE);
+    const list = await platformCall(t.access_token, { jsonrpc: "2.0", id: 1, method: "tools/list" });
+    expect(list.status).toBe(200);
+    expect(await list.text()).toContain("list_repos");
+    // read only: a write tool answers its structured error (isError), as for a PAT without the scope.
+    const write = await platformCall(t.access_token, {
+      jsonrpc: "2.0",
+      id: 2,
+      method: "tools/call",
+      params: { name: "start_run", arguments: { repoId: "x", prompt: "y" } },
+    });
+    const refused = await write.text();
+    expect(refused).toContain('"isError":true');
+    expect(refused).toContain("Missing required scope: write");
+  });
+
+  it("tokens are audience-bound: the platform's is refused at /mcp, the gateway's at the platform MCP", async () => {
     const t = await connect(PLATFORM_RESOURCE);
     expect(await initStatus(t.access_token)).toBe(401);
-    // …and the gateway's own token is no credential at the platform MCP.
     const g = await connect();
-    const res = await fetch(`${srv.base}/api/v1/mogplex/mcp`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${g.access_token}` },
-      body: JSON.stringify(INIT),
-    });
+    const res = await platformCall(g.access_token, INIT);
     expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toContain('error="invalid_token"');
   });
 
   it("an expired access token is refused", async () => {

@@ -3,6 +3,7 @@
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema.js";
 
+export type GrantResource = "gateway" | "platform";
 type Ms = number | string; // bigint columns come back as strings on PostgreSQL
 type When = Date | string | number; // Better Auth dates: Date on PostgreSQL, text or epoch ms on SQLite
 
@@ -17,6 +18,9 @@ export interface OAuthGrantsTable {
   tools: string | null; // JSON array of <server>__<tool>; null = every tool of the allowed servers
   rate_limit_rps: number | null;
   ip_allowlist: string | null;
+  /** What the grant is for: the MCP gateway (servers, tools) or the platform MCP (scopes). */
+  resource: GrantResource;
+  scopes: string | null; // JSON array of PAT scopes (platform grants); null for the gateway
   created_at: Ms;
   last_used_at: Ms | null;
   revoked_at: Ms | null;

@@ -76,6 +76,7 @@ export function oauthMutationFixtures(h: Harness, owner: TestUser, ownerCookie: 
       ok: 200,
       prepare: async () => {
         const req = {
+          resource: "gateway" as const,
           clientId: "fixture",
           clientName: "Fixture",
           redirectHost: "127.0.0.1",

@@ -21,7 +21,7 @@ function GrantTable({
             <th scope="col">App</th>
             <th scope="col">Returns to</th>
             <th scope="col">Servers</th>
-            <th scope="col">Tools</th>
+            <th scope="col">Tools or scopes</th>
             <th scope="col">Connected</th>
             <th scope="col">Last used</th>
             <th scope="col">
@@ -36,10 +36,21 @@ function GrantTable({
               <td>
                 <code>{g.redirectHost}</code>
               </td>
-              <td>{g.servers === "all" ? "All servers" : <CodeList items={g.servers} empty="none" />}</td>
-              <td>
-                <CodeList items={g.tools ?? []} empty="All tools" />
-              </td>
+              {g.resource === "platform" ? (
+                <>
+                  <td>Platform API</td>
+                  <td>
+                    <CodeList items={g.scopes ?? []} empty="none" />
+                  </td>
+                </>
+              ) : (
+                <>
+                  <td>{g.servers === "all" ? "All servers" : <CodeList items={g.servers} empty="none" />}</td>
+                  <td>
+                    <CodeList items={g.tools ?? []} empty="All tools" />
+                  </td>
+                </>
+              )}
               <td>
                 <Time iso={g.createdAt} />
               </td>

@@ -58,7 +58,31 @@ function ServerTools({
   );
 }
 
+const SCOPES = [
+  { scope: "read", label: "read: list repos, runs, their events and sandboxes" },
+  { scope: "write", label: "write: start and cancel runs" },
+] as const;
+
+function ScopeChoice({ chosen, toggle }: { chosen: Set<string>; toggle: (s: string, on: boolean) => void }) {
+  return (
+    <fieldset>
+      <legend>Platform API</legend>
+      {SCOPES.map((s) => (
+        <label key={s.scope} className="check">
+          <input
+            type="checkbox"
+            checked={chosen.has(s.scope)}
+            onChange={(e) => toggle(s.scope, e.target.checked)}
+          />{" "}
+          {s.label}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
 function ConsentForm({ data, oauthQuery }: { data: OAuthConsentInfo; oauthQuery: string }) {
+  const platform = data.resource === "platform";
   const [chosen, setChosen] = useState<Set<string>>(new Set());
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -73,11 +97,12 @@ function ConsentForm({ data, oauthQuery }: { data: OAuthConsentInfo; oauthQuery:
     setBusy(true);
     setError(null);
     try {
-      const tools = [...chosen].sort();
-      const servers = [...new Set(tools.map((t) => t.slice(0, t.indexOf("__"))))];
+      const picked = [...chosen].sort();
+      const servers = [...new Set(picked.map((t) => t.slice(0, t.indexOf("__"))))];
+      const choice = platform ? { scopes: picked } : { servers, tools: picked };
       const r = await post<{ redirect: string }>(
         "/api/oauth/consent",
-        accept ? { oauthQuery, accept, servers, tools } : { oauthQuery, accept },
+        accept ? { oauthQuery, accept, ...choice } : { oauthQuery, accept },
       );
       window.location.assign(r.redirect);
     } catch (err) {
@@ -105,7 +130,10 @@ function ConsentForm({ data, oauthQuery }: { data: OAuthConsentInfo; oauthQuery:
             Choose the tools it may call. It sees nothing else; you can disconnect it any time under Settings
             → Connected apps.
           </p>
-          {data.servers.length === 0 ? <p className="muted">This team has no MCP servers yet.</p> : null}
+          {platform ? <ScopeChoice chosen={chosen} toggle={toggle} /> : null}
+          {!platform && data.servers.length === 0 ? (
+            <p className="muted">This team has no MCP servers yet.</p>
+          ) : null}
           {data.servers.map((s) => (
             <ServerTools key={s.name} server={s} chosen={chosen} toggle={toggle} />
           ))}
