@@ -139,15 +139,38 @@ export function registerServerCommands(program: Command, out: (line: string) => 
     .requiredOption("--path <path-or-url>", "local git repo, bare repo or clone URL")
     .option("--default-branch <branch>", "default branch", "main")
     .option("--root <dir>", "root directory inside the repo")
+    .option("--install-command <cmd>", 'run in the sandbox after cloning (e.g. "npm ci")')
+    .option("--dev-command <cmd>", "the repo's dev server, started for previews")
+    .option("--port <n>", "the port the dev command listens on (1024-65535)")
+    .option("--env-source <source>", "connection:<name>: a connection whose env values the sandbox gets")
     .description("register a repo with a team; prints its id")
     .action(
       async (
-        o: Common & { team: string; name: string; path: string; defaultBranch?: string; root?: string },
+        o: Common &
+          Omit<ArgsOf<ServerModule["admin"]["updateRepo"]>, "repo"> & {
+            team: string;
+            name: string;
+            path: string;
+            defaultBranch?: string;
+            root?: string;
+          },
       ) => {
         const { admin: a } = await server();
         out(await a.addRepo(process.env, overrides(o), { ...o, rootDirectory: o.root }));
       },
     );
+
+  withDataDir(admin.command("update-repo"))
+    .requiredOption("--repo <id>")
+    .option("--install-command <cmd>", 'run in the sandbox after cloning ("" clears it)')
+    .option("--dev-command <cmd>", 'the repo\'s dev server ("" clears it)')
+    .option("--port <n>", 'the dev command\'s port, 1024-65535 ("" clears it)')
+    .option("--env-source <source>", 'connection:<name> ("" clears it)')
+    .description("change a repo's install command, dev command, port or environment source")
+    .action(async (o: Common & ArgsOf<ServerModule["admin"]["updateRepo"]>) => {
+      const { admin: a } = await server();
+      out(await a.updateRepo(process.env, overrides(o), o));
+    });
 
   const audit = admin.command("audit").description("audit log tools");
   withDataDir(audit.command("verify"))

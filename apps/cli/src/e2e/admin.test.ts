@@ -227,6 +227,70 @@ describe("mogplex admin while mogplex serve runs (SQLite)", { timeout: 120_000 }
     expectOneLineFailure(team, /nope/);
   });
 
+  it("add-repo takes the run settings; update-repo changes them; bad values are one-line failures", async () => {
+    const add = await admin([
+      "add-repo",
+      "--team",
+      "acme",
+      "--name",
+      "acme/settings",
+      "--path",
+      "https://example.invalid/settings.git",
+      "--install-command",
+      "npm ci",
+      "--dev-command",
+      "npm run dev",
+      "--port",
+      "5173",
+      "--env-source",
+      "connection:app-env",
+    ]);
+    expect(add.code).toBe(0);
+    const id = add.stdout.trim();
+    type R = { repo: Record<string, unknown> };
+    const before = await api<R>(server.url, readToken, "GET", `/repos/${id}`);
+    expect(before.body.data.repo).toMatchObject({
+      installCommand: "npm ci",
+      devCommand: "npm run dev",
+      port: 5173,
+      environmentSource: "connection:app-env",
+    });
+    const up = await admin(["update-repo", "--repo", id, "--dev-command", "", "--port", "3000"]);
+    expect(up.code).toBe(0);
+    expect(up.stdout).toBe(
+      "updated acme/settings:\n  install command: npm ci\n  dev command: (none)\n  port: 3000\n" +
+        "  environment source: connection:app-env\n",
+    );
+    const after = await api<R>(server.url, readToken, "GET", `/repos/${id}`);
+    expect(after.body.data.repo).toMatchObject({ installCommand: "npm ci", devCommand: null, port: 3000 });
+    const [word, low, source, nobody, nothing, addBad] = await Promise.all([
+      admin(["update-repo", "--repo", id, "--port", "abc"]),
+      admin(["update-repo", "--repo", id, "--port", "80"]),
+      admin(["update-repo", "--repo", id, "--env-source", "file:/etc/passwd"]),
+      admin(["update-repo", "--repo", "no-such-repo", "--port", "3000"]),
+      admin(["update-repo", "--repo", id]),
+      admin([
+        "add-repo",
+        "--team",
+        "acme",
+        "--name",
+        "acme/bad",
+        "--path",
+        "https://example.invalid/b.git",
+        "--port",
+        "x",
+      ]),
+    ]);
+    expectOneLineFailure(word, /--port must be a whole number/);
+    expectOneLineFailure(low, /port/);
+    expectOneLineFailure(source, /environmentSource must be connection:<name>/);
+    expectOneLineFailure(nobody, /no repo with id no-such-repo/);
+    expectOneLineFailure(nothing, /nothing to change/);
+    expectOneLineFailure(addBad, /--port must be a whole number/);
+    const unchanged = await api<R>(server.url, readToken, "GET", `/repos/${id}`);
+    expect(unchanged.body.data.repo).toMatchObject({ port: 3000, environmentSource: "connection:app-env" });
+  });
+
   it("concurrent admin writes and API writes all succeed (WAL + busy timeout)", async () => {
     const write = (
       await admin(["create-token", "--email", EMAIL, "--name", "writer", "--scopes", "read,write"])

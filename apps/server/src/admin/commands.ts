@@ -9,6 +9,7 @@ import { type ConfigOverrides, loadConfig } from "../config.js";
 import { connect } from "../db/connect.js";
 import { migrateToLatest } from "../db/migrate.js";
 import { Failure } from "../failure.js";
+import { checkRepoSettings, type RepoSettings } from "../repos/service.js";
 import type { Services } from "../services.js";
 import { isRole } from "../teams/service.js";
 import { wire } from "../wiring.js";
@@ -116,12 +117,45 @@ export function resolveRepoSource(path: string): string {
   return abs;
 }
 
+/** A repo's run settings as flags give them: strings; "" clears a field; the port must be a whole number. */
+export interface RepoSettingFlags {
+  installCommand?: string;
+  devCommand?: string;
+  port?: string;
+  envSource?: string;
+}
+
+function settingsFromFlags(a: RepoSettingFlags): RepoSettings {
+  const out: RepoSettings = {};
+  if (a.installCommand !== undefined) out.installCommand = a.installCommand;
+  if (a.devCommand !== undefined) out.devCommand = a.devCommand;
+  if (a.envSource !== undefined) out.environmentSource = a.envSource;
+  if (a.port !== undefined) {
+    if (a.port.trim() === "") out.port = null;
+    else if (/^\d{1,5}$/.test(a.port.trim())) out.port = Number(a.port.trim());
+    else throw new AdminError('--port must be a whole number from 1024 to 65535 (or "" to clear it)');
+  }
+  try {
+    return checkRepoSettings(out);
+  } catch (err) {
+    if (err instanceof Failure) throw new AdminError(err.message.replace(/^(\w+)Command:/, "--$1-command:"));
+    throw err;
+  }
+}
+
 export async function addRepo(
   env: NodeJS.ProcessEnv,
   o: ConfigOverrides,
-  a: { team: string; name: string; path: string; defaultBranch?: string; rootDirectory?: string },
+  a: {
+    team: string;
+    name: string;
+    path: string;
+    defaultBranch?: string;
+    rootDirectory?: string;
+  } & RepoSettingFlags,
 ): Promise<string> {
   const source = resolveRepoSource(a.path);
+  const settings = settingsFromFlags(a);
   return withServices(env, o, async (s) => {
     const team = await s.teams.findBySlug(a.team);
     if (!team) throw new AdminError(`no team with slug ${a.team}`);
@@ -132,10 +166,39 @@ export async function addRepo(
         sourceUrl: source,
         defaultBranch: a.defaultBranch,
         rootDirectory: a.rootDirectory,
+        ...settings,
       },
       ADMIN_CTX,
     );
     return repo.id;
+  });
+}
+
+/** `mogplex admin update-repo --repo <id>`: changes the given run settings, keeps the rest; prints them. */
+export async function updateRepo(
+  env: NodeJS.ProcessEnv,
+  o: ConfigOverrides,
+  a: { repo: string } & RepoSettingFlags,
+): Promise<string> {
+  const settings = settingsFromFlags(a);
+  if (Object.keys(settings).length === 0)
+    throw new AdminError("nothing to change: give --install-command, --dev-command, --port or --env-source");
+  return withServices(env, o, async (s) => {
+    const row = await s.db.db
+      .selectFrom("repos")
+      .select("team_id")
+      .where("id", "=", a.repo)
+      .executeTakeFirst();
+    if (!row) throw new AdminError(`no repo with id ${a.repo}`);
+    const r = await s.repos.updateSettings(row.team_id, a.repo, settings, ADMIN_CTX);
+    const show = (v: string | number | null) => (v === null ? "(none)" : String(v));
+    return [
+      `updated ${r.fullName}:`,
+      `  install command: ${show(r.installCommand)}`,
+      `  dev command: ${show(r.devCommand)}`,
+      `  port: ${show(r.port)}`,
+      `  environment source: ${show(r.environmentSource)}`,
+    ].join("\n");
   });
 }
 
