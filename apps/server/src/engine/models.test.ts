@@ -44,7 +44,8 @@ describe("resolveModel", () => {
     await expect(attempt).rejects.toBeInstanceOf(ModelSetupError);
     await expect(attempt).rejects.toThrow(
       'No credentials for provider "groq" (model groq/llama-3.3-70b): set GROQ_API_KEY on the server, ' +
-        "or store a team key with `mogplex admin set-provider-key --team acme --provider groq`.",
+        "or store a team key on the web app's Settings → Models page (or with " +
+        "`mogplex admin set-provider-key --team acme --provider groq`).",
     );
   });
 

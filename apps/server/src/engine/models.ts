@@ -54,7 +54,8 @@ export async function resolveModel(i: ResolveInput): Promise<ResolvedModel> {
   const id = i.runModel ?? i.teamDefault ?? i.config.defaultModel ?? null;
   if (!id) {
     throw new ModelSetupError(
-      "No model for this run: pass `model` when starting the run, set the team's default model, " +
+      "No model for this run: pass `model` when starting the run, set the team's default model " +
+        "(Settings → Models in the web app), " +
         "or set MOGPLEX_DEFAULT_MODEL on the server (e.g. anthropic/claude-sonnet-4-5).",
     );
   }
@@ -86,7 +87,8 @@ export async function resolveModel(i: ResolveInput): Promise<ResolvedModel> {
     const team = i.teamSlug ?? "<team>";
     throw new ModelSetupError(
       `No credentials for provider "${provider}" (model ${id}): set ${PROVIDER_KEY_VARS[keyed]} on the server, ` +
-        `or store a team key with \`mogplex admin set-provider-key --team ${team} --provider ${provider}\`.`,
+        "or store a team key on the web app's Settings → Models page (or with " +
+        `\`mogplex admin set-provider-key --team ${team} --provider ${provider}\`).`,
     );
   }
   let model: Model;
