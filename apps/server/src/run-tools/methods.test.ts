@@ -3,7 +3,7 @@
 import type { ConnectionSummary } from "@mogplex/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHarness, type Harness } from "../test-support/harness.js";
-import { RunTools } from "./service.js";
+import { RunTools, RunToolsError } from "./service.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -57,5 +57,40 @@ describe("rest connection methods", () => {
       ["wiki", "https://wiki.example.test", ["DELETE"], {}],
     ]);
     expect(opened.secrets).toEqual(["crm-key-123456"]);
+  });
+
+  it("a run's tools open only while its starter may still call them and they still exist", async () => {
+    const owner = await h.user();
+    const member = await h.user({ team: owner.team, role: "member" });
+    const repoId = await h.repo(owner.teamId);
+    const conn = await h.s.connections.create(
+      owner.teamId,
+      owner.userId,
+      { kind: "rest", name: "crm", url: "https://crm.example.test" },
+      { actorType: "system", actorId: null },
+    );
+    const tools = new RunTools({ db: h.s.db.db, keyring: h.s.keyring, gateway: h.s.gateway });
+    const scope = { runId: "run-y", teamId: owner.teamId, userId: member.userId, repoId };
+    expect((await tools.open(scope, ["rest:crm"])).rest).toHaveLength(1);
+    const setRole = (role: "viewer" | "member") =>
+      h.s.db.db
+        .updateTable("team_members")
+        .set({ role })
+        .where("team_id", "=", owner.teamId)
+        .where("user_id", "=", member.userId)
+        .execute();
+    await setRole("viewer");
+    await expect(tools.open(scope, ["rest:crm"])).rejects.toThrow(RunToolsError);
+    await expect(tools.open(scope, ["rest:crm"])).rejects.toThrow(/can no longer call team tools/);
+    await setRole("member");
+    await h.s.connections.update(
+      owner.teamId,
+      conn.id,
+      { enabled: false },
+      { actorType: "system", actorId: null },
+    );
+    await expect(tools.open(scope, ["rest:crm"])).rejects.toThrow(
+      /team tool rest:crm is no longer available/,
+    );
   });
 });
