@@ -69,6 +69,20 @@ describe("MogplexClient methods return contract-shaped data", () => {
     expect(one.repo).toMatchObject({ id: repoId, fullName: "acme/client", teamId: u.teamId });
   });
 
+  it("models and repo settings: the catalogue, and settings changed and parsed with the contract", async () => {
+    const cat = await readOnly.listModels();
+    expect(cat.endpoint).toEqual({ configured: false, ok: false, error: null });
+    expect(cat.models.find((m) => m.id === "anthropic/claude-sonnet-4-5")).toMatchObject({
+      hasCredentials: false,
+      allowed: true,
+    });
+    const { repo } = await client.updateRepoSettings(repoId, { installCommand: "npm ci", port: 5173 });
+    expect(repo).toMatchObject({ id: repoId, installCommand: "npm ci", port: 5173, devCommand: null });
+    const refused = await apiError(client.updateRepoSettings(repoId, { port: 80 }));
+    expect(refused).toMatchObject({ status: 400, code: "BAD_REQUEST" });
+    expect((await apiError(readOnly.updateRepoSettings(repoId, { port: 3000 }))).status).toBe(403);
+  });
+
   it("MCP servers: the resolved config with decrypted env, for one repo or team-wide", async () => {
     const sys = { actorType: "system", actorId: null } as const;
     const global = await h.s.connections.create(

@@ -4,6 +4,7 @@ import {
   PUBLIC_BASE,
   PUBLIC_ROUTES,
   type PublicRouteName,
+  type RepoSettingsBody,
   type RunEvent,
   RunEvent as RunEventSchema,
   TERMINAL_EVENT_TYPES,
@@ -156,6 +157,14 @@ export class MogplexClient {
   /** The token this client uses: name, prefix, scopes, expiry (never the secret). */
   getToken() {
     return this.call("getToken", {});
+  }
+  /** The model catalogue: each model with whether credentials exist and whether the team allows it. */
+  listModels() {
+    return this.call("listModels", {});
+  }
+  /** Change a repo's install command, dev command, port or environment source (owner/admin; null clears). */
+  updateRepoSettings(id: string, settings: RepoSettingsBody) {
+    return this.call("updateRepoSettings", { id }, {}, settings);
   }
 
   /** Follows a run's events over SSE from `lastEventId`; ends after a terminal event or when the server closes. */
