@@ -7,6 +7,7 @@ import type { GatewayConfig } from "../config.js";
 import type { ConnectionService, ResolvedServer } from "../connections/service.js";
 import type { DB } from "../db/schema.js";
 import type { Logger } from "../logger.js";
+import { purgeUnusedClients } from "../oauth/clients.js";
 import { OAuthGrantService } from "../oauth/grants.js";
 import { UNUSED_CLIENT_TTL_MS } from "../oauth/provider.js";
 import type { TeamService } from "../teams/service.js";
@@ -101,10 +102,15 @@ export class Gateway {
     // Leaving a team (or deleting the account) revokes the member's keys with it; a new role drops them from
     // every replica's cache so the next request re-checks (a viewer's keys stop working). Effective at once.
     d.teams.onMembershipChanged(async (trx, change) => {
-      const ids =
-        change.kind === "role"
-          ? await this.keys.liveKeyIds(trx, change.userId, change.teamId)
-          : await this.keys.revokeAllForUser(trx, change.userId, change.teamId ?? undefined);
+      const role = change.kind === "role";
+      const keys = role
+        ? await this.keys.liveKeyIds(trx, change.userId, change.teamId)
+        : await this.keys.revokeAllForUser(trx, change.userId, change.teamId ?? undefined);
+      // OAuth grants likewise (their key ids ride the same broadcast).
+      const grants = role
+        ? await this.oauth.liveKeyIds(trx, change.userId, change.teamId)
+        : await this.oauth.revokeAllForUser(trx, change.userId, change.teamId ?? undefined);
+      const ids = [...keys, ...grants];
       return ids.length > 0 ? () => this.keys.invalidate(ids) : undefined;
     });
     d.connections.onChange((c) => void this.bus.publish({ kind: "connections", ...c }));
@@ -204,7 +210,7 @@ export class Gateway {
       const now = this.d.clock.now();
       if (now - lastPurge >= PURGE_EVERY_MS) {
         lastPurge = now;
-        void this.oauth.purgeUnusedClients(now - UNUSED_CLIENT_TTL_MS).catch(() => undefined);
+        void purgeUnusedClients(this.d.db, now - UNUSED_CLIENT_TTL_MS).catch(() => undefined);
         void this.log
           .purgeOlderThan(now - this.d.config.logRetentionDays * 86_400_000)
           .catch(() => undefined);

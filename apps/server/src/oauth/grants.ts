@@ -12,6 +12,7 @@ import type { GatewayPrincipal } from "../gateway/auth/keys.js";
 import { allowlistOrThrow, storedAllowlist } from "../security/ip-allowlist.js";
 import { newId } from "../security/random.js";
 import { atLeast, type TeamService } from "../teams/service.js";
+import { revokeTokens } from "./clients.js";
 import { PLATFORM_RESOURCE_PATH, tokenDigest } from "./provider.js";
 import {
   type GrantResource,
@@ -193,18 +194,7 @@ export class OAuthGrantService {
       const mine = row.user_id === actorId;
       if (!member || (!mine && !atLeast(member.role, "admin"))) throw notFound("Connected app");
       await trx.updateTable("oauth_grants").set({ revoked_at: now }).where("id", "=", id).execute();
-      // ISO text: what Better Auth writes on SQLite, and what timestamptz accepts on PostgreSQL.
-      const at = new Date(now).toISOString();
-      const who = (t: "oauthAccessToken" | "oauthRefreshToken") =>
-        trx
-          .updateTable(t)
-          .set({ revoked: at })
-          .where("clientId", "=", row.client_id)
-          .where("userId", "=", row.user_id)
-          .where("revoked", "is", null)
-          .execute();
-      await who("oauthAccessToken");
-      await who("oauthRefreshToken");
+      await revokeTokens(trx as unknown as Kysely<DB>, row.user_id, [row.client_id], now);
       // The next authorization asks for consent again.
       await trx
         .deleteFrom("oauthConsent")
@@ -220,6 +210,36 @@ export class OAuthGrantService {
       });
     });
     await this.d.bus.publish({ kind: "key", keyId: grantKeyId(id) });
+  }
+
+  /** Key ids (`oauth:<grant>`) of a member's live grants in a team: a role change drops them from every cache. */
+  async liveKeyIds(trx: Kysely<DB>, userId: string, teamId: string): Promise<string[]> {
+    const rows = await withOAuth(trx)
+      .selectFrom("oauth_grants")
+      .select("id")
+      .where("user_id", "=", userId)
+      .where("team_id", "=", teamId)
+      .where("revoked_at", "is", null)
+      .execute();
+    return rows.map((r) => grantKeyId(r.id));
+  }
+
+  /**
+   * Leaving a team (or the account going): the person's live grants there are revoked with their tokens, in the
+   * caller's transaction; returns their key ids to broadcast once it has committed.
+   */
+  async revokeAllForUser(trx: Kysely<DB>, userId: string, teamId?: string): Promise<string[]> {
+    const db = withOAuth(trx);
+    let q = db.selectFrom("oauth_grants").select(["id", "client_id"]).where("user_id", "=", userId);
+    if (teamId) q = q.where("team_id", "=", teamId);
+    const rows = await q.where("revoked_at", "is", null).execute();
+    if (rows.length === 0) return [];
+    const now = this.d.clock.now();
+    const ids = rows.map((r) => r.id);
+    const clients = [...new Set(rows.map((r) => r.client_id))];
+    await db.updateTable("oauth_grants").set({ revoked_at: now }).where("id", "in", ids).execute();
+    await revokeTokens(trx, userId, clients, now);
+    return ids.map(grantKeyId);
   }
 
   /** An access token for the MCP gateway at `resource`: its grant as a gateway-key-like principal. */
@@ -338,39 +358,5 @@ export class OAuthGrantService {
     this.lastUsed.clear();
     for (const [id, at] of batch)
       await this.db.updateTable("oauth_grants").set({ last_used_at: at }).where("id", "=", id).execute();
-  }
-
-  /** Dynamically registered clients that never obtained a token, older than `olderThan`, are deleted. */
-  async purgeUnusedClients(olderThan: number): Promise<number> {
-    const cutoff = new Date(olderThan).toISOString();
-    const stale = await this.db
-      .selectFrom("oauthClient as c")
-      .select("c.clientId")
-      .where("c.createdAt", "<", cutoff)
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb.selectFrom("oauthRefreshToken as r").select("r.id").whereRef("r.clientId", "=", "c.clientId"),
-          ),
-        ),
-      )
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb.selectFrom("oauthAccessToken as a").select("a.id").whereRef("a.clientId", "=", "c.clientId"),
-          ),
-        ),
-      )
-      .execute();
-    if (stale.length === 0) return 0;
-    await this.db
-      .deleteFrom("oauthClient")
-      .where(
-        "clientId",
-        "in",
-        stale.map((s) => s.clientId),
-      )
-      .execute();
-    return stale.length;
   }
 }

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listen, stdioEverything } from "../gateway/test-support/everything.js";
 import { createLogger } from "../logger.js";
 import { BASE, createHarness, FakeClock, type Harness, type TestUser } from "../test-support/harness.js";
-import { ACCESS_TOKEN_TTL_S } from "./provider.js";
+import { purgeUnusedClients } from "./clients.js";
+import { ACCESS_TOKEN_TTL_S, UNUSED_CLIENT_TTL_MS } from "./provider.js";
 import { withOAuth } from "./tables.js";
 import {
   authorize,
@@ -74,8 +75,13 @@ describe("OAuth 2.1 for MCP clients", () => {
   });
 
   /** The browser leg: authorize, consent to one tool, the code from the redirect. */
-  const consentCode = async (clientId: string, challenge: string, resource = GATEWAY_RESOURCE) => {
-    const res = await authorize(h, clientId, ownerCookie, { challenge, resource });
+  const consentCode = async (
+    clientId: string,
+    challenge: string,
+    resource = GATEWAY_RESOURCE,
+    cookie = ownerCookie,
+  ) => {
+    const res = await authorize(h, clientId, cookie, { challenge, resource });
     expect(res.status).toBe(302);
     const to = new URL(res.headers.get("location") ?? "", BASE);
     expect(to.pathname).toBe("/oauth/consent");
@@ -85,7 +91,7 @@ describe("OAuth 2.1 for MCP clients", () => {
       resource: string;
       canConsent: boolean;
       servers: { name: string; tools: string[] }[];
-    }>("GET", `/api/oauth/consent?oauthQuery=${encodeURIComponent(oauthQuery)}`, { cookie: ownerCookie });
+    }>("GET", `/api/oauth/consent?oauthQuery=${encodeURIComponent(oauthQuery)}`, { cookie });
     expect(info.status).toBe(200);
     expect(info.body.client).toMatchObject({ name: "Test Client", redirectHost: "127.0.0.1:53682" });
     expect(info.body.canConsent).toBe(true);
@@ -95,7 +101,7 @@ describe("OAuth 2.1 for MCP clients", () => {
       expect(info.body.servers.find((s) => s.name === "everything")?.tools).toContain("everything__echo");
     const choice = platform ? { scopes: ["read"] } : { servers: ["everything"], tools: ["everything__echo"] };
     const c = await h.json<{ redirect: string }>("POST", "/api/oauth/consent", {
-      cookie: ownerCookie,
+      cookie,
       body: { oauthQuery, accept: true, ...choice },
     });
     expect(c.status).toBe(200);
@@ -129,11 +135,11 @@ describe("OAuth 2.1 for MCP clients", () => {
     return t;
   };
   /** A connected client: registration, consent, exchange. */
-  const connect = async (resource = GATEWAY_RESOURCE) => {
+  const connect = async (resource = GATEWAY_RESOURCE, cookie = ownerCookie) => {
     const clientId = await registerClient(h);
     const { verifier, challenge } = pkcePair();
     secrets.push(verifier);
-    const code = await consentCode(clientId, challenge, resource);
+    const code = await consentCode(clientId, challenge, resource, cookie);
     return { clientId, ...(await tokensOf(await exchange(clientId, code, verifier, resource))) };
   };
 
@@ -194,6 +200,24 @@ describe("OAuth 2.1 for MCP clients", () => {
     expect(stored).not.toContain(t.refresh_token);
     const audit = JSON.stringify(await h.s.db.db.selectFrom("audit_events").selectAll().execute());
     expect(audit).toContain("oauth_grant.created");
+  });
+
+  it("a signed-in person cannot create clients or change resources through the library's own CRUD", async () => {
+    const db = withOAuth(h.s.db.db);
+    const before = (await db.selectFrom("oauthClient").select("clientId").execute()).length;
+    for (const path of ["/api/auth/oauth2/create-client", "/api/auth/admin/oauth2/create-client"]) {
+      const r = await h.request("POST", path, {
+        cookie: ownerCookie,
+        body: { redirect_uris: ["https://evil.example/cb"], client_name: "sneaky" },
+      });
+      expect(r.status).toBeGreaterThanOrEqual(400);
+    }
+    const res = await h.request("POST", "/api/auth/admin/oauth2/resources", {
+      cookie: ownerCookie,
+      body: { identifier: `${BASE}/mcp`, name: "x", accessTokenTtl: 999_999 },
+    });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect((await db.selectFrom("oauthClient").select("clientId").execute()).length).toBe(before);
   });
 
   it("refuses a missing or wrong PKCE verifier, and a code used twice", async () => {
@@ -355,6 +379,40 @@ describe("OAuth 2.1 for MCP clients", () => {
     });
     expect(c.status).toBe(403);
     expect(await h.s.gateway.oauth.list(viewer.userId, viewer.teamId)).toEqual([]);
+  });
+
+  it("a member made viewer is refused at once; removed from the team, their grants are revoked", async () => {
+    const member = await h.user({ team: "acme", role: "member" });
+    const t = await connect(GATEWAY_RESOURCE, await h.signIn(member));
+    expect(await initStatus(t.access_token)).toBe(200);
+    const actor = { userId: owner.userId, teamId: owner.teamId, role: "owner" as const };
+    await h.s.teams.changeRole(actor, member.userId, "viewer", SYS);
+    expect(await initStatus(t.access_token)).toBe(401);
+    await h.s.teams.changeRole(actor, member.userId, "member", SYS);
+    expect(await initStatus(t.access_token)).toBe(200);
+    await h.s.teams.removeMember(actor, member.userId, SYS);
+    expect(await initStatus(t.access_token)).toBe(401);
+    const live = await withOAuth(h.s.db.db)
+      .selectFrom("oauth_grants")
+      .select("id")
+      .where("user_id", "=", member.userId)
+      .where("revoked_at", "is", null)
+      .execute();
+    expect(live).toEqual([]);
+  });
+
+  it("registered clients that never obtained a token are deleted after a day; used ones stay", async () => {
+    const unused = await registerClient(h);
+    const used = (await connect()).clientId;
+    const db = withOAuth(h.s.db.db);
+    await purgeUnusedClients(h.s.db.db, Date.now() - UNUSED_CLIENT_TTL_MS);
+    expect(
+      await db.selectFrom("oauthClient").select("clientId").where("clientId", "=", unused).execute(),
+    ).toHaveLength(1);
+    await purgeUnusedClients(h.s.db.db, Date.now() + 1000);
+    const left = (await db.selectFrom("oauthClient").select("clientId").execute()).map((r) => r.clientId);
+    expect(left).not.toContain(unused);
+    expect(left).toContain(used);
   });
 
   it("revoking in Connected apps refuses the next request, ends sessions, and is audited", async () => {

@@ -49,5 +49,9 @@ export function mcpOAuthProvider(origin: string) {
     resources,
     resourceSeedMode: "overwrite",
     clientRegistrationDefaultResources: resources,
+    // The library's client and resource CRUD would otherwise let any signed-in person create clients or change
+    // a resource's token policy: clients come only from Dynamic Client Registration, resources only from here.
+    clientPrivileges: () => false,
+    resourcePrivileges: () => false,
   });
 }
