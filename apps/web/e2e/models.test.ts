@@ -139,6 +139,17 @@ describe("model settings in the browser", { timeout: 60_000 }, () => {
       )
       .toBe("No");
 
+    // A long model id in the catalogue, the default's choices and the allowlist fits a phone and a desktop.
+    const long = `openai-compatible/${"very-long-model-name-".repeat(8)}v2`;
+    await stack.h.s.models.update(
+      owner.teamId,
+      { allowedModels: ["openai-compatible/scripted-large", long] },
+      { actorType: "system", actorId: null },
+    );
+    await page.reload();
+    await catalogue.getByText(long, { exact: true }).waitFor();
+    await assertNoHorizontalScroll(page);
+
     expect(await startFromForm("not allowed", "anthropic/claude-sonnet-4-5")).toBe(403);
     await page.getByText("Model anthropic/claude-sonnet-4-5 is not in this team's model catalogue").waitFor();
     expect(await startFromForm("cannot run", "bogus/some-model")).toBe(400);
