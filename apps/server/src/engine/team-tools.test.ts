@@ -139,6 +139,18 @@ describe("MCP tools in runs", () => {
     }
     const bad = await startRun(h, a.token, { repoId: a.repoId, prompt: "TT-REFUSED", tools: ["not a tool"] });
     expect(bad.status).toBe(400);
+    // A server that can't list its tools: said so, with the gateway's fixed reason (no upstream text).
+    await h.s.connections.create(
+      a.user.teamId,
+      a.user.userId,
+      { kind: "mcp_server", name: "broken", command: process.execPath, args: ["-e", "process.exit(3)"] },
+      SYS,
+    );
+    const down = await startRun(h, a.token, { repoId: a.repoId, prompt: "TT-REFUSED", tools: ["broken__x"] });
+    expect(down.status).toBe(400);
+    expect(errorOf(down.body).message).toMatch(
+      /^tools: broken__x: MCP server broken could not list its tools \(/,
+    );
 
     // The team's policy: runs may ask for everything__echo only.
     await h.s.db.db

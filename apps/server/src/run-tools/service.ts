@@ -118,17 +118,29 @@ export class RunTools {
     return { catalog, servers, secrets };
   }
 
-  private async listed(catalog: Catalog) {
+  /** The catalog's tools, and the servers that could not list theirs (with the gateway's fixed reason). */
+  private async listed(catalog: Catalog): Promise<{ tools: McpRunTool[]; failed: Map<string, string> }> {
+    const failed = new Map<string, string>();
     try {
-      const { tools } = await catalog.listTools();
-      return (tools as Array<Record<string, unknown> & { name: string }>).map((t) => ({
-        name: t.name,
-        server: String((t._meta as Record<string, unknown>)["mogplex/server"] ?? ""),
-        description: typeof t.description === "string" ? t.description : "",
-        inputSchema: (t.inputSchema as Record<string, unknown> | undefined) ?? { type: "object" },
-      }));
+      const { tools, _meta } = (await catalog.listTools()) as {
+        tools: Array<Record<string, unknown> & { name: string }>;
+        _meta?: Record<string, unknown>;
+      };
+      for (const f of (_meta?.["mogplex/failed"] as Array<{ server: string; reason: string }> | undefined) ??
+        [])
+        failed.set(f.server, f.reason);
+      return {
+        tools: tools.map((t) => ({
+          name: t.name,
+          server: String((t._meta as Record<string, unknown>)["mogplex/server"] ?? ""),
+          description: typeof t.description === "string" ? t.description : "",
+          inputSchema: (t.inputSchema as Record<string, unknown> | undefined) ?? { type: "object" },
+        })),
+        failed,
+      };
     } catch {
-      return [];
+      for (const v of catalog.views) failed.set(v.config.name, "unavailable");
+      return { tools: [], failed };
     }
   }
 
@@ -177,7 +189,9 @@ export class RunTools {
     if (blocked) throw refuse(blocked, "the team's run tool policy does not allow it");
     const specs = wanted.map(parseRunTool);
     const opened = await this.catalog(scope, specs, role);
-    const listed = opened ? await this.listed(opened.catalog) : [];
+    const { tools: listed, failed } = opened
+      ? await this.listed(opened.catalog)
+      : { tools: [], failed: new Map<string, string>() };
     const rest = await this.restTargets(
       scope,
       specs.flatMap((s) => (s.kind === "rest" ? [s.connection] : [])),
@@ -190,6 +204,9 @@ export class RunTools {
       }
       if (!opened?.servers.includes(s.server))
         throw refuse(s.raw, `no enabled MCP server named ${s.server} for this repo`);
+      const down = failed.get(s.server);
+      if (s.tool !== null && down && !listed.some((t) => t.name === s.raw))
+        throw refuse(s.raw, `MCP server ${s.server} could not list its tools (${down})`);
       if (s.tool !== null && !listed.some((t) => t.server === s.server && t.name === s.raw))
         throw refuse(s.raw, `MCP server ${s.server} does not list that tool`);
     }
@@ -204,7 +221,7 @@ export class RunTools {
     const specs = dedupe(tools).map(parseRunTool);
     const opened = await this.catalog(scope, specs, role);
     const mcp = opened
-      ? (await this.listed(opened.catalog)).filter((t) => runWants(specs, t.server, t.name))
+      ? (await this.listed(opened.catalog)).tools.filter((t) => runWants(specs, t.server, t.name))
       : [];
     const restNames = specs.flatMap((s) => (s.kind === "rest" ? [s.connection] : []));
     const rest = await this.restTargets(scope, restNames);
