@@ -263,9 +263,12 @@ describe("secrets stay on the host", () => {
     }
 
     const rows = await requestLog(run.id);
-    expect(rows.map((x) => [x.method, x.server, x.tool, x.status])).toEqual([
-      ["tools/call", "everything", "get-env", "ok"],
-      ["rest/request", "loopapi", "http_request", "ok"],
+    // The two refused REST calls are logged as denied (they never left the host).
+    expect(rows.map((x) => [x.method, x.server, x.tool, x.status].join(" ")).sort()).toEqual([
+      "rest/request loopapi http_request denied",
+      "rest/request loopapi http_request denied",
+      "rest/request loopapi http_request ok",
+      "tools/call everything get-env ok",
     ]);
   }, 120_000);
 });

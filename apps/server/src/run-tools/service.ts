@@ -48,8 +48,8 @@ export interface OpenedRunTools {
     args: unknown,
     signal: AbortSignal,
   ): Promise<{ result?: Record<string, unknown>; error?: string }>;
-  /** Writes a request-log row for a REST call made for this run. */
-  logRest(connection: string, ok: boolean, latencyMs: number): void;
+  /** Writes a request-log row for a REST call made (or refused before leaving) for this run. */
+  logRest(connection: string, outcome: "ok" | "error" | "denied" | "cancelled", latencyMs: number): void;
 }
 
 /** A run's tools can't be opened (the starter lost access, a tool vanished): the run fails, saying which. */
@@ -274,15 +274,20 @@ export class RunTools {
           return { error: error.message };
         }
       },
-      logRest(connection, ok, latencyMs) {
+      logRest(connection, outcome, latencyMs) {
         log.record({
           ...base,
           requestId: `run-${newId()}`,
           method: "rest/request",
           server: connection,
           tool: "http_request",
-          status: ok ? "ok" : "error",
-          errorClass: ok ? null : "upstream_error",
+          status: outcome === "cancelled" ? "error" : outcome,
+          errorClass: {
+            ok: null,
+            error: "upstream_error" as const,
+            denied: "forbidden" as const,
+            cancelled: "cancelled" as const,
+          }[outcome],
           latencyMs,
         });
       },

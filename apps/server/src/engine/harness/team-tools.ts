@@ -89,15 +89,19 @@ export function buildTeamTools(opened: OpenedRunTools, env: TeamToolEnv): ToolSe
             env.activity();
             try {
               const r = await restRequest(target, input, env.signal);
-              opened.logRest(target.name, r.ok, performance.now() - started);
+              opened.logRest(target.name, r.ok ? "ok" : "error", performance.now() - started);
               return {
                 text: safe(r.text),
                 extra: { connection: target.name, status: r.status, bytes: r.bytes },
               };
             } catch (err) {
+              const outcome = env.signal.aborted
+                ? "cancelled"
+                : err instanceof RestRefusal
+                  ? "denied"
+                  : "error";
+              opened.logRest(target.name, outcome, performance.now() - started);
               if (env.signal.aborted) throw err;
-              if (!(err instanceof RestRefusal))
-                opened.logRest(target.name, false, performance.now() - started);
               throw new ToolFailure(safe(err instanceof Error ? err.message : String(err)));
             } finally {
               env.activity();
