@@ -5,7 +5,7 @@ import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
 import { betterAuth } from "better-auth";
 import { APIError, createAuthMiddleware, isAPIError } from "better-auth/api";
 import { twoFactor } from "better-auth/plugins/two-factor";
-import { mcpOAuthProvider } from "../oauth/provider.js";
+import { mcpOAuthPlugins } from "../oauth/provider.js";
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema.js";
 import { isDatabaseUnavailable } from "../db/unavailable.js";
@@ -223,7 +223,7 @@ export function createAuth(o: AuthOptions) {
     },
     plugins: [
       // OAuth 2.1 for MCP clients (oauth/provider.ts).
-      mcpOAuthProvider(new URL(o.baseURL).origin),
+      ...mcpOAuthPlugins(new URL(o.baseURL).origin),
       twoFactor({
         issuer: "Mogplex",
         accountLockout: { enabled: true, maxFailedAttempts: 5, durationSeconds: 15 * 60 },

@@ -220,6 +220,33 @@ describe("OAuth 2.1 for MCP clients", () => {
     expect((await db.selectFrom("oauthClient").select("clientId").execute()).length).toBe(before);
   });
 
+  it("Client ID Metadata Documents: advertised; a URL client_id on a private address or over http is never fetched into a client", async () => {
+    const asm = (await (
+      await h.request("GET", "/.well-known/oauth-authorization-server/api/auth")
+    ).json()) as Record<string, unknown>;
+    expect(asm.client_id_metadata_document_supported).toBe(true);
+    const db = withOAuth(h.s.db.db);
+    // A loopback (private) address is refused before any fetch, with the reason.
+    const privateId = `${srv.base.replace("http:", "https:")}/client.json`;
+    const refused = await authorize(h, privateId, ownerCookie, { challenge: pkcePair().challenge });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain("must not target a private or reserved address");
+    // Not HTTPS: not a metadata document URL, so an unknown client.
+    const httpId = "http://example.com/client.json";
+    const unknown = await authorize(h, httpId, ownerCookie, { challenge: pkcePair().challenge });
+    expect(new URL(unknown.headers.get("location") ?? "/", BASE).searchParams.get("error")).toBe(
+      "invalid_client",
+    );
+    for (const clientId of [privateId, httpId]) {
+      const rows = await db
+        .selectFrom("oauthClient")
+        .select("clientId")
+        .where("clientId", "=", clientId)
+        .execute();
+      expect(rows).toEqual([]);
+    }
+  });
+
   it("refuses a missing or wrong PKCE verifier, and a code used twice", async () => {
     const clientId = await registerClient(h);
     const { verifier, challenge } = pkcePair();

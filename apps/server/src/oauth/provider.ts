@@ -5,6 +5,8 @@
 // What is ours: which resources exist, how tokens are hashed (so the resource server can find them), and the
 // consent page, which also records the grant (oauth/grants.ts).
 import { createHash } from "node:crypto";
+import { cimd } from "@better-auth/cimd";
+import { fetchClientMetadataResource } from "@better-auth/cimd/node";
 import { oauthProvider } from "@better-auth/oauth-provider";
 
 /** Better Auth's mount point: the issuer is `<origin>/api/auth`. */
@@ -28,7 +30,16 @@ export function tokenDigest(token: string, kind: string): string {
   return createHash("sha256").update(`${kind}:${token}`).digest("base64url");
 }
 
-export function mcpOAuthProvider(origin: string) {
+/**
+ * The Better Auth plugins: the provider, and Client ID Metadata Documents (@better-auth/cimd) for clients whose
+ * client_id is an HTTPS URL — fetched over HTTPS only, the host resolved once and refused unless every address
+ * is public (the connection pinned to it), no redirects, with a timeout and a size cap (the library's transport).
+ */
+export function mcpOAuthPlugins(origin: string) {
+  return [mcpOAuthProvider(origin), cimd({ fetchClientMetadataResource })] as const;
+}
+
+function mcpOAuthProvider(origin: string) {
   const resources = [gatewayResource(origin), platformResource(origin)];
   return oauthProvider({
     loginPage: "/oauth/consent",
