@@ -5,10 +5,10 @@ import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
 import { betterAuth } from "better-auth";
 import { APIError, createAuthMiddleware, isAPIError } from "better-auth/api";
 import { twoFactor } from "better-auth/plugins/two-factor";
-import { mcpOAuthPlugins } from "../oauth/provider.js";
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema.js";
 import { isDatabaseUnavailable } from "../db/unavailable.js";
+import { mcpOAuthPlugins } from "../oauth/provider.js";
 import { sha256Hex } from "../security/random.js";
 
 // OWASP's Argon2id baseline: 19 MiB, 2 passes, 1 lane. 2 = Argon2id (the enum is const, erased at runtime).

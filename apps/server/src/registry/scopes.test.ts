@@ -30,7 +30,9 @@ describe("token scopes", () => {
       body: { name: "x", scopes: ["admin"] },
     });
     expect(bad.status).toBe(400);
-    expect(bad.body.error.message).toBe("scopes: scopes must be among: read, write, download, purchase, sell");
+    expect(bad.body.error.message).toBe(
+      "scopes: scopes must be among: read, write, download, purchase, sell",
+    );
     const plain = await h.json<{ scopes: string[] }>("POST", "/api/settings/api-keys", {
       cookie,
       body: { name: "default" },
