@@ -190,6 +190,15 @@ describe("OAuth 2.1 for MCP clients", () => {
     const list = await mcp(t.access_token, { jsonrpc: "2.0", id: 2, method: "tools/list" }, sid);
     const listed = [...(await list.text()).matchAll(/"name":"(everything__[^"]+)"/g)].map((m) => m[1]);
     expect(listed).toEqual(["everything__echo"]);
+    // Logged like a key's requests: the grant is the key id of the request-log rows.
+    const [grant] = await h.s.gateway.oauth.list(owner.userId, owner.teamId);
+    await h.s.gateway.log.flush();
+    const rows = await h.s.db.db
+      .selectFrom("gateway_requests")
+      .select(["method", "status"])
+      .where("key_id", "=", grant?.id ?? "")
+      .execute();
+    expect(rows.map((r) => r.method)).toContain("initialize");
     const db = withOAuth(h.s.db.db);
     const stored = [
       ...(await db.selectFrom("oauthAccessToken").select("token").execute()),
@@ -468,3 +477,26 @@ describe("OAuth 2.1 for MCP clients", () => {
     expect(audit).toContain("oauth_grant.revoked");
   });
 }, 120_000);
+
+describe("OAuth dynamic client registration is limited per address", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness({ env: { MOGPLEX_TOKEN_CREATE_RATE_LIMIT: "2/60s" } });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("answers 429 with Retry-After past the token-creation tier, and registers nothing more", async () => {
+    await registerClient(h);
+    await registerClient(h);
+    const r = await h.request("POST", "/api/auth/oauth2/register", {
+      origin: null,
+      body: { client_name: "third", redirect_uris: [REDIRECT], token_endpoint_auth_method: "none" },
+    });
+    expect(r.status).toBe(429);
+    expect(r.headers.get("retry-after")).toMatch(/^\d+$/);
+    const clients = await withOAuth(h.s.db.db).selectFrom("oauthClient").select("clientId").execute();
+    expect(clients).toHaveLength(2);
+  });
+});
