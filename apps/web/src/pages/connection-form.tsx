@@ -7,6 +7,9 @@ import type { ConnectionSummary, Repo } from "../types.js";
 import { CodeList, ErrorNote, useAction } from "../ui.js";
 import { type Pair, pair, SecretPairs } from "./secret-pairs.js";
 
+/** What a rest connection may allow runs (the contract's REST_CONNECTION_METHODS). */
+const REST_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
+
 export type Shape = "stdio" | "http" | "rest";
 
 const SHAPES: ReadonlyArray<readonly [Shape, string]> = [
@@ -47,6 +50,7 @@ export function ConnectionForm({ teamId, repos, existing, onSaved, onCancel }: P
   const [mounts, setMounts] = useState(existing?.mounts.join("\n") ?? "");
   const [timeout, setTimeoutMs] = useState(existing?.timeoutMs?.toString() ?? "");
   const [enabled, setEnabled] = useState(existing?.enabled ?? true);
+  const [methods, setMethods] = useState<string[]>(existing?.methods ?? ["GET", "HEAD"]);
   const [replace, setReplace] = useState(!existing);
   const [pairs, setPairs] = useState<Pair[]>([]);
   const { busy, error, run } = useAction();
@@ -77,6 +81,7 @@ export function ConnectionForm({ teamId, repos, existing, onSaved, onCancel }: P
             mounts: lines(mounts).map((l) => l.trim()),
           }
         : { url: url.trim(), transport: shape === "http" ? transport : undefined, headers: secrets }),
+      ...(shape === "rest" ? { methods: REST_METHODS.filter((m) => methods.includes(m)) } : {}),
     };
     if (existing) return fields;
     return { ...fields, kind: shape === "rest" ? "rest" : "mcp_server", repoId: repoId || undefined };
@@ -219,6 +224,29 @@ export function ConnectionForm({ teamId, repos, existing, onSaved, onCancel }: P
           ) : null}
         </div>
       )}
+      {shape === "rest" ? (
+        <fieldset>
+          <legend>Methods runs may use</legend>
+          <p>
+            A run that names <code>rest:{name || "name"}</code> in its tools gets an <code>http_request</code>{" "}
+            tool for this URL with these methods; the headers are added on the server.
+          </p>
+          <div className="row">
+            {REST_METHODS.map((m) => (
+              <label key={m} className="check">
+                <input
+                  type="checkbox"
+                  checked={methods.includes(m)}
+                  onChange={(e) =>
+                    setMethods(e.target.checked ? [...methods, m] : methods.filter((x) => x !== m))
+                  }
+                />{" "}
+                {m}
+              </label>
+            ))}
+          </div>
+        </fieldset>
+      ) : null}
       {existing ? (
         <fieldset>
           <legend>{stdio ? "Environment variables" : "Headers"}</legend>

@@ -8,6 +8,7 @@ import { atLeast, type ConnectionSummary, type Repo } from "../types.js";
 import { CodeList, Confirm, Empty, Loaded, NoTeam, PageTitle, TableWrap, Time, useAsync } from "../ui.js";
 import { Exclusions } from "./connection-exclusions.js";
 import { ConnectionForm, shapeLabel } from "./connection-form.js";
+import { RunToolsPolicyCard } from "./run-tools-policy.js";
 
 export const connectionsPath = (teamId: string) => `/api/teams/${encodeURIComponent(teamId)}/connections`;
 
@@ -207,6 +208,7 @@ function Connections({ teamId }: { teamId: string }) {
           {editing && !editing.repoId && repoList.length > 0 ? (
             <Exclusions teamId={teamId} connection={editing} repos={repoList} />
           ) : null}
+          <RunToolsPolicyCard teamId={teamId} />
         </>
       ) : (
         <p className="muted">Only owners and admins of the team can add or change connections.</p>
