@@ -2,10 +2,13 @@
 // exchange, audience-bound tokens at /mcp, and the refusals (PKCE, reused code, unregistered redirect, another
 // resource, expiry, refresh reuse revoking the family, a viewer's consent). Tokens stored hashed; none logged.
 import { Writable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { listen, stdioEverything } from "../gateway/test-support/everything.js";
 import { createLogger } from "../logger.js";
+import type { Services } from "../services.js";
 import { BASE, createHarness, FakeClock, type Harness, type TestUser } from "../test-support/harness.js";
+import { wire } from "../wiring.js";
 import { purgeUnusedClients } from "./clients.js";
 import { ACCESS_TOKEN_TTL_S, UNUSED_CLIENT_TTL_MS } from "./provider.js";
 import { withOAuth } from "./tables.js";
@@ -19,6 +22,7 @@ import {
 } from "./test-support/fixtures.js";
 
 const SYS = { actorType: "system", actorId: null } as const;
+const REDIS_URL = () => process.env.MOGPLEX_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const PLATFORM_RESOURCE = `${BASE}/api/v1/mogplex/mcp`;
 const INIT = {
   jsonrpc: "2.0",
@@ -50,7 +54,8 @@ describe("OAuth 2.1 for MCP clients", () => {
         cb();
       },
     });
-    h = await createHarness({ clock, logger: createLogger("debug", sink) });
+    // Redis even on SQLite: the cross-replica revocation test needs a broadcast to cross.
+    h = await createHarness({ clock, logger: createLogger("debug", sink), env: { REDIS_URL: REDIS_URL() } });
     srv = await listen(h);
     owner = await h.user({ team: "acme" });
     viewer = await h.user({ team: "acme", role: "viewer" });
@@ -415,6 +420,36 @@ describe("OAuth 2.1 for MCP clients", () => {
     });
     expect(c.status).toBe(403);
     expect(await h.s.gateway.oauth.list(viewer.userId, viewer.teamId)).toEqual([]);
+  });
+
+  it("revoking on one replica refuses the token on another at once (Redis broadcast), not after the cache ages", async () => {
+    const schema =
+      h.dialect === "postgres"
+        ? (await sql<{ s: string }>`select current_schema() as s`.execute(h.s.db.db)).rows[0]?.s
+        : undefined;
+    const other: Services = await wire({
+      config: h.s.config,
+      clock,
+      logger: createLogger("silent"),
+      pgSchema: schema,
+      migrate: false,
+    });
+    try {
+      const t = await connect();
+      const resource = GATEWAY_RESOURCE;
+      expect(await other.gateway.oauth.authenticate(t.access_token, resource)).not.toBeNull(); // cached there
+      expect(h.s.config.gateway.keyCacheTtlMs).toBeGreaterThan(10_000);
+      const [grant] = (await h.s.gateway.oauth.list(owner.userId, owner.teamId)).filter(
+        (g) => g.clientId === t.clientId,
+      );
+      await h.s.gateway.oauth.revoke(owner.userId, grant?.id ?? "", SYS);
+      await vi.waitFor(
+        async () => expect(await other.gateway.oauth.authenticate(t.access_token, resource)).toBeNull(),
+        { timeout: 5_000 },
+      );
+    } finally {
+      await other.close();
+    }
   });
 
   it("a member made viewer is refused at once; removed from the team, their grants are revoked", async () => {
