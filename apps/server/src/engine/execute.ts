@@ -11,7 +11,7 @@ import { clip, RunEmitter } from "./emitter.js";
 import { cloneForRun, commitAndPush, commitMessage } from "./git.js";
 import { runAgent, SYSTEM_PROMPT } from "./harness/agent.js";
 import { ChangeTracker } from "./harness/changes.js";
-import { buildTeamTools } from "./harness/team-tools.js";
+import { buildTeamTools, TEAM_TOOLS_PROMPT } from "./harness/team-tools.js";
 import { buildTools } from "./harness/tools.js";
 import { costUsd, priceOf, resolveModel, serverModelSecrets } from "./models.js";
 import { startPreview } from "./preview.js";
@@ -292,7 +292,7 @@ export async function executeRun(x: RunExecution, d: ExecDeps): Promise<void> {
     const result = await runAgent({
       model: model.model,
       modelName: model.id,
-      system: SYSTEM_PROMPT,
+      system: teamTools ? `${SYSTEM_PROMPT}\n${TEAM_TOOLS_PROMPT}` : SYSTEM_PROMPT,
       prompt: run.prompt,
       tools,
       maxSteps: config.agent.maxSteps,

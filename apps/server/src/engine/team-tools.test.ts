@@ -112,6 +112,7 @@ describe("MCP tools in runs", () => {
     expect(reqs[0]?.tools).toContain("run_command");
     expect(reqs[0]?.tools).not.toContain("everything__get-env");
     expect(JSON.stringify(reqs[1]?.messages)).toContain("Echo: hello-from-the-run");
+    expect(JSON.stringify(reqs[0]?.messages[0])).toContain("run on the Mogplex server");
 
     const events = await allEvents(h, run.id);
     const started = events.find((e) => e.type === "tool_started" && e.toolName === "everything__echo");

@@ -17,6 +17,12 @@ export interface TeamToolEnv {
   maxCalls: number;
 }
 
+/** Added to the system prompt when a run has team tools. */
+export const TEAM_TOOLS_PROMPT = [
+  "The team's tools (named server__tool, and http_request for REST connections) run on the Mogplex server,",
+  "outside the sandbox; credentials are added for you and are never shown. Use them only as the task needs.",
+].join("\n");
+
 /** What the model gets back from one call at most. */
 export const TEAM_RESULT_MAX = 32_000;
 
