@@ -85,6 +85,7 @@ describe("OAuth 2.1 for MCP clients", () => {
     challenge: string,
     resource = GATEWAY_RESOURCE,
     cookie = ownerCookie,
+    extra: Record<string, unknown> = {},
   ) => {
     const res = await authorize(h, clientId, cookie, { challenge, resource });
     expect(res.status).toBe(302);
@@ -107,7 +108,7 @@ describe("OAuth 2.1 for MCP clients", () => {
     const choice = platform ? { scopes: ["read"] } : { servers: ["everything"], tools: ["everything__echo"] };
     const c = await h.json<{ redirect: string }>("POST", "/api/oauth/consent", {
       cookie,
-      body: { oauthQuery, accept: true, ...choice },
+      body: { oauthQuery, accept: true, ...choice, ...extra },
     });
     expect(c.status).toBe(200);
     const back = new URL(c.body.redirect);
@@ -140,11 +141,15 @@ describe("OAuth 2.1 for MCP clients", () => {
     return t;
   };
   /** A connected client: registration, consent, exchange. */
-  const connect = async (resource = GATEWAY_RESOURCE, cookie = ownerCookie) => {
+  const connect = async (
+    resource = GATEWAY_RESOURCE,
+    cookie = ownerCookie,
+    extra: Record<string, unknown> = {},
+  ) => {
     const clientId = await registerClient(h);
     const { verifier, challenge } = pkcePair();
     secrets.push(verifier);
-    const code = await consentCode(clientId, challenge, resource, cookie);
+    const code = await consentCode(clientId, challenge, resource, cookie, extra);
     return { clientId, ...(await tokensOf(await exchange(clientId, code, verifier, resource))) };
   };
 
@@ -450,6 +455,16 @@ describe("OAuth 2.1 for MCP clients", () => {
     } finally {
       await other.close();
     }
+  });
+
+  it("the grant's IP allowlist and rate limit apply like a gateway key's", async () => {
+    const fenced = await connect(GATEWAY_RESOURCE, ownerCookie, { ipAllowlist: ["10.0.0.0/8"] });
+    expect(await initStatus(fenced.access_token)).toBe(403);
+    const slow = await connect(GATEWAY_RESOURCE, ownerCookie, { rateLimitRps: 1 });
+    expect(await initStatus(slow.access_token)).toBe(200);
+    const again = await mcp(slow.access_token, INIT);
+    await again.text();
+    expect(again.status).toBe(429);
   });
 
   it("a member made viewer is refused at once; removed from the team, their grants are revoked", async () => {

@@ -5,6 +5,7 @@
 import type { OAuthConsentInfo } from "@mogplex/contract";
 import { useId, useState } from "react";
 import { get, post } from "../../api.js";
+import { AllowlistField, allowlistBody, TextField } from "../../fields.js";
 import { useSession } from "../../session.js";
 import { ErrorNote, Loaded, PageTitle, useAsync } from "../../ui.js";
 
@@ -84,6 +85,8 @@ function ScopeChoice({ chosen, toggle }: { chosen: Set<string>; toggle: (s: stri
 function ConsentForm({ data, oauthQuery }: { data: OAuthConsentInfo; oauthQuery: string }) {
   const platform = data.resource === "platform";
   const [chosen, setChosen] = useState<Set<string>>(new Set());
+  const [rps, setRps] = useState("");
+  const [nets, setNets] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const toggle = (tool: string, on: boolean) =>
@@ -99,7 +102,8 @@ function ConsentForm({ data, oauthQuery }: { data: OAuthConsentInfo; oauthQuery:
     try {
       const picked = [...chosen].sort();
       const servers = [...new Set(picked.map((t) => t.slice(0, t.indexOf("__"))))];
-      const choice = platform ? { scopes: picked } : { servers, tools: picked };
+      const limits = { ...(rps.trim() ? { rateLimitRps: Number(rps) } : {}), ...allowlistBody(nets) };
+      const choice = platform ? { scopes: picked, ...limits } : { servers, tools: picked, ...limits };
       const r = await post<{ redirect: string }>(
         "/api/oauth/consent",
         accept ? { oauthQuery, accept, ...choice } : { oauthQuery, accept },
@@ -137,6 +141,21 @@ function ConsentForm({ data, oauthQuery }: { data: OAuthConsentInfo; oauthQuery:
           {data.servers.map((s) => (
             <ServerTools key={s.name} server={s} chosen={chosen} toggle={toggle} />
           ))}
+          <details>
+            <summary>Limits (optional)</summary>
+            <AllowlistField value={nets} onChange={setNets} what="app" />
+            {platform ? null : (
+              <TextField
+                label="Rate limit (requests per second)"
+                type="number"
+                min={1}
+                max={100_000}
+                value={rps}
+                onChange={setRps}
+                hint="Empty: the server's default, as for a gateway key."
+              />
+            )}
+          </details>
           <p className="warning">Only allow apps you just started connecting yourself.</p>
         </>
       ) : (
