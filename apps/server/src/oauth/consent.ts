@@ -1,6 +1,7 @@
 // The consent page's backend: what the client asks for (its name and redirect host, read from the registration
 // the signed query names), the active team's servers and tools as the gateway names them, and the checks of a
 // person's choice before Better Auth is told to issue the code.
+import { verifyOAuthQueryParams } from "@better-auth/oauth-provider";
 import type { OAuthConsentBody, OAuthConsentInfo, TeamMember } from "@mogplex/contract";
 import { badRequest, notFound } from "../failure.js";
 import type { GatewayPrincipal } from "../gateway/auth/keys.js";
@@ -20,8 +21,14 @@ interface Asked {
   redirectHost: string;
 }
 
-/** The client and redirect host of a consent page's query (display only: Better Auth checks its signature). */
+/**
+ * The client, resource and redirect host of a consent page's query. Its signature (Better Auth's, over the
+ * authorization request it validated) is checked first: nothing from a forged or expired link is shown.
+ */
 async function asked(s: Services, oauthQuery: string): Promise<Asked> {
+  const { secret } = await s.identity.auth.$context;
+  if (!(await verifyOAuthQueryParams(oauthQuery, secret).catch(() => false)))
+    throw badRequest("This authorization request is not valid or has expired: start again from your app");
   const q = new URLSearchParams(oauthQuery);
   const clientId = q.get("client_id");
   const redirectUri = q.get("redirect_uri");

@@ -410,6 +410,32 @@ describe("OAuth 2.1 for MCP clients", () => {
     expect(after.status).toBe(400);
   });
 
+  it("the consent page shows nothing from a tampered or unsigned request", async () => {
+    const clientId = await registerClient(h);
+    const signed = await consentQuery(h, clientId, ownerCookie);
+    const tampered = signed.replace(
+      encodeURIComponent(REDIRECT),
+      encodeURIComponent("http://127.0.0.1:9/cb"),
+    );
+    expect(tampered).not.toBe(signed);
+    const unsigned = new URLSearchParams({
+      client_id: clientId,
+      redirect_uri: REDIRECT,
+      resource: GATEWAY_RESOURCE,
+    });
+    for (const q of [tampered, unsigned.toString()]) {
+      const info = await h.json("GET", `/api/oauth/consent?oauthQuery=${encodeURIComponent(q)}`, {
+        cookie: ownerCookie,
+      });
+      expect(info.status).toBe(400);
+      const post = await h.json("POST", "/api/oauth/consent", {
+        cookie: ownerCookie,
+        body: { oauthQuery: q, accept: true, servers: "all" },
+      });
+      expect(post.status).toBe(400);
+    }
+  });
+
   it("a viewer cannot consent (and is told so on the page's data)", async () => {
     const clientId = await registerClient(h);
     const oauthQuery = await consentQuery(h, clientId, viewerCookie);
