@@ -232,6 +232,9 @@ export function buildServices(deps: ServiceDeps): Services {
     ...partial,
     identity,
     async close() {
+      // Better Auth runs its plugins' start-up work (the OAuth provider seeds its resources) in the background:
+      // let it finish before the caller closes the database, or a short-lived admin command logs its failure.
+      await identity.auth.$context.catch(() => undefined);
       await registry.scans.stop();
       await gateway.close();
       await partial.tokens.stop();
