@@ -127,7 +127,13 @@ describe("a viewer", () => {
     const page = await freshPage();
     await signIn(page, viewer);
     const nav = page.getByRole("navigation", { name: "Main" });
-    expect(await nav.getByRole("link").allTextContents()).toEqual(["Runs", "Repos", "Team", "Settings"]);
+    expect(await nav.getByRole("link").allTextContents()).toEqual([
+      "Runs",
+      "Repos",
+      "Team",
+      "Registry",
+      "Settings",
+    ]);
     await nav.getByRole("link", { name: "Repos" }).click();
     await page.getByRole("region", { name: "Repos" }).getByText("acme/web").waitFor();
     expect(await page.getByRole("button", { name: "Add repo" }).count()).toBe(0);
