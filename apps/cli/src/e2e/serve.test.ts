@@ -60,7 +60,13 @@ describe("mogplex serve (embedded SQLite)", { timeout: 120_000 }, () => {
         if (existsSync(join(dataDir, f))) expect(mode(join(dataDir, f))).toBe(0o600);
       firstSecrets = readFileSync(join(dataDir, "secrets.json"), "utf8");
       const parsed = JSON.parse(firstSecrets) as Record<string, string>;
-      expect(Object.keys(parsed).sort()).toEqual(["authSecret", "encryptionKey", "signingSecret"]);
+      expect(Object.keys(parsed).sort()).toEqual([
+        "authSecret",
+        "encryptionKey",
+        "registrySigningKey",
+        "registryUrlSecret",
+        "signingSecret",
+      ]);
       for (const v of Object.values(parsed)) expect(v.length).toBeGreaterThanOrEqual(32);
     } finally {
       // SIGINT (Ctrl-C) shuts down as cleanly as SIGTERM.

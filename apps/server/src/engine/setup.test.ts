@@ -67,7 +67,16 @@ describe("resolveSetup", () => {
   it("refuses unknown, disabled and unsupported sources with a message naming them", async () => {
     await expect(setupOf("connection:nope")).rejects.toThrow(/connection "nope" does not exist in this team/);
     await expect(setupOf("connection:env-off")).rejects.toThrow(/"env-off" is disabled/);
-    const unsupported = setupOf("vercel:my-project");
+    // Repo settings refuse such a source now; a row written before that rule still fails setup, naming it.
+    await expect(setupOf("vercel:my-project")).rejects.toThrow(/connection:<name>/);
+    const repoId = await addRepo(h, u.teamId, "/nonexistent.git");
+    await h.s.db.db
+      .updateTable("repos")
+      .set({ environment_source: "vercel:my-project" })
+      .where("id", "=", repoId)
+      .execute();
+    const repo = await h.s.repos.get(u.teamId, repoId);
+    const unsupported = resolveSetup(h.s.db.db, h.s.keyring, h.s.config.engine, repo, "");
     await expect(unsupported).rejects.toBeInstanceOf(SetupError);
     await expect(unsupported).rejects.toThrow(
       /Unsupported environment source "vercel:my-project".*connection:<name>/,
