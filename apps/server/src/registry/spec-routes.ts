@@ -7,7 +7,6 @@ import {
   REGISTRY_ROUTES,
   type RegistryRouteName,
   type RouteSpec,
-  rateLimitedMessage,
   registryPath,
 } from "@mogplex/contract";
 import type { Context, Hono } from "hono";
@@ -15,11 +14,10 @@ import type { z } from "zod";
 import { ApiError, errorResponse } from "../http/errors.js";
 import { authenticatePat, patLimit } from "../http/public-route.js";
 import { jsonBody } from "../http/steps/body.js";
-import { limiterUnavailable } from "../http/steps/limits.js";
 import type { AppEnv } from "../http/types.js";
 import { parseOrThrow } from "../http/validate.js";
-import { hitAll, LimiterUnavailableError, retryAfterSeconds } from "../limits/index.js";
 import type { Services } from "../services.js";
+import { uploadTier, zipBody } from "./upload-body.js";
 import { MAX_UPLOAD_BYTES } from "./uploads.js";
 
 type Spec<N extends RegistryRouteName> = (typeof REGISTRY_ROUTES)[N];
@@ -57,7 +55,7 @@ export function registryRoute<N extends RegistryRouteName>(
       let body: unknown;
       let raw: Buffer | undefined;
       if (spec.body) body = parseOrThrow(spec.body, await jsonBody(c, s.config.bodyLimitBytes));
-      if (spec.rawBody) raw = await rawBody(c, spec.rawBody, MAX_UPLOAD_BYTES);
+      if (spec.rawBody) raw = await zipBody(c, spec.rawBody, MAX_UPLOAD_BYTES);
       const query = spec.query ? parseOrThrow(spec.query, c.req.query()) : undefined;
       return await handler(c, { principal, body, query, raw } as RegistryInput<N>);
     } catch (err) {
@@ -65,45 +63,4 @@ export function registryRoute<N extends RegistryRouteName>(
       throw err;
     }
   });
-}
-
-/** Uploads share the strictest write tier there is: the run-start windows, per user. */
-async function uploadTier(s: Services, userId: string): Promise<void> {
-  let d: Awaited<ReturnType<typeof hitAll>>;
-  try {
-    d = await hitAll(s.limiter, `upload:${userId}`, s.rules.runStarts, s.clock.now());
-  } catch (err) {
-    if (err instanceof LimiterUnavailableError) throw limiterUnavailable();
-    throw err;
-  }
-  if (!d.allowed) {
-    const secs = retryAfterSeconds(d);
-    throw new ApiError("RATE_LIMITED", rateLimitedMessage(secs), { "Retry-After": String(secs) });
-  }
-}
-
-/** The request body as bytes of `type`, refused past `limit` (413) before more than the limit is read. */
-async function rawBody(c: Context, type: string, limit: number): Promise<Buffer> {
-  const got = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
-  if (got !== type) throw new ApiError("UNSUPPORTED_MEDIA_TYPE", `Content-Type must be ${type}`);
-  const declared = c.req.header("content-length");
-  const tooLarge = () => new ApiError("PAYLOAD_TOO_LARGE", `Request body exceeds ${limit} bytes`);
-  if (declared !== undefined && Number(declared) > limit) throw tooLarge();
-  const stream = c.req.raw.body;
-  if (!stream) throw new ApiError("BAD_REQUEST", "A zip archive request body is required");
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = stream.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  if (size === 0) throw new ApiError("BAD_REQUEST", "A zip archive request body is required");
-  return Buffer.concat(chunks);
 }

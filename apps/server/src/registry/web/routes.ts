@@ -6,8 +6,8 @@ import { sessionRoute } from "../../http/session-route.js";
 import { type AppEnv, auditContext } from "../../http/types.js";
 import type { Services } from "../../services.js";
 import { vendorOut } from "../rows.js";
+import { uploadTier, zipBody } from "../upload-body.js";
 import { MAX_UPLOAD_BYTES } from "../uploads.js";
-import { uploadTier, zipBody } from "./upload-body.js";
 
 export function registerRegistryWebRoutes(app: Hono<AppEnv>, s: Services): void {
   const r = s.registry;

@@ -1,11 +1,11 @@
-// The web app's release upload: the request body as zip bytes within the archive limit, and the upload rate
-// tier (the same per-user windows, and the same bucket, as POST /api/v1/registry/releases).
+// A release upload, from a token (POST /api/v1/registry/releases) or the web app: the request body as zip bytes
+// within the archive limit, and the upload rate tier (the run-start windows, one per-user bucket for both).
 import { rateLimitedMessage } from "@mogplex/contract";
 import type { Context } from "hono";
-import { failure } from "../../failure.js";
-import { limiterUnavailable } from "../../http/steps/limits.js";
-import { hitAll, LimiterUnavailableError, retryAfterSeconds } from "../../limits/index.js";
-import type { Services } from "../../services.js";
+import { failure } from "../failure.js";
+import { limiterUnavailable } from "../http/steps/limits.js";
+import { hitAll, LimiterUnavailableError, retryAfterSeconds } from "../limits/index.js";
+import type { Services } from "../services.js";
 
 /** Counts one upload for `userId` against the run-start windows (`upload:<user>`, shared with the PAT route). */
 export async function uploadTier(s: Services, userId: string): Promise<void> {
