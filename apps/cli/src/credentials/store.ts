@@ -1,20 +1,7 @@
-// $MOGPLEX_HOME/auth.json: stored provider keys and the Mogplex account login. Written atomically (temp file
-// + fsync + rename) as 0600 inside a 0700 folder; a file others can read is tightened before use.
-import { randomBytes } from "node:crypto";
-import {
-  chmodSync,
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { chmodSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "../errors.js";
+import { writePrivateJson } from "./private-file.js";
 import { MODEL_PROVIDERS, PAT_RE } from "./providers.js";
 
 export interface StoredKey {
@@ -116,26 +103,9 @@ export class AuthStore {
   }
 
   write(data: AuthData): void {
-    mkdirSync(this.home, { recursive: true, mode: 0o700 });
-    chmodSync(this.home, 0o700);
     const out: Record<string, unknown> = { ...data.other, ...data.keys };
     if (data.mogplex) out.mogplex = data.mogplex;
-    const tmp = join(this.home, `.auth.json.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-    const fd = openSync(tmp, "wx", 0o600);
-    try {
-      writeSync(fd, `${JSON.stringify(out, null, 2)}\n`);
-      fsyncSync(fd);
-      closeSync(fd);
-      renameSync(tmp, this.path);
-    } catch (err) {
-      try {
-        closeSync(fd);
-      } catch {}
-      try {
-        unlinkSync(tmp);
-      } catch {}
-      throw err;
-    }
+    writePrivateJson(this.path, out);
   }
 
   update(change: (data: AuthData) => void): AuthData {

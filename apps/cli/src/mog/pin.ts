@@ -2,19 +2,10 @@
 // release statement check: a statement is trusted only when its signature verifies with the pinned key and
 // it says exactly what the download answer claims. A changed key is refused until `mog auth --repin`.
 import { createHash, createPublicKey, verify } from "node:crypto";
-import {
-  chmodSync,
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { canonicalJson, type RegistryKey, type SignedRelease } from "@mogplex/contract";
+import { writePrivateJson } from "../credentials/private-file.js";
 import type { MogCtx } from "./context.js";
 import { MogError, signatureError } from "./errors.js";
 import type { RegistryApi } from "./registry-api.js";
@@ -55,7 +46,7 @@ export function checkKey(key: RegistryKey): Pin {
 
 export class PinStore {
   readonly path: string;
-  constructor(private readonly dir: string) {
+  constructor(readonly dir: string) {
     this.path = join(dir, PINS_FILE);
   }
 
@@ -81,25 +72,7 @@ export class PinStore {
   }
 
   set(server: string, pin: Pin): void {
-    const all = { ...this.read(), [server]: pin };
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    chmodSync(this.dir, 0o700);
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    const fd = openSync(tmp, "w", 0o600);
-    try {
-      writeSync(fd, `${JSON.stringify(all, null, 2)}\n`);
-      fsyncSync(fd);
-      closeSync(fd);
-      renameSync(tmp, this.path);
-    } catch (err) {
-      try {
-        closeSync(fd);
-      } catch {}
-      try {
-        unlinkSync(tmp);
-      } catch {}
-      throw err;
-    }
+    writePrivateJson(this.path, { ...this.read(), [server]: pin });
   }
 }
 
