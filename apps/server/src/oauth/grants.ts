@@ -7,6 +7,7 @@ import type { AuditContext, AuditLog } from "../audit/store.js";
 import { type Clock, iso } from "../clock.js";
 import type { DB } from "../db/schema.js";
 import { badRequest, failure, notFound } from "../failure.js";
+import { checkAllowlists } from "../gateway/auth/allowlists.js";
 import type { InvalidationBus } from "../gateway/auth/broadcast.js";
 import type { GatewayPrincipal } from "../gateway/auth/keys.js";
 import { allowlistOrThrow, storedAllowlist } from "../security/ip-allowlist.js";
@@ -89,16 +90,8 @@ export class OAuthGrantService {
     const tools = !platform && req.tools && req.tools.length > 0 ? [...new Set(req.tools)] : null;
     const scopes = platform ? [...new Set(req.scopes ?? [])] : null;
     if (scopes && scopes.length === 0) throw badRequest("scopes: choose read, write or both");
-    if (servers) {
-      if (servers.length === 0) throw badRequest("servers: choose at least one server or tool");
-      const known = await this.d.serverNames(teamId);
-      const unknown = servers.find((s) => !known.has(s));
-      if (unknown) throw badRequest(`servers: no MCP server named ${unknown} in this team`);
-    }
-    if (tools && servers) {
-      const stray = tools.find((t) => !servers.includes(t.slice(0, t.indexOf("__"))));
-      if (stray) throw badRequest(`tools: ${stray} belongs to a server the app is not allowed`);
-    }
+    if (servers && servers.length === 0) throw badRequest("servers: choose at least one server or tool");
+    await checkAllowlists(() => this.d.serverNames(teamId), servers, tools, "app");
     const ipAllowlist = allowlistOrThrow(req.ipAllowlist);
     const now = this.d.clock.now();
     const row: OAuthGrantsTable = {

@@ -47,6 +47,17 @@ describe("gateway keys", () => {
     await h?.close();
   });
 
+  it("refuses a server the team does not have and a tool of a server outside the key's list, naming them", async () => {
+    const unknown = await create(memberCookie, { name: "x", servers: ["nope"] });
+    expect(unknown.status).toBe(400);
+    expect(JSON.stringify(unknown.body)).toContain("servers: no MCP server named nope in this team");
+    const stray = await create(memberCookie, { name: "x", servers: ["everything"], tools: ["other__echo"] });
+    expect(stray.status).toBe(400);
+    expect(JSON.stringify(stray.body)).toContain(
+      "tools: other__echo belongs to a server the key is not allowed",
+    );
+  });
+
   it("creates a key shown once, stores only an Argon2id hash, and lists without secrets", async () => {
     const r = await create(memberCookie, {
       name: "laptop",

@@ -7,10 +7,11 @@ import type { Kysely } from "kysely";
 import type { AuditContext, AuditLog } from "../../audit/store.js";
 import { type Clock, iso } from "../../clock.js";
 import type { DB, GatewayKeysTable } from "../../db/schema.js";
-import { badRequest, failure, notFound } from "../../failure.js";
+import { failure, notFound } from "../../failure.js";
 import { allowlistOrThrow, type IpAllowlist, storedAllowlist } from "../../security/ip-allowlist.js";
 import { newId } from "../../security/random.js";
 import { atLeast, type TeamService } from "../../teams/service.js";
+import { checkAllowlists } from "./allowlists.js";
 import type { InvalidationBus } from "./broadcast.js";
 import {
   displayPrefix,
@@ -120,15 +121,7 @@ export class GatewayKeyService {
     if (!atLeast(role, "member")) throw failure("FORBIDDEN", "Viewers cannot create gateway keys");
     const servers = req.servers === undefined || req.servers === "all" ? null : [...new Set(req.servers)];
     const tools = req.tools ? [...new Set(req.tools)] : null;
-    if (servers) {
-      const known = await this.d.serverNames(teamId);
-      const unknown = servers.find((s) => !known.has(s));
-      if (unknown) throw badRequest(`servers: no MCP server named ${unknown} in this team`);
-    }
-    if (tools && servers) {
-      const stray = tools.find((t) => !servers.includes(t.slice(0, t.indexOf("__"))));
-      if (stray) throw badRequest(`tools: ${stray} belongs to a server the key is not allowed`);
-    }
+    await checkAllowlists(() => this.d.serverNames(teamId), servers, tools, "key");
     const ipAllowlist = allowlistOrThrow(req.ipAllowlist);
     const now = this.d.clock.now();
     const minted = mintGatewayKey(this.d.hmacKey);
