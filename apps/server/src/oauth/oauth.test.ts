@@ -1,16 +1,10 @@
 // OAuth 2.1 for MCP clients against the real app (both databases): discovery, registration, consent, PKCE code
-// exchange, audience-bound tokens at /mcp, and the refusals (PKCE, reused code, unregistered redirect, another
-// resource, expiry, refresh reuse revoking the family, a viewer's consent). Tokens stored hashed; none logged.
-import { Writable } from "node:stream";
-import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { listen, stdioEverything } from "../gateway/test-support/everything.js";
-import { createLogger } from "../logger.js";
-import type { Services } from "../services.js";
-import { BASE, createHarness, FakeClock, type Harness, type TestUser } from "../test-support/harness.js";
-import { wire } from "../wiring.js";
-import { purgeUnusedClients } from "./clients.js";
-import { ACCESS_TOKEN_TTL_S, UNUSED_CLIENT_TTL_MS } from "./provider.js";
+// exchange, audience-bound tokens at /mcp and the platform MCP, and the refusals (PKCE, reused code, unregistered
+// redirect, another resource, expiry, refresh reuse revoking the family, a viewer's consent). Tokens stored hashed;
+// none logged. The grant's lifecycle (revocation, limits, roles) is in grants.test.ts.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BASE, FakeClock, type Harness, type TestUser } from "../test-support/harness.js";
+import { ACCESS_TOKEN_TTL_S } from "./provider.js";
 import { withOAuth } from "./tables.js";
 import {
   authorize,
@@ -20,156 +14,33 @@ import {
   REDIRECT,
   registerClient,
 } from "./test-support/fixtures.js";
+import { INIT, type OAuthStack, PLATFORM_RESOURCE, startOAuthStack } from "./test-support/stack.js";
 
-const SYS = { actorType: "system", actorId: null } as const;
-const REDIS_URL = () => process.env.MOGPLEX_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-const PLATFORM_RESOURCE = `${BASE}/api/v1/mogplex/mcp`;
-const INIT = {
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
-};
-interface Tokens {
-  access_token: string;
-  refresh_token: string;
-  expires_in: number;
-}
+const clock = new FakeClock();
+let st: OAuthStack;
+let h: Harness;
+let srv: OAuthStack["srv"];
+let owner: TestUser;
+let ownerCookie: string;
+let viewer: TestUser;
+let viewerCookie: string;
+beforeAll(async () => {
+  st = await startOAuthStack(clock);
+  ({ h, srv, owner, ownerCookie, viewer, viewerCookie } = st);
+});
+// No token, code or verifier in any log line or audit payload of the whole file.
+afterAll(() => st?.close());
+
+const connect = (...a: Parameters<OAuthStack["connect"]>) => st.connect(...a);
+const mcp = (...a: Parameters<OAuthStack["mcp"]>) => st.mcp(...a);
+const initStatus = (...a: Parameters<OAuthStack["initStatus"]>) => st.initStatus(...a);
+const token = (...a: Parameters<OAuthStack["token"]>) => st.token(...a);
+const secrets = { push: (...s: string[]) => st.secrets.push(...s) };
+const consentCode = (...a: Parameters<OAuthStack["consentCode"]>) => st.consentCode(...a);
+const exchange = (...a: Parameters<OAuthStack["exchange"]>) => st.exchange(...a);
+const tokensOf = (...a: Parameters<OAuthStack["tokensOf"]>) => st.tokensOf(...a);
 
 describe("OAuth 2.1 for MCP clients", () => {
-  const clock = new FakeClock();
-  const logLines: string[] = [];
-  const secrets: string[] = [];
-  let h: Harness;
-  let srv: { base: string; close(): Promise<void> };
-  let owner: TestUser;
-  let viewer: TestUser;
-  let ownerCookie: string;
-  let viewerCookie: string;
-
-  beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk, _enc, cb) {
-        logLines.push(String(chunk));
-        cb();
-      },
-    });
-    // Redis even on SQLite: the cross-replica revocation test needs a broadcast to cross.
-    h = await createHarness({ clock, logger: createLogger("debug", sink), env: { REDIS_URL: REDIS_URL() } });
-    srv = await listen(h);
-    owner = await h.user({ team: "acme" });
-    viewer = await h.user({ team: "acme", role: "viewer" });
-    ownerCookie = await h.signIn(owner);
-    viewerCookie = await h.signIn(viewer);
-    await h.s.connections.create(
-      owner.teamId,
-      owner.userId,
-      { kind: "mcp_server", name: "everything", ...stdioEverything() },
-      SYS,
-    );
-  });
-  afterAll(async () => {
-    // No token, code or verifier in any log line or audit payload of the whole file.
-    const audit = JSON.stringify(await h.s.db.db.selectFrom("audit_events").selectAll().execute());
-    for (const secret of secrets) {
-      expect(audit).not.toContain(secret);
-      expect(logLines.join("")).not.toContain(secret);
-    }
-    await srv?.close();
-    await h?.close();
-  });
-
-  /** The browser leg: authorize, consent to one tool, the code from the redirect. */
-  const consentCode = async (
-    clientId: string,
-    challenge: string,
-    resource = GATEWAY_RESOURCE,
-    cookie = ownerCookie,
-    extra: Record<string, unknown> = {},
-  ) => {
-    const res = await authorize(h, clientId, cookie, { challenge, resource });
-    expect(res.status).toBe(302);
-    const to = new URL(res.headers.get("location") ?? "", BASE);
-    expect(to.pathname).toBe("/oauth/consent");
-    const oauthQuery = to.search.slice(1);
-    const info = await h.json<{
-      client: { name: string; redirectHost: string };
-      resource: string;
-      canConsent: boolean;
-      servers: { name: string; tools: string[] }[];
-    }>("GET", `/api/oauth/consent?oauthQuery=${encodeURIComponent(oauthQuery)}`, { cookie });
-    expect(info.status).toBe(200);
-    expect(info.body.client).toMatchObject({ name: "Test Client", redirectHost: "127.0.0.1:53682" });
-    expect(info.body.canConsent).toBe(true);
-    const platform = resource === PLATFORM_RESOURCE;
-    expect(info.body.resource).toBe(platform ? "platform" : "gateway");
-    if (!platform)
-      expect(info.body.servers.find((s) => s.name === "everything")?.tools).toContain("everything__echo");
-    const choice = platform ? { scopes: ["read"] } : { servers: ["everything"], tools: ["everything__echo"] };
-    const c = await h.json<{ redirect: string }>("POST", "/api/oauth/consent", {
-      cookie,
-      body: { oauthQuery, accept: true, ...choice, ...extra },
-    });
-    expect(c.status).toBe(200);
-    const back = new URL(c.body.redirect);
-    expect(`${back.origin}${back.pathname}`).toBe(REDIRECT);
-    expect(back.searchParams.get("state")).toBe("st-1");
-    const code = back.searchParams.get("code") ?? "";
-    secrets.push(code);
-    return code;
-  };
-
-  const token = (body: Record<string, string>) =>
-    fetch(`${srv.base}/api/auth/oauth2/token`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams(body).toString(),
-    });
-  const exchange = (clientId: string, code: string, verifier: string, resource = GATEWAY_RESOURCE) =>
-    token({
-      grant_type: "authorization_code",
-      client_id: clientId,
-      code,
-      code_verifier: verifier,
-      redirect_uri: REDIRECT,
-      resource,
-    });
-  const tokensOf = async (res: Response): Promise<Tokens> => {
-    expect(res.status).toBe(200);
-    const t = (await res.json()) as Tokens;
-    secrets.push(t.access_token, t.refresh_token);
-    return t;
-  };
-  /** A connected client: registration, consent, exchange. */
-  const connect = async (
-    resource = GATEWAY_RESOURCE,
-    cookie = ownerCookie,
-    extra: Record<string, unknown> = {},
-  ) => {
-    const clientId = await registerClient(h);
-    const { verifier, challenge } = pkcePair();
-    secrets.push(verifier);
-    const code = await consentCode(clientId, challenge, resource, cookie, extra);
-    return { clientId, ...(await tokensOf(await exchange(clientId, code, verifier, resource))) };
-  };
-
-  const mcp = (accessToken: string, body: unknown, session?: string) =>
-    fetch(`${srv.base}/mcp`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        authorization: `Bearer ${accessToken}`,
-        ...(session ? { "mcp-session-id": session } : {}),
-      },
-      body: JSON.stringify(body),
-    });
-  const initStatus = async (accessToken: string) => {
-    const res = await mcp(accessToken, INIT);
-    await res.text();
-    return res.status;
-  };
-
   it("discovery: 401 names the resource metadata, which names the issuer, whose metadata is S256-only with registration", async () => {
     const res = await fetch(`${srv.base}/mcp`, { method: "POST", body: "{}" });
     expect(res.status).toBe(401);
@@ -452,127 +323,4 @@ describe("OAuth 2.1 for MCP clients", () => {
     expect(c.status).toBe(403);
     expect(await h.s.gateway.oauth.list(viewer.userId, viewer.teamId)).toEqual([]);
   });
-
-  it("revoking on one replica refuses the token on another at once (Redis broadcast), not after the cache ages", async () => {
-    const schema =
-      h.dialect === "postgres"
-        ? (await sql<{ s: string }>`select current_schema() as s`.execute(h.s.db.db)).rows[0]?.s
-        : undefined;
-    const other: Services = await wire({
-      config: h.s.config,
-      clock,
-      logger: createLogger("silent"),
-      pgSchema: schema,
-      migrate: false,
-    });
-    try {
-      const t = await connect();
-      const resource = GATEWAY_RESOURCE;
-      expect(await other.gateway.oauth.authenticate(t.access_token, resource)).not.toBeNull(); // cached there
-      expect(h.s.config.gateway.keyCacheTtlMs).toBeGreaterThan(10_000);
-      const [grant] = (await h.s.gateway.oauth.list(owner.userId, owner.teamId)).filter(
-        (g) => g.clientId === t.clientId,
-      );
-      await h.s.gateway.oauth.revoke(owner.userId, grant?.id ?? "", SYS);
-      await vi.waitFor(
-        async () => expect(await other.gateway.oauth.authenticate(t.access_token, resource)).toBeNull(),
-        { timeout: 5_000 },
-      );
-    } finally {
-      await other.close();
-    }
-  });
-
-  it("the grant's IP allowlist and rate limit apply like a gateway key's", async () => {
-    const fenced = await connect(GATEWAY_RESOURCE, ownerCookie, { ipAllowlist: ["10.0.0.0/8"] });
-    expect(await initStatus(fenced.access_token)).toBe(403);
-    const slow = await connect(GATEWAY_RESOURCE, ownerCookie, { rateLimitRps: 1 });
-    expect(await initStatus(slow.access_token)).toBe(200);
-    const again = await mcp(slow.access_token, INIT);
-    await again.text();
-    expect(again.status).toBe(429);
-  });
-
-  it("a member made viewer is refused at once; removed from the team, their grants are revoked", async () => {
-    const member = await h.user({ team: "acme", role: "member" });
-    const t = await connect(GATEWAY_RESOURCE, await h.signIn(member));
-    expect(await initStatus(t.access_token)).toBe(200);
-    const actor = { userId: owner.userId, teamId: owner.teamId, role: "owner" as const };
-    await h.s.teams.changeRole(actor, member.userId, "viewer", SYS);
-    expect(await initStatus(t.access_token)).toBe(401);
-    await h.s.teams.changeRole(actor, member.userId, "member", SYS);
-    expect(await initStatus(t.access_token)).toBe(200);
-    await h.s.teams.removeMember(actor, member.userId, SYS);
-    expect(await initStatus(t.access_token)).toBe(401);
-    const live = await withOAuth(h.s.db.db)
-      .selectFrom("oauth_grants")
-      .select("id")
-      .where("user_id", "=", member.userId)
-      .where("revoked_at", "is", null)
-      .execute();
-    expect(live).toEqual([]);
-  });
-
-  it("registered clients that never obtained a token are deleted after a day; used ones stay", async () => {
-    const unused = await registerClient(h);
-    const used = (await connect()).clientId;
-    const db = withOAuth(h.s.db.db);
-    await purgeUnusedClients(h.s.db.db, Date.now() - UNUSED_CLIENT_TTL_MS);
-    expect(
-      await db.selectFrom("oauthClient").select("clientId").where("clientId", "=", unused).execute(),
-    ).toHaveLength(1);
-    await purgeUnusedClients(h.s.db.db, Date.now() + 1000);
-    const left = (await db.selectFrom("oauthClient").select("clientId").execute()).map((r) => r.clientId);
-    expect(left).not.toContain(unused);
-    expect(left).toContain(used);
-  });
-
-  it("revoking in Connected apps refuses the next request, ends sessions, and is audited", async () => {
-    const t = await connect();
-    expect(await initStatus(t.access_token)).toBe(200);
-    const list = await h.json<{ grants: { id: string; clientId: string }[] }>(
-      "GET",
-      "/api/settings/connected-apps",
-      { cookie: ownerCookie },
-    );
-    const grant = list.body.grants.find((g) => g.clientId === t.clientId);
-    expect(grant).toBeDefined();
-    const del = await h.request("DELETE", `/api/settings/connected-apps/${grant?.id}`, {
-      cookie: ownerCookie,
-    });
-    expect(del.status).toBe(200);
-    expect(await initStatus(t.access_token)).toBe(401);
-    const refresh = await token({
-      grant_type: "refresh_token",
-      client_id: t.clientId,
-      refresh_token: t.refresh_token,
-      resource: GATEWAY_RESOURCE,
-    });
-    expect(refresh.status).toBe(400);
-    const audit = JSON.stringify(await h.s.db.db.selectFrom("audit_events").selectAll().execute());
-    expect(audit).toContain("oauth_grant.revoked");
-  });
 }, 120_000);
-
-describe("OAuth dynamic client registration is limited per address", () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await createHarness({ env: { MOGPLEX_TOKEN_CREATE_RATE_LIMIT: "2/60s" } });
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-
-  it("answers 429 with Retry-After past the token-creation tier, and registers nothing more", async () => {
-    await registerClient(h);
-    await registerClient(h);
-    const r = await h.request("POST", "/api/auth/oauth2/register", {
-      origin: null,
-      body: { client_name: "third", redirect_uris: [REDIRECT], token_endpoint_auth_method: "none" },
-    });
-    expect(r.status).toBe(429);
-    expect(r.headers.get("retry-after")).toMatch(/^\d+$/);
-    const clients = await withOAuth(h.s.db.db).selectFrom("oauthClient").select("clientId").execute();
-    expect(clients).toHaveLength(2);
-  });
-});
