@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, ensureBuilt } from "../../../cli/src/e2e/support.js";
 import { type Actor, actor, dataOf, ROOMY_BUDGETS, startRun } from "../runs/test-support/api.js";
-import { noProcessesWith, processesWith } from "../sandboxes/provider/test-support/sandbox.js";
+import { noProcessesWith, someProcessesWith } from "../sandboxes/provider/test-support/sandbox.js";
 import { createHarness, type Harness } from "../test-support/harness.js";
 import { startEngine } from "./index.js";
 import {
@@ -92,10 +92,7 @@ describe("worker crash recovery", () => {
     const r = await startRun(h, a.token, { repoId: a.repoId, prompt: "E2E-CRASH" });
     const runId = dataOf(r.body).run.id;
     await untilEvent(h, runId, (e) => e.type === "tool_started", 20_000);
-    const until = Date.now() + 10_000;
-    while (processesWith(marker).length === 0 && Date.now() < until)
-      await new Promise((r) => setTimeout(r, 25));
-    expect(processesWith(marker).length).toBeGreaterThan(0);
+    expect((await someProcessesWith(marker)).length).toBeGreaterThan(0);
 
     doomed.kill("SIGKILL");
     // --die-with-parent: the sandboxed command goes with its worker, nothing is left running.

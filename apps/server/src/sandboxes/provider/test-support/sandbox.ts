@@ -33,6 +33,20 @@ export function processesWith(marker: string): number[] {
   return found;
 }
 
+/**
+ * Polls until some process mentions `marker` and returns their pids; rejects after `ms`. Generous by default:
+ * on a loaded 2-core CI machine starting bwrap has taken over 5 s.
+ */
+export async function someProcessesWith(marker: string, ms = 20_000): Promise<number[]> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const found = processesWith(marker);
+    if (found.length > 0) return found;
+    if (Date.now() > until) throw new Error(`no process mentioning ${marker} appeared within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 /** Polls until no process mentions `marker`; rejects (failing the test) after `ms`. */
 export async function noProcessesWith(marker: string, ms = 5_000): Promise<void> {
   const until = Date.now() + ms;
