@@ -15,4 +15,7 @@ echo "== tests on SQLite (embedded default)"
 # The scale-out suite starts its own PostgreSQL and Redis cluster: it belongs to the PostgreSQL phase only.
 MOGPLEX_TEST_DB=sqlite npx vitest run --exclude "apps/server/src/scale-out/**"
 echo "== integration tests on PostgreSQL + Redis (scale-out)"
-MOGPLEX_TEST_DB=postgres npx vitest run apps/server/src packages
+# Only the files whose outcome can depend on the database (scripts/db-tests.mjs); the rest ran above unchanged.
+db_list="$(node scripts/db-tests.mjs)"
+mapfile -t db_tests <<<"$db_list"
+MOGPLEX_TEST_DB=postgres npx vitest run "${db_tests[@]}"
