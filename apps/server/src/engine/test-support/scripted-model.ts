@@ -1,5 +1,7 @@
 // A scripted OpenAI-compatible chat-completions server on 127.0.0.1: the model double for end-to-end runs.
-import { createServer, type IncomingMessage, type Server } from "node:http";
+// Answers as JSON, or (`stream: true`) as SSE chunks ending in `data: [DONE]`, with a usage chunk when asked
+// for through `stream_options.include_usage`.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 
 export interface Reply {
   toolCalls?: Array<{ name: string; args: Record<string, unknown> }>;
@@ -17,6 +19,9 @@ export interface ChatRequest {
   authorization: string | undefined;
   /** Names of the tools offered with this request. */
   tools: string[];
+  /** Whether the caller asked for a streamed answer, and for a usage chunk in it. */
+  stream: boolean;
+  includeUsage: boolean;
 }
 
 /** Picks the reply for a request; `step` counts the assistant turns already in the conversation. */
@@ -67,12 +72,16 @@ export async function startScriptedModel(o: { models?: string[] } = {}): Promise
       model: string;
       messages: ChatRequest["messages"];
       tools?: Array<{ function?: { name?: string } }>;
+      stream?: boolean;
+      stream_options?: { include_usage?: boolean };
     };
     const chat: ChatRequest = {
       model: body.model,
       messages: body.messages,
       authorization: req.headers.authorization,
       tools: (body.tools ?? []).map((t) => t.function?.name ?? ""),
+      stream: body.stream === true,
+      includeUsage: body.stream_options?.include_usage === true,
     };
     requests.push(chat);
     const text = firstUserText(body.messages);
@@ -95,6 +104,10 @@ export async function startScriptedModel(o: { models?: string[] } = {}): Promise
       function: { name: t.name, arguments: JSON.stringify(t.args) },
     }));
     const usage = reply.usage ?? { prompt: 100, completion: 20 };
+    if (chat.stream) {
+      streamAnswer(res, { id: `chatcmpl-${calls}`, model: body.model, reply, toolCalls, usage, chat });
+      return;
+    }
     res.writeHead(200, { "content-type": "application/json" });
     res.end(
       JSON.stringify({
@@ -134,4 +147,50 @@ export async function startScriptedModel(o: { models?: string[] } = {}): Promise
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+interface Answer {
+  id: string;
+  model: string;
+  reply: Reply;
+  toolCalls: Array<{ id: string; type: string; function: { name: string; arguments: string } }>;
+  usage: { prompt: number; completion: number };
+  chat: ChatRequest;
+}
+
+/** The answer as chat.completion.chunk events: role, text in two pieces, each tool call, finish, usage, [DONE]. */
+function streamAnswer(res: ServerResponse, a: Answer): void {
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  const created = Math.floor(Date.now() / 1000);
+  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+    res.write(
+      `data: ${JSON.stringify({ id: a.id, object: "chat.completion.chunk", created, model: a.model, choices, ...extra })}\n\n`,
+    );
+  const delta = (d: Record<string, unknown>, finish: string | null = null) =>
+    chunk([{ index: 0, delta: d, finish_reason: finish }]);
+  delta({ role: "assistant", content: "" });
+  const text = a.reply.text ?? "";
+  if (text) {
+    const half = Math.ceil(text.length / 2);
+    delta({ content: text.slice(0, half) });
+    if (text.length > half) delta({ content: text.slice(half) });
+  }
+  a.toolCalls.forEach((t, index) => {
+    delta({
+      tool_calls: [{ index, id: t.id, type: "function", function: { name: t.function.name, arguments: "" } }],
+    });
+    delta({ tool_calls: [{ index, function: { arguments: t.function.arguments } }] });
+  });
+  delta({}, a.toolCalls.length > 0 ? "tool_calls" : "stop");
+  if (a.chat.includeUsage) {
+    const u = a.usage;
+    chunk([], {
+      usage: {
+        prompt_tokens: u.prompt,
+        completion_tokens: u.completion,
+        total_tokens: u.prompt + u.completion,
+      },
+    });
+  }
+  res.end("data: [DONE]\n\n");
 }
