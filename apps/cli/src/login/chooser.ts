@@ -1,7 +1,7 @@
 // The interactive chooser (TTY only): sign in with Mogplex in a browser, with a device code, or store a
 // provider API key in auth.json.
 import type { Ctx } from "../context.js";
-import { MODEL_PROVIDERS } from "../credentials/providers.js";
+import { MODEL_PROVIDERS, type Provider } from "../credentials/providers.js";
 import { CliError, EXIT } from "../errors.js";
 
 export type Choice = "browser" | "device" | "provider";
@@ -35,6 +35,11 @@ export async function storeProviderKey(ctx: Ctx, json?: boolean): Promise<void> 
     validate: (v) => (v && v.trim().length >= 8 ? undefined : "paste the whole key"),
   });
   if (p.isCancel(key)) throw cancelled();
+  saveProviderKey(ctx, provider, key, json);
+}
+
+/** Stores a provider key in auth.json (the chooser's last step, and the session's /login). */
+export function saveProviderKey(ctx: Ctx, provider: Provider, key: string, json?: boolean): void {
   ctx.log.secret(key.trim());
   ctx.store.update((d) => {
     d.keys[provider.id] = { type: "api_key", key: key.trim(), savedAt: new Date().toISOString() };

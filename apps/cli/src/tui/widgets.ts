@@ -1,0 +1,95 @@
+// The interactive pieces below the transcript: the prompt box, a list to pick from, a masked secret field
+// and the approval question. Each one only draws; the App routes keys to whichever is active.
+import { Box, Text } from "ink";
+import { createElement as h, type ReactElement } from "react";
+import type { ApprovalRequest } from "../agent/types.js";
+import type { Editor } from "./line-editor.js";
+import { Diff } from "./view.js";
+
+/** The prompt with its cursor (inverse), line breaks from a paste kept. */
+export function PromptBox({ editor, busy }: { editor: Editor; busy: boolean }): ReactElement {
+  const { text, cursor } = editor;
+  const before = text.slice(0, cursor);
+  const at = text.slice(cursor, cursor + 1);
+  const after = text.slice(cursor + 1);
+  const cursorChar = at === "" || at === "\n" ? " " : at;
+  return h(
+    Box,
+    { borderStyle: "round", borderColor: busy ? "gray" : "blue", paddingX: 1 },
+    h(Text, { color: "blue", bold: true }, "› "),
+    h(
+      Text,
+      null,
+      before,
+      h(Text, { inverse: true }, cursorChar),
+      at === "\n" ? "\n" : "",
+      after,
+      text === ""
+        ? h(Text, { dimColor: true }, busy ? " working… (Ctrl-C cancels)" : " ask anything, or /help")
+        : "",
+    ),
+  );
+}
+
+export interface Choice {
+  value: string;
+  label: string;
+  hint?: string;
+  disabled?: boolean;
+}
+
+export function PickerView(p: { title: string; choices: Choice[]; selected: number }): ReactElement {
+  return h(
+    Box,
+    { flexDirection: "column", borderStyle: "round", borderColor: "cyan", paddingX: 1 },
+    h(Text, { bold: true }, p.title),
+    ...p.choices.map((c, i) =>
+      h(
+        Text,
+        { key: c.value, color: i === p.selected ? "cyan" : undefined, dimColor: c.disabled },
+        i === p.selected ? "› " : "  ",
+        c.label,
+        c.hint ? h(Text, { dimColor: true }, `  ${c.hint}`) : "",
+      ),
+    ),
+    h(Text, { dimColor: true }, "↑/↓ to move, Enter to choose, Esc to cancel"),
+  );
+}
+
+export function SecretView(p: { label: string; length: number }): ReactElement {
+  return h(
+    Box,
+    { flexDirection: "column", borderStyle: "round", borderColor: "cyan", paddingX: 1 },
+    h(Text, null, h(Text, { bold: true }, `${p.label}: `), "•".repeat(p.length)),
+    h(Text, { dimColor: true }, "paste the key and press Enter (it is not shown); Esc to cancel"),
+  );
+}
+
+export function ApprovalView({ request }: { request: ApprovalRequest }): ReactElement {
+  const lines =
+    request.kind === "command"
+      ? [
+          h(Text, { key: "q", bold: true }, "Run this command?"),
+          h(Text, { key: "c", color: "yellow" }, `  $ ${request.command}`),
+          h(
+            Text,
+            { key: "w", dimColor: true },
+            `  ${request.sandboxed ? "in the sandbox" : "NOT sandboxed"}, network ${request.network ? "allowed" : "off"}`,
+          ),
+        ]
+      : [
+          h(
+            Text,
+            { key: "q", bold: true },
+            request.outsideWorkingTree ? "Write outside the working tree?" : "Write this file?",
+          ),
+          h(Text, { key: "p", color: "yellow" }, `  ${request.path}`),
+          request.diff ? h(Diff, { key: "d", diff: request.diff }) : null,
+        ];
+  return h(
+    Box,
+    { flexDirection: "column", borderStyle: "round", borderColor: "yellow", paddingX: 1 },
+    ...lines,
+    h(Text, { bold: true }, "Allow? [y/n]"),
+  );
+}
