@@ -11,6 +11,7 @@ import { readiness } from "./http/health.js";
 import { clientIp, globalIpLimit, ipLimit, requestId, securityHeaders } from "./http/middleware.js";
 import type { AppEnv } from "./http/types.js";
 import { registerIdentityRoutes } from "./identity/routes.js";
+import { registerLlmRoutes } from "./llm/routes.js";
 import { registerModelRoutes } from "./models/routes.js";
 import { registerOAuthRoutes } from "./oauth/routes.js";
 import { registerPlatformMcp } from "./platform-mcp/routes.js";
@@ -80,6 +81,7 @@ export function createApp(s: Services): Hono<AppEnv> {
   registerRepoRoutes(app, s);
   registerRunRoutes(app, s);
   registerModelRoutes(app, s);
+  registerLlmRoutes(app, s);
   registerRunToolsRoutes(app, s);
   registerSandboxRoutes(app, s);
   registerConnectionRoutes(app, s);

@@ -4,6 +4,8 @@ export const ERROR_STATUS = {
   UNAUTHORIZED: 401,
   /** A priced registry listing needs payment or an approval first (`error.details.approvalUrl` when one can be asked for). */
   PAYMENT_REQUIRED: 402,
+  /** The team's monthly model budget is used up (the model endpoint); an owner or admin can raise it. */
+  BUDGET_EXCEEDED: 402,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
@@ -12,6 +14,8 @@ export const ERROR_STATUS = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,
+  /** An upstream the server relies on (a model provider) could not be reached or failed. */
+  BAD_GATEWAY: 502,
   SERVICE_UNAVAILABLE: 503,
 } as const;
 

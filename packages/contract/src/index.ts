@@ -3,6 +3,7 @@ export * from "./common.js";
 export * from "./connections.js";
 export * from "./envelope.js";
 export * from "./errors.js";
+export * from "./llm.js";
 export * from "./models.js";
 export * from "./models-routes.js";
 export * from "./openapi.js";

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { ListQuery, type Scope } from "./common.js";
 import { McpServerConfig } from "./connections.js";
 import type { ErrorCode } from "./errors.js";
+import { LLM_ROUTES } from "./llm.js";
 import { MODEL_ROUTES } from "./models-routes.js";
 import { CreateRunRequest, Repo, Run, RunEvent, RunStatus, Sandbox, SandboxStatus } from "./resources.js";
 import { TokenSummary } from "./tokens.js";
@@ -196,6 +197,7 @@ export const PUBLIC_ROUTES = {
     errors: READ,
   },
   ...MODEL_ROUTES,
+  ...LLM_ROUTES,
 } satisfies Record<string, RouteSpec>;
 
 export type PublicRouteName = keyof typeof PUBLIC_ROUTES;

@@ -2,6 +2,7 @@
 // with where its team comes from, the minimum role, the CSRF rule and its inputs. The server's sessionRoute
 // builder enforces each entry; the OpenAPI document lists them as session-only. Entries: session-table-*.ts,
 // their shape: session-spec.ts.
+import { LLM_SESSION_ROUTES } from "./llm.js";
 import { RUN_TOOLS_SESSION_ROUTES } from "./run-tools.js";
 import { ACCOUNT_SESSION_ROUTES } from "./session-table-account.js";
 import { OAUTH_SESSION_ROUTES } from "./session-table-oauth.js";
@@ -18,6 +19,7 @@ export const SESSION_ROUTES = {
   ...SETTINGS_SESSION_ROUTES,
   ...RUN_TOOLS_SESSION_ROUTES,
   ...OAUTH_SESSION_ROUTES,
+  ...LLM_SESSION_ROUTES,
 };
 
 export type SessionRouteName = keyof typeof SESSION_ROUTES;

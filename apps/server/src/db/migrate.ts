@@ -16,6 +16,7 @@ import * as m0013 from "./migrations/0013_run_tools.js";
 import { oauthMigration } from "./migrations/0014_oauth.js";
 import * as m0015 from "./migrations/0015_run_preview.js";
 import * as m0016 from "./migrations/0016_oauth_resource.js";
+import * as m0017 from "./migrations/0017_llm_usage.js";
 
 function migrations(dialect: "sqlite" | "postgres"): Record<string, Migration> {
   return {
@@ -35,6 +36,7 @@ function migrations(dialect: "sqlite" | "postgres"): Record<string, Migration> {
     "0013_run_tools": m0013,
     "0015_run_preview": m0015,
     "0016_oauth_resource": m0016,
+    "0017_llm_usage": m0017,
   };
 }
 

@@ -7,6 +7,7 @@ import type {
   RegistryReleasesTable,
   RegistryVendorsTable,
 } from "./schema-registry.js";
+import type { LlmTables } from "./schema-llm.js";
 import type { WalletTables } from "./schema-wallet.js";
 
 /** Milliseconds since the epoch: portable across SQLite and PostgreSQL (bigint). */
@@ -363,7 +364,7 @@ export interface AuthTwoFactorTable {
   lockedUntil: string | Date | null;
 }
 
-export interface DB extends MogplexTables, WalletTables {
+export interface DB extends MogplexTables, WalletTables, LlmTables {
   user: AuthUserTable;
   session: AuthSessionTable;
   account: AuthAccountTable;

@@ -49,8 +49,24 @@ export interface ResolveInput {
   teamKey: (provider: string) => Promise<string | null>;
 }
 
-/** The run's model, else the team default, else MOGPLEX_DEFAULT_MODEL; throws ModelSetupError saying what to add. */
-export async function resolveModel(i: ResolveInput): Promise<ResolvedModel> {
+/** Which provider serves a model id, with which key, and where it speaks OpenAI's chat-completions dialect. */
+export interface ModelCredentials {
+  /** provider/model-id as recorded on the run. */
+  id: string;
+  provider: string;
+  modelId: string;
+  apiKey: string | undefined;
+  /** The `/v1` base of an OpenAI chat-completions endpoint for this provider; undefined for Anthropic. */
+  chatBaseURL: string | undefined;
+}
+
+const OPENAI_BASE = "https://api.openai.com/v1";
+
+/**
+ * The run's model, else the team default, else MOGPLEX_DEFAULT_MODEL, and its credentials: the team's key before
+ * the server's (OpenAI-compatible: the server's before the team's); throws ModelSetupError saying what to add.
+ */
+export async function resolveCredentials(i: ResolveInput): Promise<ModelCredentials> {
   const id = i.runModel ?? i.teamDefault ?? i.config.defaultModel ?? null;
   if (!id) {
     throw new ModelSetupError(
@@ -72,8 +88,7 @@ export async function resolveModel(i: ResolveInput): Promise<ResolvedModel> {
       );
     }
     const apiKey = i.config.openaiCompatible.apiKey ?? (await i.teamKey(provider)) ?? undefined;
-    const p = createOpenAICompatible({ name: OPENAI_COMPATIBLE, baseURL, ...(apiKey ? { apiKey } : {}) });
-    return { id, provider, modelId, model: p.chatModel(modelId), secrets: apiKey ? [apiKey] : [] };
+    return { id, provider, modelId, apiKey, chatBaseURL: baseURL };
   }
 
   if (!(provider in PROVIDER_KEY_VARS)) {
@@ -91,14 +106,31 @@ export async function resolveModel(i: ResolveInput): Promise<ResolvedModel> {
         `\`mogplex admin set-provider-key --team ${team} --provider ${provider}\`).`,
     );
   }
+  const chatBaseURL =
+    keyed === "anthropic" ? undefined : keyed === "openai" ? OPENAI_BASE : COMPATIBLE_ENDPOINTS[keyed];
+  return { id, provider, modelId, apiKey, chatBaseURL };
+}
+
+/** resolveCredentials, then the AI SDK model for them. */
+export async function resolveModel(i: ResolveInput): Promise<ResolvedModel> {
+  const c = await resolveCredentials(i);
+  const { id, provider, modelId, apiKey } = c;
   let model: Model;
-  if (keyed === "anthropic") model = createAnthropic({ apiKey })(modelId);
-  else if (keyed === "openai") model = createOpenAI({ apiKey })(modelId);
+  if (provider === OPENAI_COMPATIBLE) {
+    const p = createOpenAICompatible({
+      name: OPENAI_COMPATIBLE,
+      baseURL: c.chatBaseURL as string,
+      ...(apiKey ? { apiKey } : {}),
+    });
+    model = p.chatModel(modelId);
+  } else if (provider === "anthropic") model = createAnthropic({ apiKey })(modelId);
+  else if (provider === "openai") model = createOpenAI({ apiKey })(modelId);
   else {
-    const baseURL = COMPATIBLE_ENDPOINTS[keyed] as string;
-    model = createOpenAICompatible({ name: keyed, baseURL, apiKey }).chatModel(modelId);
+    model = createOpenAICompatible({ name: provider, baseURL: c.chatBaseURL as string, apiKey }).chatModel(
+      modelId,
+    );
   }
-  return { id, provider, modelId, model, secrets: [apiKey] };
+  return { id, provider, modelId, model, secrets: apiKey ? [apiKey] : [] };
 }
 
 /** Every credential the server holds for models: redacted wherever a run could echo one. */

@@ -3,6 +3,7 @@
 // (setup and invitation sign-up included), plus Better Auth's own POSTs, which are not in the table.
 import { createHash, randomBytes } from "node:crypto";
 import { honoPath, SESSION_ROUTES, type SessionRouteName, type SessionRouteSpec } from "@mogplex/contract";
+import { llmMutationFixtures } from "../llm/test-support/fixtures.js";
 import { settingsMutationFixtures } from "../models/test-support/fixtures.js";
 import { oauthMutationFixtures } from "../oauth/test-support/fixtures.js";
 import { walletMutationFixtures } from "../registry/wallet/test-support/fixtures.js";
@@ -257,6 +258,7 @@ export function sessionMutationCases(
     ...oauthMutationFixtures(h, owner, ownerCookie),
     ...settingsMutationFixtures(h, owner, ownerCookie, repoId),
     ...runToolsMutationFixtures(h, owner, ownerCookie),
+    ...llmMutationFixtures(h, owner, ownerCookie),
   };
   return [
     ...browserOnly,
