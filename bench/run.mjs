@@ -14,6 +14,7 @@ const BENCHES = [
   "engine",
   "pkgfmt",
   "registry-scan",
+  "llm-ttft",
 ];
 const args = process.argv.slice(2).filter((a) => a !== "--strict");
 const strict = process.argv.includes("--strict");
@@ -216,6 +217,20 @@ if (engine?.sandbox && !engine.sandbox.skipped) {
     `${fmt(sb.ratio, 2)}×`,
     "report",
     "",
+  ]);
+}
+
+const ttft = fresh("llm-ttft");
+for (const r of ttft?.results ?? []) {
+  if (!r.meetsTarget) missed++;
+  rows.push([
+    "llm endpoint: first token added p50 / p95",
+    "sqlite",
+    `+${fmt(r.addedMs.p50, 3)} / +${fmt(r.addedMs.p95, 3)} ms`,
+    `${fmt(r.direct.p50, 3)} ms direct`,
+    "",
+    `≤ +${r.target.addedP50Ms} ms`,
+    r.meetsTarget ? "ok" : "BELOW TARGET",
   ]);
 }
 
