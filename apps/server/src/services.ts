@@ -29,6 +29,7 @@ import { StatementSigner, UrlSigner } from "./registry/signing.js";
 import { walletPurchases } from "./registry/wallet/purchases.js";
 import { WalletService } from "./registry/wallet/service.js";
 import { RepoService } from "./repos/service.js";
+import { RunPackages } from "./run-packages/releases.js";
 import { RunTools } from "./run-tools/service.js";
 import { type EventBus, MemoryEventBus } from "./runs/bus.js";
 import { RunEventStore } from "./runs/events.js";
@@ -217,6 +218,7 @@ export function buildServices(deps: ServiceDeps): Services {
       runStartRules: rules.runStarts,
       checkModel: (teamId, requested, teamDefault) => models.check(teamId, requested, teamDefault),
       tools: new RunTools({ db: db.db, keyring, gateway }),
+      packages: new RunPackages({ db: db.db, registry }),
     }),
     sandboxes: new SandboxService(db.db, audit, clock),
     cliAuth: new CliAuthService(db.db, audit, clock, tokens),

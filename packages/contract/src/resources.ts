@@ -1,6 +1,7 @@
 // Public v1 resource shapes: repos, runs, run events, sandboxes.
 import { z } from "zod";
 import { BranchName, Id, IsoDate, RootDirectory } from "./common.js";
+import { PACKAGE_NAME_PATTERN, SEMVER_PATTERN } from "./registry.js";
 import { RUN_EVENT_TYPES, RUN_STATUSES } from "./vocabulary.js";
 
 export const Repo = z.object({
@@ -33,6 +34,18 @@ export const RunToolName = z
   .max(200)
   .regex(RUN_TOOL_NAME, "tools must be named <server>__<tool>, <server>__* or rest:<connection>");
 
+/** A registry package a run installs before its agent starts: `vendor/slug@version`, an exact version. */
+export const RUN_PACKAGE_SPEC = new RegExp(
+  `^${PACKAGE_NAME_PATTERN.source.slice(1, -1)}@${SEMVER_PATTERN.source.slice(1, -1)}$`,
+);
+export const RunPackageSpec = z
+  .string()
+  .max(260)
+  .regex(
+    RUN_PACKAGE_SPEC,
+    "packages must be named vendor/slug@version with an exact version (acme/review@1.2.0)",
+  );
+
 export const CreateRunRequest = z
   .object({
     repoId: Id,
@@ -50,6 +63,8 @@ export const CreateRunRequest = z
     agentId: z.string().min(1).max(64).optional(),
     /** Team tools the run may call (MCP through the gateway, REST connections); none when absent. */
     tools: z.array(RunToolName).max(50, "tools must list at most 50 entries").optional(),
+    /** Registry packages installed into the workspace (verified like `mog install`) before the agent starts. */
+    packages: z.array(RunPackageSpec).max(10, "packages must list at most 10 entries").optional(),
   })
   .strict();
 export type CreateRunRequest = z.infer<typeof CreateRunRequest>;

@@ -15,6 +15,7 @@ export const RUN_EVENT_TYPES = [
   "file_changed",
   "commit",
   "log",
+  "package_installed",
   "cancel_requested",
   "cancelled",
   "finished",

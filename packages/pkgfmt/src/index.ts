@@ -31,4 +31,11 @@ export {
   type ReadOptions,
   readPackageManifest,
 } from "./package.js";
+export {
+  checkSignedFiles,
+  type ReleaseStatement,
+  ReleaseVerificationError,
+  type SignedReleaseClaim,
+  verifyReleaseStatement,
+} from "./release.js";
 export { CONTENT_EXTENSIONS } from "./rules.js";

@@ -6,10 +6,12 @@ import { existsSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import {
   type ArchiveInput,
+  checkSignedFiles,
   extract,
   inspect,
   loadArchive,
   type PackageInfo,
+  ReleaseVerificationError,
   type Target,
   verify,
 } from "@mogplex/pkgfmt";
@@ -51,22 +53,12 @@ export interface Installed {
 
 /** The signed file list must be exactly the archive's files, hash for hash. */
 function checkSigned(info: PackageInfo, signed: NonNullable<InstallRequest["signed"]>): void {
-  const { name, version } = info.manifest;
-  if (name !== signed.name || version !== signed.version)
-    throw integrityError(
-      `the archive holds ${name}@${version}, the signed release is ${signed.name}@${signed.version}`,
-    );
-  const expected = new Map(Object.entries(signed.files));
-  for (const f of info.files) {
-    const want = expected.get(f.path);
-    if (want === undefined) throw integrityError(`${f.path} is in the archive but not in the signed release`);
-    if (want !== f.sha256)
-      throw integrityError(`${f.path} has SHA-256 ${f.sha256}, the signed release says ${want}`);
-    expected.delete(f.path);
+  try {
+    checkSignedFiles(info, signed);
+  } catch (err) {
+    if (err instanceof ReleaseVerificationError) throw integrityError(err.why);
+    throw err;
   }
-  const missing = [...expected.keys()][0];
-  if (missing !== undefined)
-    throw integrityError(`${missing} is in the signed release but not in the archive`);
 }
 
 const temp = (abs: string, kind: string) =>

@@ -1,10 +1,11 @@
 // The registry's Ed25519 key, pinned on first use per server in <config>/registry-keys.json (0600), and the
 // release statement check: a statement is trusted only when its signature verifies with the pinned key and
 // it says exactly what the download answer claims. A changed key is refused until `mog auth --repin`.
-import { createHash, createPublicKey, verify } from "node:crypto";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { canonicalJson, type RegistryKey, type SignedRelease } from "@mogplex/contract";
+import type { RegistryKey, SignedRelease } from "@mogplex/contract";
+import { type ReleaseStatement, ReleaseVerificationError, verifyReleaseStatement } from "@mogplex/pkgfmt";
 import { writePrivateJson } from "../credentials/private-file.js";
 import type { MogCtx } from "./context.js";
 import { MogError, signatureError } from "./errors.js";
@@ -18,18 +19,8 @@ export interface Pin {
   pinnedAt: string;
 }
 
-export interface Statement {
-  v: 1;
-  name: string;
-  version: string;
-  type: string;
-  sha256: string;
-  files: Record<string, string>;
-  publishedAt: string;
-  keyId: string;
-}
+export type Statement = ReleaseStatement;
 
-const HEX64 = /^[0-9a-f]{64}$/;
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -113,44 +104,10 @@ export function verifyStatement(
   pin: Pin,
   wanted: { name: string; version?: string },
 ): Statement {
-  const key = createPublicKey({
-    key: { kty: "OKP", crv: "Ed25519", x: Buffer.from(pin.publicKey, "base64").toString("base64url") },
-    format: "jwk",
-  });
-  const sig = Buffer.from(release.signature, "base64");
-  if (sig.length !== 64 || !verify(null, Buffer.from(release.statement, "utf8"), key, sig))
-    throw signatureError(
-      `the release statement of ${release.name}@${release.version} is not signed by the pinned registry key ${pin.keyId}`,
-    );
-  let s: unknown;
   try {
-    s = JSON.parse(release.statement);
-  } catch {
-    throw signatureError("the signed statement is not JSON");
+    return verifyReleaseStatement(release, pin, wanted);
+  } catch (err) {
+    if (err instanceof ReleaseVerificationError) throw signatureError(err.why);
+    throw err;
   }
-  if (!isObject(s) || canonicalJson(s) !== release.statement)
-    throw signatureError("the signed statement is not canonical JSON");
-  const files = s.files;
-  const ok =
-    s.v === 1 &&
-    typeof s.name === "string" &&
-    typeof s.version === "string" &&
-    typeof s.type === "string" &&
-    typeof s.sha256 === "string" &&
-    HEX64.test(s.sha256) &&
-    typeof s.publishedAt === "string" &&
-    isObject(files) &&
-    Object.values(files).every((h) => typeof h === "string" && HEX64.test(h));
-  if (!ok) throw signatureError("the signed statement is missing fields");
-  const st = s as unknown as Statement;
-  const mismatch = (what: string, signed: string, claimed: string) =>
-    signatureError(`the signed statement's ${what} is ${signed}, not ${claimed}`);
-  if (st.keyId !== pin.keyId) throw mismatch("key id", st.keyId, pin.keyId);
-  if (st.name !== wanted.name) throw mismatch("name", st.name, wanted.name);
-  if (st.name !== release.name) throw mismatch("name", st.name, release.name);
-  if (wanted.version && st.version !== wanted.version) throw mismatch("version", st.version, wanted.version);
-  if (st.version !== release.version) throw mismatch("version", st.version, release.version);
-  if (st.sha256 !== release.sha256) throw mismatch("sha256", st.sha256, release.sha256);
-  if (st.type !== release.type) throw mismatch("type", st.type, release.type);
-  return st;
 }

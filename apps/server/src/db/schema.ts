@@ -104,6 +104,8 @@ export interface RunsTable {
   tools?: string | null;
   /** The live preview's path on the control plane (the sandbox's preview_url); null (or absent) = none. */
   preview_url?: string | null;
+  /** JSON array of the registry packages (`vendor/slug@version`) installed before the agent starts; null = none. */
+  packages?: string | null;
 }
 
 export interface RunEventsTable {

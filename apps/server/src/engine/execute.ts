@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { EngineConfig } from "../config/engine.js";
 import type { RunsTable } from "../db/schema.js";
 import type { Logger } from "../logger.js";
+import { installForRun, packagesPrompt } from "../run-packages/install.js";
 import type { SandboxHandle, SandboxProvider } from "../sandboxes/provider/types.js";
 import { redactKnownSecrets, sanitizeEventText } from "../sanitize/index.js";
 import type { Services } from "../services.js";
@@ -63,7 +64,7 @@ export class RunExecution {
 
 export interface ExecDeps {
   /** Only what a run touches of the container. */
-  s: Pick<Services, "events" | "db" | "keyring" | "sandboxes" | "gateway">;
+  s: Pick<Services, "events" | "db" | "keyring" | "sandboxes" | "gateway" | "registry">;
   store: EngineStore;
   provider: SandboxProvider;
   keys: ProviderKeyStore;
@@ -132,6 +133,7 @@ function failure(err: unknown, stage: Stage, secrets: readonly string[], diskMb:
           ModelSetupError: "model_setup",
           SandboxUnavailableError: "sandbox_unavailable",
           SetupError: "setup_failed",
+          PackageInstallError: "package_failed",
           GitError: "git",
         }[err.name] ?? (stage === "agent" ? "model_error" : "internal"))
       : "internal";
@@ -261,6 +263,10 @@ export async function executeRun(x: RunExecution, d: ExecDeps): Promise<void> {
         );
       }
     }
+    const packages = await installForRun({ db: s.db.db, registry: s.registry }, run, {
+      ...{ sandbox, outDir: handle.outDir, rootInside: setup.rootInside, signal: x.controller.signal },
+      emit: (e) => emit.emit(e),
+    });
     await d.store.sandboxStatus(record.id, "running");
     const preview = await startPreview({
       ...{ sandbox, sandboxId: record.id, teamId: run.team_id, repo, cwd: setup.rootInside, emit },
@@ -292,7 +298,7 @@ export async function executeRun(x: RunExecution, d: ExecDeps): Promise<void> {
     const result = await runAgent({
       model: model.model,
       modelName: model.id,
-      system: teamTools ? `${SYSTEM_PROMPT}\n${TEAM_TOOLS_PROMPT}` : SYSTEM_PROMPT,
+      system: `${teamTools ? `${SYSTEM_PROMPT}\n${TEAM_TOOLS_PROMPT}` : SYSTEM_PROMPT}${packagesPrompt(packages)}`,
       prompt: run.prompt,
       tools,
       maxSteps: config.agent.maxSteps,

@@ -37,6 +37,11 @@ export class RegistryService {
     return this.d.signer.publicKey();
   }
 
+  /** A stored archive's bytes as they are now (callers verify them against the signed statement). */
+  archive(blobSha256: string): Promise<Buffer | null> {
+    return this.d.blobs.get(blobSha256);
+  }
+
   setScanner(scanner: ReleaseScanner): void {
     this.d.scanner = scanner;
   }

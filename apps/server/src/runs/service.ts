@@ -20,6 +20,7 @@ import type { DB, RunsTable } from "../db/schema.js";
 import { failure, notFound } from "../failure.js";
 import { retryAfterSeconds, type WindowRule } from "../limits/index.js";
 import type { RepoService } from "../repos/service.js";
+import type { RunPackages } from "../run-packages/releases.js";
 import type { RunTools } from "../run-tools/service.js";
 import { newId, sha256Hex } from "../security/random.js";
 import { generatedBranchName } from "./branch.js";
@@ -81,6 +82,8 @@ export interface RunServiceDeps {
   ) => Promise<string | null>;
   /** Checks a run's team tools at creation; without it a run naming tools is refused. */
   tools?: Pick<RunTools, "check">;
+  /** Checks a run's registry packages at creation; without it a run naming packages is refused. */
+  packages?: Pick<RunPackages, "check">;
 }
 
 export class RunService {
@@ -150,6 +153,7 @@ export class RunService {
     }
 
     const tools = await this.checkTools(p, repo.id, body.tools ?? []);
+    const packages = await this.checkPackages(p, body.packages ?? []);
 
     const result = await db.transaction().execute(async (trx) => {
       await this.lockUser(trx, p.userId);
@@ -188,6 +192,7 @@ export class RunService {
         started_at: null,
         finished_at: null,
         tools: tools.length > 0 ? JSON.stringify(tools) : null,
+        packages: packages.length > 0 ? JSON.stringify(packages) : null,
       };
       await trx.insertInto("runs").values(row).execute();
       await trx
@@ -213,6 +218,7 @@ export class RunService {
           model,
           prompt: body.prompt,
           ...(tools.length > 0 ? { tools } : {}),
+          ...(packages.length > 0 ? { packages } : {}),
         },
       });
       return { run: toRun(row), replayed: false };
@@ -226,6 +232,14 @@ export class RunService {
     if (tools.length === 0) return [];
     if (!this.d.tools) throw failure("BAD_REQUEST", `tools: ${tools[0]}: team tools are not available here`);
     return this.d.tools.check({ runId: null, teamId: p.teamId, userId: p.userId, repoId }, p.role, tools);
+  }
+
+  /** The run's registry packages, each one its starter may install (400 naming the first that is not). */
+  private async checkPackages(p: TeamMember, packages: readonly string[]): Promise<string[]> {
+    if (packages.length === 0) return [];
+    if (!this.d.packages)
+      throw failure("BAD_REQUEST", `packages: ${packages[0]}: packages are not available here`);
+    return this.d.packages.check(p.userId, packages);
   }
 
   private async replay(
