@@ -10,6 +10,7 @@ export default defineConfig({
       "@mogplex/contract": src("./packages/contract/src/index.ts"),
       "@mogplex/client": src("./packages/client/src/index.ts"),
       "@mogplex/pkgfmt": src("./packages/pkgfmt/src/index.ts"),
+      "@mogplex/server/agent-kit": src("./apps/server/src/agent-kit.ts"),
       "@mogplex/server": src("./apps/server/src/index.ts"),
     },
   },

@@ -6,7 +6,14 @@
 export type ApprovalMode = "ask" | "auto-edit" | "full-auto";
 
 export type ApprovalRequest =
-  | { kind: "command"; command: string; sandboxed: boolean; network: boolean }
+  | {
+      kind: "command";
+      command: string;
+      sandboxed: boolean;
+      network: boolean;
+      /** Set when this is a call of a synced MCP server's tool (command then reads `<server>__<tool> {args}`). */
+      mcp?: { server: string; tool: string };
+    }
   | { kind: "write"; path: string; outsideWorkingTree: boolean; diff: string };
 
 /** Answers one request; resolves true to go ahead. A front end without a person (headless) decides by mode. */
@@ -58,6 +65,8 @@ export interface TurnOptions {
   signal: AbortSignal;
   approve: Approver;
   onEvent: (e: AgentEvent) => void;
+  /** What the model is told when a request is refused (default: the user did not approve it). */
+  refusalNote?: string;
 }
 
 /** One conversation: history survives between turns until clear(). */
@@ -71,6 +80,10 @@ export interface AgentSession {
   models(): Promise<CatalogueModel[]>;
   /** MCP servers and their tools (synced config with an account login; none otherwise). */
   mcp(): Promise<{ server: string; transport: "stdio" | "http"; tools: McpToolInfo[]; error?: string }[]>;
+  /**
+   * Runs one turn. A failed model call emits an `error` event and then rejects with a CliError (errors.ts) whose
+   * exitCode says why (64 unauthenticated, 65 forbidden, 69 unavailable, 75 rate-limited, 1 other).
+   */
   turn(
     prompt: string,
     o: TurnOptions,

@@ -2,6 +2,7 @@
 // The `mogplex` binary: registers every command (their code loads only when run; the server package only
 // for serve/admin), opens the session log for client commands, and turns failures into exit codes via errors.ts.
 import { Command, CommanderError } from "commander";
+import { isHeadless } from "../agent/headless-args.js";
 import { registerAuthCommands } from "../commands/auth.js";
 import { registerReposCommands } from "../commands/repos.js";
 import { registerRunCommand } from "../commands/run.js";
@@ -11,6 +12,7 @@ import { isDebug } from "../config/env.js";
 import { type Ctx, createContext, streamIo } from "../context.js";
 import { ALL_PROVIDERS } from "../credentials/providers.js";
 import { EXIT, reportError } from "../errors.js";
+import { isSessionStart, SESSION_HELP, sessionCommand } from "../tui/args.js";
 import { VERSION } from "../version.js";
 
 const SERVER_COMMANDS = new Set(["serve", "worker", "admin"]);
@@ -68,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError("(add --help for usage)")
-    .addHelpText("after", ENVIRONMENT_HELP);
+    .addHelpText("after", `${SESSION_HELP}\n${ENVIRONMENT_HELP}`);
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program.hook("preAction", (_root, action) => {
     if (SERVER_COMMANDS.has(commandPath(action)[0] ?? "")) return;
@@ -86,12 +88,21 @@ async function main(argv: string[]): Promise<number> {
 
   let code: number;
   try {
-    if (argv.length <= 2) {
-      // Bare `mogplex`: the interactive entry point (sign-in when there are no credentials).
+    if (isHeadless(argv.slice(2))) {
+      // `mogplex -p "PROMPT" …`: the terminal agent, one turn without a TTY (agent/headless.ts).
+      const { headlessCommand } = await import("../agent/headless.js");
+      const cmd = headlessCommand(ctx);
+      cmd.configureOutput({ writeErr: (s) => process.stderr.write(s) });
       session = true;
-      startSession(ctx, program);
-      const { start } = await import("../actions/auth.js");
-      await start(ctx, {});
+      startSession(ctx, cmd);
+      await cmd.parseAsync(argv);
+    } else if (isSessionStart(argv.slice(2))) {
+      // Bare `mogplex [--model …]`: the interactive session (tui/), after the chooser when there are no credentials.
+      const cmd = sessionCommand(ctx);
+      cmd.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+      session = true;
+      startSession(ctx, cmd);
+      await cmd.parseAsync(argv);
     } else await program.parseAsync(argv);
     code = typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
   } catch (err) {

@@ -1,11 +1,11 @@
 // The `mogplex` harness's tools. Each one runs inside the sandbox and reports itself as tool_started/finished.
 import { type ToolSet, tool } from "ai";
-import { z } from "zod";
 import type { ExecResult, SandboxHandle } from "../../sandboxes/provider/types.js";
 import { clip, type RunEmitter } from "../emitter.js";
 import type { ChangeTracker } from "./changes.js";
 import { display, resolveInside } from "./paths.js";
 import { makeStep, ToolFailure } from "./step.js";
+import { TOOL_SPECS } from "./tool-specs.js";
 
 export interface ToolEnv {
   sandbox: SandboxHandle;
@@ -57,8 +57,7 @@ export function buildTools(env: ToolEnv): ToolSet {
 
   return {
     read_file: tool({
-      description: "Read a text file from the repository. Paths are relative to the repository root.",
-      inputSchema: z.object({ path: z.string().describe("file path relative to the repository root") }),
+      ...TOOL_SPECS.read_file,
       execute: ({ path }) =>
         step("read_file", { path }, async () => {
           const abs = resolveInside(root, path);
@@ -73,8 +72,7 @@ export function buildTools(env: ToolEnv): ToolSet {
     }),
 
     write_file: tool({
-      description: "Create or overwrite a file with the given content (parent directories are created).",
-      inputSchema: z.object({ path: z.string(), content: z.string().max(2_000_000) }),
+      ...TOOL_SPECS.write_file,
       execute: ({ path, content }) =>
         step("write_file", { path, bytes: content.length }, async () => {
           const abs = resolveInside(root, path);
@@ -84,10 +82,7 @@ export function buildTools(env: ToolEnv): ToolSet {
     }),
 
     edit_file: tool({
-      description:
-        "Replace one exact occurrence of `old` with `new` in a file. `old` must appear exactly once; " +
-        "include surrounding lines to make it unique.",
-      inputSchema: z.object({ path: z.string(), old: z.string().min(1), new: z.string() }),
+      ...TOOL_SPECS.edit_file,
       execute: ({ path, old, new: replacement }) =>
         step("edit_file", { path, oldBytes: old.length, newBytes: replacement.length }, async () => {
           const abs = resolveInside(root, path);
@@ -105,9 +100,7 @@ export function buildTools(env: ToolEnv): ToolSet {
     }),
 
     list_files: tool({
-      description:
-        "List files under a directory (recursive, honours .gitignore). Defaults to the repository root.",
-      inputSchema: z.object({ path: z.string().optional() }),
+      ...TOOL_SPECS.list_files,
       execute: ({ path }) =>
         step("list_files", { path: path ?? "." }, async () => {
           const abs = resolveInside(root, path);
@@ -130,9 +123,7 @@ export function buildTools(env: ToolEnv): ToolSet {
     }),
 
     search: tool({
-      description:
-        "Search file contents with a regular expression (ripgrep). Returns path:line:text matches.",
-      inputSchema: z.object({ pattern: z.string().min(1).max(1000), path: z.string().optional() }),
+      ...TOOL_SPECS.search,
       execute: ({ pattern, path }) =>
         step("search", { pattern, path: path ?? "." }, async () => {
           const abs = resolveInside(root, path);
@@ -151,18 +142,7 @@ export function buildTools(env: ToolEnv): ToolSet {
     }),
 
     run_command: tool({
-      description:
-        "Run a shell command (bash) in the repository root inside the sandbox. No network. " +
-        "Returns the exit code, stdout and stderr.",
-      inputSchema: z.object({
-        command: z.string().min(1).max(100_000),
-        timeoutSeconds: z
-          .number()
-          .int()
-          .min(1)
-          .max(24 * 3600)
-          .optional(),
-      }),
+      ...TOOL_SPECS.run_command,
       execute: ({ command, timeoutSeconds }) =>
         step("run_command", { command, ...(timeoutSeconds ? { timeoutSeconds } : {}) }, async () => {
           const timeoutMs = Math.min(

@@ -40,11 +40,15 @@ interface Spawned {
 /** The command prefix that starts bwrap as the unprivileged sandbox user (nothing for a non-root server). */
 export function switchUser(mode: Mode): string[] {
   const p = mode.privileged;
-  if (!p) return [];
+  return p ? setprivPrefix(p.setpriv, p.ids) : [];
+}
+
+/** setpriv to an unprivileged host user with no capabilities, no supplementary groups, no new privileges. */
+export function setprivPrefix(setpriv: string, ids: HostIds): string[] {
   return [
-    p.setpriv,
-    `--reuid=${p.ids.uid}`,
-    `--regid=${p.ids.gid}`,
+    setpriv,
+    `--reuid=${ids.uid}`,
+    `--regid=${ids.gid}`,
     "--clear-groups",
     "--inh-caps=-all",
     "--bounding-set=-all",

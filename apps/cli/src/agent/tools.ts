@@ -1,0 +1,270 @@
+// The terminal agent's six tools (the run engine's definitions, TOOL_SPECS) acting on the working folder:
+// file tools on this machine, confined to the folder for reads; writes outside it and commands ask per mode;
+// run_command through the CommandRunner (the sandbox unless --no-sandbox).
+import { execFile } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { TOOL_SPECS } from "@mogplex/server/agent-kit";
+import { type ToolSet, tool } from "ai";
+import { unifiedDiff } from "./diff.js";
+import { PathRefused, type Paths } from "./paths.js";
+import type { CommandRunner } from "./sandbox.js";
+import type { AgentEvent, ApprovalMode, ApprovalRequest } from "./types.js";
+
+const READ_MAX = 200_000;
+const MODEL_OUTPUT_MAX = 32_000;
+const EVENT_OUTPUT_MAX = 8_000;
+const DEFAULT_COMMAND_MS = 120_000;
+const MAX_COMMAND_MS = 10 * 60_000;
+
+/** What a tool needs of the turn it runs in. */
+export interface TurnContext {
+  signal: AbortSignal;
+  mode: ApprovalMode;
+  /** Asks (or decides by mode); false refuses. */
+  approve(request: ApprovalRequest): Promise<boolean>;
+  refusalNote: string;
+  emit(e: AgentEvent): void;
+  /** Session-log hook: tool name, duration, ok (content only with MOGPLEX_DEBUG=1, handled by the caller). */
+  finished(name: string, input: unknown, output: string, ok: boolean, ms: number): void;
+}
+
+export class ToolRefused extends Error {}
+
+export const clip = (s: string, max: number) =>
+  s.length > max ? `${s.slice(0, max)}\n…[${s.length - max} more characters]` : s;
+
+interface Outcome {
+  text: string;
+  summary: string;
+  diff?: string;
+}
+
+/** Wraps a tool body with its events; failures and refusals go back to the model as text. */
+export function runStep(
+  turn: () => TurnContext,
+  name: string,
+  id: string,
+  input: unknown,
+  body: (t: TurnContext) => Promise<Outcome>,
+): Promise<string> {
+  const t = turn();
+  const started = Date.now();
+  t.emit({ type: "tool_started", id, name, input });
+  return body(t).then(
+    (r) => {
+      t.emit({
+        type: "tool_finished",
+        id,
+        name,
+        ok: true,
+        summary: r.summary,
+        diff: r.diff,
+        output: clip(r.text, EVENT_OUTPUT_MAX),
+      });
+      t.finished(name, input, r.text, true, Date.now() - started);
+      return clip(r.text, MODEL_OUTPUT_MAX);
+    },
+    (err: unknown) => {
+      if (t.signal.aborted) throw err;
+      const message = (err as Error)?.message ?? String(err);
+      const summary = err instanceof ToolRefused ? "refused" : "failed";
+      t.emit({
+        type: "tool_finished",
+        id,
+        name,
+        ok: false,
+        summary: `${summary}: ${message}`,
+        output: message,
+      });
+      t.finished(name, input, message, false, Date.now() - started);
+      return `Error: ${message}`;
+    },
+  );
+}
+
+function readText(path: string, max: number): string {
+  const st = statSync(path);
+  if (!st.isFile()) throw new PathRefused(`not a regular file: ${path}`);
+  const buf = readFileSync(path);
+  if (buf.subarray(0, 8000).includes(0)) throw new PathRefused(`${path} is a binary file`);
+  const text = buf.toString("utf8");
+  return text.length > max ? `${text.slice(0, max)}\n…[file truncated at ${max} bytes]` : text;
+}
+
+function rg(args: string[], cwd: string, signal: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile("rg", args, { cwd, signal, maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = (err as NodeJS.ErrnoException | null)?.code;
+      if (code === "ENOENT")
+        return reject(new Error("ripgrep (rg) is not installed on this machine; install it"));
+      if (err && !stdout && stderr.trim()) return reject(new Error(stderr.trim()));
+      resolve(stdout);
+    });
+  });
+}
+
+function walk(dir: string, root: string, out: string[]): void {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (out.length > 1000) return;
+    if (e.name === ".git" || e.name === "node_modules") continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory()) walk(p, root, out);
+    else out.push(relative(root, p));
+  }
+}
+
+export function buildLocalTools(o: {
+  paths: Paths;
+  runner: CommandRunner;
+  turn: () => TurnContext;
+}): ToolSet {
+  const { paths, runner, turn } = o;
+
+  async function write(
+    t: TurnContext,
+    path: string,
+    next: (before: string | null) => string,
+  ): Promise<Outcome> {
+    const l = paths.locate(path);
+    let before: string | null = null;
+    try {
+      before = readText(l.real, 2_000_000);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    const after = next(before);
+    const diff = unifiedDiff(l.shown, before, after);
+    const asks = !l.inside ? t.mode !== "full-auto" : t.mode === "ask";
+    if (asks && !(await t.approve({ kind: "write", path: l.shown, outsideWorkingTree: !l.inside, diff }))) {
+      throw new ToolRefused(`writing ${l.shown}: ${t.refusalNote}`);
+    }
+    mkdirSync(dirname(l.real), { recursive: true });
+    writeFileSync(l.real, after);
+    return {
+      text: `wrote ${after.length} bytes to ${l.shown}`,
+      summary: `${before === null ? "created" : "wrote"} ${l.shown}`,
+      diff,
+    };
+  }
+
+  return {
+    read_file: tool({
+      ...TOOL_SPECS.read_file,
+      execute: ({ path }, { toolCallId }) =>
+        runStep(turn, "read_file", toolCallId, { path }, async () => {
+          const l = paths.readable(path);
+          const text = readText(l.real, READ_MAX);
+          return { text, summary: `read ${l.shown}` };
+        }),
+    }),
+    write_file: tool({
+      ...TOOL_SPECS.write_file,
+      execute: ({ path, content }, { toolCallId }) =>
+        runStep(turn, "write_file", toolCallId, { path, bytes: content.length }, (t) =>
+          write(t, path, () => content),
+        ),
+    }),
+    edit_file: tool({
+      ...TOOL_SPECS.edit_file,
+      execute: ({ path, old, new: replacement }, { toolCallId }) =>
+        runStep(turn, "edit_file", toolCallId, { path }, (t) =>
+          write(t, path, (before) => {
+            if (before === null) throw new PathRefused(`${path} does not exist`);
+            const first = before.indexOf(old);
+            if (first < 0) throw new PathRefused(`the text to replace was not found in ${path}`);
+            if (before.indexOf(old, first + 1) >= 0) {
+              throw new PathRefused(`the text to replace appears more than once in ${path}; add context`);
+            }
+            return before.slice(0, first) + replacement + before.slice(first + old.length);
+          }),
+        ),
+    }),
+    list_files: tool({
+      ...TOOL_SPECS.list_files,
+      execute: ({ path }, { toolCallId }) =>
+        runStep(turn, "list_files", toolCallId, { path: path ?? "." }, async (t) => {
+          const l = paths.readable(path);
+          let files: string[];
+          try {
+            const out = await rg(
+              ["--files", "--hidden", "--glob", "!.git", "--sort", "path", "--", l.real],
+              paths.realCwd,
+              t.signal,
+            );
+            files = out
+              .split("\n")
+              .filter(Boolean)
+              .map((f) => relative(paths.realCwd, f.startsWith("/") ? f : join(paths.realCwd, f)));
+          } catch {
+            files = [];
+            walk(l.real, paths.realCwd, files);
+          }
+          const more = files.length > 1000;
+          const text =
+            `${files.slice(0, 1000).join("\n")}${more ? "\n…[more files not shown]" : ""}` || "(no files)";
+          return { text, summary: `${Math.min(files.length, 1000)}${more ? "+" : ""} files in ${l.shown}` };
+        }),
+    }),
+    search: tool({
+      ...TOOL_SPECS.search,
+      execute: ({ pattern, path }, { toolCallId }) =>
+        runStep(turn, "search", toolCallId, { pattern, path: path ?? "." }, async (t) => {
+          const l = paths.readable(path);
+          const out = await rg(
+            [
+              "--line-number",
+              "--no-heading",
+              "--color",
+              "never",
+              "--hidden",
+              "--glob",
+              "!.git",
+              "--max-columns",
+              "300",
+              "--max-count",
+              "50",
+              "-e",
+              pattern,
+              "--",
+              relative(paths.realCwd, l.real) || ".",
+            ],
+            paths.realCwd,
+            t.signal,
+          );
+          const lines = out.split("\n").filter(Boolean).slice(0, 300);
+          return { text: lines.join("\n") || "no matches", summary: `${lines.length} matches` };
+        }),
+    }),
+    run_command: tool({
+      ...TOOL_SPECS.run_command,
+      description: `Run a shell command (bash) in the working folder ${runner.sandboxed ? `inside a sandbox (${runner.network ? "network allowed" : "no network"})` : "on the user's machine"}. Returns the exit code, stdout and stderr.`,
+      execute: ({ command, timeoutSeconds }, { toolCallId }) =>
+        runStep(turn, "run_command", toolCallId, { command }, async (t) => {
+          const request = {
+            kind: "command" as const,
+            command,
+            sandboxed: runner.sandboxed,
+            network: runner.network,
+          };
+          if (t.mode !== "full-auto" && !(await t.approve(request)))
+            throw new ToolRefused(`the command: ${t.refusalNote}`);
+          const timeoutMs = Math.min(
+            timeoutSeconds ? timeoutSeconds * 1000 : DEFAULT_COMMAND_MS,
+            MAX_COMMAND_MS,
+          );
+          const r = await runner.run(command, { timeoutMs, signal: t.signal });
+          if (t.signal.aborted) throw t.signal.reason;
+          const status = r.timedOut
+            ? `timed out after ${Math.round(timeoutMs / 1000)}s and was killed`
+            : `exit code: ${r.exitCode ?? r.signal}`;
+          const text = [
+            status,
+            `--- stdout ---\n${clip(r.stdout, MODEL_OUTPUT_MAX)}`,
+            `--- stderr ---\n${clip(r.stderr, MODEL_OUTPUT_MAX)}`,
+          ].join("\n");
+          return { text, summary: r.timedOut ? "timed out" : `exit ${r.exitCode ?? r.signal}` };
+        }),
+    }),
+  };
+}
