@@ -26,6 +26,7 @@ import { RunsPage } from "./pages/runs.js";
 import { SecurityPage } from "./pages/security.js";
 import { ModelsPage } from "./pages/settings/models.js";
 import { RepoSettingsPage } from "./pages/settings/repo-settings.js";
+import { UsagePage } from "./pages/settings/usage.js";
 import { SetupDonePage, SetupNeededPage, SetupPage } from "./pages/setup.js";
 import { TeamPage } from "./pages/team.js";
 import { match, navigate, safeNext, useLocation } from "./router.js";
@@ -52,6 +53,7 @@ const PAGES: Array<[string, (p: Record<string, string>) => ReactNode, "full" | "
   ["/settings/connected-apps", () => <ConnectedAppsPage />, "full"],
   ["/settings/connections", () => <ConnectionsPage />, "full"],
   ["/settings/models", () => <ModelsPage />, "full"],
+  ["/settings/usage", () => <UsagePage />, "full"],
   ["/settings/security", () => <SecurityPage />, "full"],
   ["/settings/account", () => <AccountPage />, "full"],
   ["/registry", () => <RegistryBrowsePage />, "full"],

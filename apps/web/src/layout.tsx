@@ -27,6 +27,7 @@ const SETTINGS: NavItem[] = [
   { to: "/settings/connected-apps", label: "Connected apps" },
   { to: "/settings/connections", label: "Connections" },
   { to: "/settings/models", label: "Models" },
+  { to: "/settings/usage", label: "Usage" },
   { to: "/settings/security", label: "Security" },
   { to: "/settings/account", label: "Account" },
 ];
