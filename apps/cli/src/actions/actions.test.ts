@@ -82,6 +82,30 @@ describe("run", () => {
     expect(bodies).toHaveLength(1);
   });
 
+  it("--package (repeated) sends the run's packages once each; a name without an exact version is a usage error", async () => {
+    const bodies: unknown[] = [];
+    const api = {
+      async createRun(body: unknown) {
+        bodies.push(body);
+        return { run: run(), replayed: false };
+      },
+    } as unknown as Api;
+    await startRun(testCtx(), api, "fix it", {
+      repo: "repo-1",
+      package: ["acme/guide@1.0.0", "acme/lint@2.1.0-rc.1", "acme/guide@1.0.0"],
+    });
+    expect(bodies[0]).toEqual({
+      repoId: "repo-1",
+      prompt: "fix it",
+      packages: ["acme/guide@1.0.0", "acme/lint@2.1.0-rc.1"],
+    });
+    for (const bad of ["acme/guide", "acme/guide@^1.0.0", "Acme/guide@1.0.0", "guide@1.0.0"])
+      await expect(startRun(testCtx(), api, "x", { repo: "r", package: [bad] })).rejects.toMatchObject({
+        exitCode: 2,
+      });
+    expect(bodies).toHaveLength(1);
+  });
+
   it("reads the prompt from stdin with '-', refuses an empty one, and keeps the prompt out of the log", async () => {
     const seen: string[] = [];
     const api = {

@@ -1,6 +1,6 @@
 // `mogplex run --repo <id> "<prompt>"`: starts a run with an Idempotency-Key (random unless given).
 import { randomUUID } from "node:crypto";
-import { type CreateRunRequest, RUN_TOOL_NAME } from "@mogplex/contract";
+import { type CreateRunRequest, RUN_PACKAGE_SPEC, RUN_TOOL_NAME } from "@mogplex/contract";
 import type { Ctx } from "../context.js";
 import { UsageError } from "../errors.js";
 import { readAll } from "../input.js";
@@ -16,6 +16,8 @@ export interface RunOptions {
   root?: string;
   /** --tool, repeated. */
   tool?: string[];
+  /** --package, repeated. */
+  package?: string[];
   idempotencyKey?: string;
   json?: boolean;
 }
@@ -28,6 +30,10 @@ export async function startRun(ctx: Ctx, api: Api, promptArg: string, o: RunOpti
   const tools = [...new Set(o.tool ?? [])];
   const bad = tools.find((t) => !RUN_TOOL_NAME.test(t));
   if (bad) throw new UsageError(`--tool ${bad}: name a tool as server__tool, server__* or rest:<connection>`);
+  const packages = [...new Set(o.package ?? [])];
+  const badPkg = packages.find((p) => !RUN_PACKAGE_SPEC.test(p));
+  if (badPkg)
+    throw new UsageError(`--package ${badPkg}: name a package as vendor/slug@version, with an exact version`);
   const body: CreateRunRequest = {
     repoId: o.repo,
     prompt,
@@ -38,6 +44,7 @@ export async function startRun(ctx: Ctx, api: Api, promptArg: string, o: RunOpti
     ...(o.createBranch ? { createBranch: true } : {}),
     ...(o.root !== undefined ? { rootDirectory: o.root } : {}),
     ...(tools.length > 0 ? { tools } : {}),
+    ...(packages.length > 0 ? { packages } : {}),
   };
   ctx.log.debug("run.prompt", { prompt });
   const { run, replayed } = await api.createRun(body, key);

@@ -19,6 +19,11 @@ export function registerRunCommand(program: Command, ctx: Ctx): void {
       "a team tool the run may call: server__tool, server__* or rest:<connection> (repeatable)",
       (value: string, previous: string[] = []) => [...previous, value],
     )
+    .option(
+      "--package <vendor/slug@version>",
+      "a registry package to install into the run's workspace before the agent starts (repeatable)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .option("--idempotency-key <key>", "reuse to retry safely (default: a random UUID)")
     .option("--json", "one JSON object")
     .action(async (prompt: string, o) => {

@@ -1,4 +1,4 @@
-// "Start a run" on the runs page: a repo, a prompt and, optionally, a model, a base branch and team tools. Each submission
+// "Start a run" on the runs page: a repo, a prompt and, optionally, a model, a base branch, team tools and packages. Each submission
 // carries an Idempotency-Key, kept while the same request is retried, so a retry never starts a second run.
 import { type FormEvent, useId, useRef, useState } from "react";
 import { api } from "../api.js";
@@ -15,7 +15,7 @@ function newKey(): string {
   );
 }
 
-/** "a__b, rest:c  d__*" → ["a__b", "rest:c", "d__*"], each once. */
+/** "a__b, rest:c  d__*" → ["a__b", "rest:c", "d__*"], each once (tools and packages alike). */
 function toolList(text: string): string[] {
   return [...new Set(text.split(/[\s,]+/).filter(Boolean))];
 }
@@ -27,6 +27,7 @@ export function StartRunForm({ repos }: { repos: Repo[] }) {
   const [model, setModel] = useState("");
   const [baseBranch, setBaseBranch] = useState("");
   const [tools, setTools] = useState("");
+  const [packages, setPackages] = useState("");
   const { busy, error, run } = useAction();
   // The key of the last request sent and what it asked for: an unchanged form retries under the same key.
   const attempt = useRef<{ key: string; request: string } | null>(null);
@@ -41,6 +42,7 @@ export function StartRunForm({ repos }: { repos: Repo[] }) {
         ...(model.trim() ? { model: model.trim() } : {}),
         ...(baseBranch.trim() ? { baseBranch: baseBranch.trim() } : {}),
         ...(toolList(tools).length > 0 ? { tools: toolList(tools) } : {}),
+        ...(toolList(packages).length > 0 ? { packages: toolList(packages) } : {}),
       };
       const request = JSON.stringify(body);
       if (attempt.current?.request !== request) attempt.current = { key: newKey(), request };
@@ -102,6 +104,16 @@ export function StartRunForm({ repos }: { repos: Repo[] }) {
         autoComplete="off"
         spellCheck={false}
         hint="MCP tools and REST connections the agent may call, separated by commas. They run on the server; their credentials never enter the sandbox. Empty: none."
+      />
+      <TextField
+        label="Packages (optional)"
+        value={packages}
+        onChange={setPackages}
+        maxLength={3000}
+        placeholder="vendor/slug@1.2.3"
+        autoComplete="off"
+        spellCheck={false}
+        hint="Registry packages to install into the workspace before the agent starts (exact versions, separated by commas), verified like mog install. Empty: none."
       />
       <ErrorNote error={error} title="Run not started" />
       <div className="actions">
