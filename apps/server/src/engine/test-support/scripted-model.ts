@@ -9,6 +9,8 @@ export interface Reply {
   usage?: { prompt: number; completion: number };
   /** Answer with this HTTP status and error body instead. */
   status?: number;
+  /** The error body's message (default: "scripted failure <status>"). */
+  errorMessage?: string;
   /** Hold the answer back (to test per-call timeouts and cancel during a model call). */
   delayMs?: number;
 }
@@ -95,7 +97,11 @@ export async function startScriptedModel(o: { models?: string[] } = {}): Promise
     if (res.destroyed) return;
     if (reply.status) {
       res.writeHead(reply.status, { "content-type": "application/json" });
-      res.end(JSON.stringify({ error: { message: `scripted failure ${reply.status}`, type: "scripted" } }));
+      res.end(
+        JSON.stringify({
+          error: { message: reply.errorMessage ?? `scripted failure ${reply.status}`, type: "scripted" },
+        }),
+      );
       return;
     }
     const toolCalls = (reply.toolCalls ?? []).map((t) => ({
