@@ -21,6 +21,7 @@ import { registerRegistryWebRoutes } from "./registry/web/routes.js";
 import { registerRepoRoutes } from "./repos/routes.js";
 import { registerRunToolsRoutes } from "./run-tools/routes.js";
 import { registerRunRoutes } from "./runs/routes.js";
+import { previewHosts } from "./sandboxes/preview-host/app.js";
 import { registerPreviewRoutes } from "./sandboxes/preview-routes.js";
 import { registerSandboxRoutes } from "./sandboxes/routes.js";
 import type { Services } from "./services.js";
@@ -33,6 +34,8 @@ export function createApp(s: Services): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const openapi = JSON.stringify(buildOpenApi());
 
+  // Host routing decides first: a preview host's requests never reach the control plane's routes.
+  app.use("*", previewHosts(s));
   app.use("*", requestId());
   app.use("*", securityHeaders({ hsts: s.config.publicUrl?.startsWith("https://") ?? false }));
   app.use("*", clientIp({ trustProxy: s.config.trustProxy }));

@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import { ENGINE_ENV, type EngineConfig, engineConfig } from "./config/engine.js";
+import { type PreviewTemplate, parsePreviewTemplate, previewIdOfHost } from "./config/preview.js";
 import { exposesPrivate } from "./security/host-paths.js";
 
 const rule = z.string().regex(/^\d+\/\d+(ms|s|m|h|d)$/, "expected N/<duration>, e.g. 60/60s");
@@ -31,6 +32,7 @@ const Env = z.object({
   MOGPLEX_HOST: z.string().min(1).default("127.0.0.1"),
   MOGPLEX_PORT: wholeNumber(0, 65535).default(4100),
   MOGPLEX_PUBLIC_URL: z.url().optional(),
+  MOGPLEX_PREVIEW_URL: z.string().min(1).optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "only postgres:// URLs are supported (leave unset for embedded SQLite)")
@@ -96,6 +98,8 @@ export interface Config {
   host: string;
   port: number;
   publicUrl: string | undefined;
+  /** Where previews are served (MOGPLEX_PREVIEW_URL); null = the loopback default (config/preview.ts). */
+  previewTemplate: PreviewTemplate | null;
   dataDir: string;
   mogplexHome: string;
   databaseUrl: string | undefined;
@@ -159,6 +163,18 @@ function stdioMounts(raw: string[], privateDirs: string[]): string[] {
   });
 }
 
+function previewTemplate(raw: string | undefined, publicUrl: string | undefined): PreviewTemplate | null {
+  if (raw === undefined) return null;
+  const t = parsePreviewTemplate(raw);
+  if (typeof t === "string") throw new ConfigError(`invalid MOGPLEX_PREVIEW_URL: ${t}`);
+  if (publicUrl && previewIdOfHost(new URL(publicUrl).host, t)) {
+    throw new ConfigError(
+      "invalid MOGPLEX_PREVIEW_URL: the control plane's own host (MOGPLEX_PUBLIC_URL) matches it",
+    );
+  }
+  return t;
+}
+
 export interface ConfigOverrides {
   host?: string;
   port?: number;
@@ -180,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     host: overrides.host ?? e.MOGPLEX_HOST,
     port: overrides.port ?? e.MOGPLEX_PORT,
     publicUrl: e.MOGPLEX_PUBLIC_URL,
+    previewTemplate: previewTemplate(e.MOGPLEX_PREVIEW_URL, e.MOGPLEX_PUBLIC_URL),
     dataDir,
     mogplexHome,
     databaseUrl: e.DATABASE_URL,

@@ -18,6 +18,7 @@ import * as m0015 from "./migrations/0015_run_preview.js";
 import * as m0016 from "./migrations/0016_oauth_resource.js";
 import * as m0017 from "./migrations/0017_llm_usage.js";
 import * as m0018 from "./migrations/0018_run_packages.js";
+import * as m0019 from "./migrations/0019_preview_origins.js";
 
 function migrations(dialect: "sqlite" | "postgres"): Record<string, Migration> {
   return {
@@ -39,6 +40,7 @@ function migrations(dialect: "sqlite" | "postgres"): Record<string, Migration> {
     "0016_oauth_resource": m0016,
     "0017_llm_usage": m0017,
     "0018_run_packages": m0018,
+    "0019_preview_origins": m0019,
   };
 }
 

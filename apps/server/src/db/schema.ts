@@ -1,13 +1,14 @@
 // Kysely table types for Mogplex's own tables (Better Auth's tables are typed by Better Auth).
 import type { Role } from "@mogplex/contract";
 import type { Generated } from "kysely";
+import type { LlmTables } from "./schema-llm.js";
+import type { PreviewTables } from "./schema-preview.js";
 import type {
   RegistryEntitlementsTable,
   RegistryListingsTable,
   RegistryReleasesTable,
   RegistryVendorsTable,
 } from "./schema-registry.js";
-import type { LlmTables } from "./schema-llm.js";
 import type { WalletTables } from "./schema-wallet.js";
 
 /** Milliseconds since the epoch: portable across SQLite and PostgreSQL (bigint). */
@@ -366,7 +367,7 @@ export interface AuthTwoFactorTable {
   lockedUntil: string | Date | null;
 }
 
-export interface DB extends MogplexTables, WalletTables, LlmTables {
+export interface DB extends MogplexTables, WalletTables, LlmTables, PreviewTables {
   user: AuthUserTable;
   session: AuthSessionTable;
   account: AuthAccountTable;

@@ -1,98 +1,22 @@
-// Previews end to end: a repo's dev command runs in the run's sandbox and is reachable only through the
-// control plane's preview route, by signed-in members of the team, until the sandbox stops.
-import type { Run, Sandbox } from "@mogplex/contract";
+// Previews end to end: a repo's dev command runs in the run's sandbox and is reachable only on the sandbox's own
+// preview host, through the control plane's hand-off, by members of the team, until the sandbox stops. The access
+// rules in detail: sandboxes/preview-host/access.test.ts; in Chromium: apps/web/e2e/preview.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API, dataOf, type Env, startRun } from "../runs/test-support/api.js";
+import { API, dataOf, startRun } from "../runs/test-support/api.js";
+import {
+  getRun,
+  getSandbox,
+  hostRequest,
+  PORT,
+  previewCookieFor,
+  previewHost,
+  runWithPreview,
+  untilGone,
+  untilServed,
+} from "../sandboxes/preview-host/test-support/previews.js";
 import { uniq } from "../test-support/harness.js";
 import { bareRemote, untilEvent, untilTerminal } from "./test-support/engine.js";
 import { type RunFixture, startRunFixture } from "./test-support/run-fixture.js";
-
-const PORT = 4321;
-// The repo's dev server: echoes what it was asked and with which cookies, plants a cookie, redirects.
-const SERVER = `
-const http = require("http");
-http.createServer((q, s) => {
-  if (q.url === "/go") {
-    s.writeHead(302, { location: "/there", "set-cookie": "planted=1; Path=/" });
-    return s.end();
-  }
-  if (q.method === "POST") {
-    let body = "";
-    q.on("data", (d) => { body += d; });
-    return q.on("end", () => s.end("posted " + q.headers["content-type"] + " " + body));
-  }
-  s.setHeader("set-cookie", "mogplex.session_token=forged; Path=/");
-  s.end("preview " + q.url + " base=" + process.env.MOGPLEX_PREVIEW_BASE + " cookie=" + (q.headers.cookie || "none"));
-}).listen(Number(process.env.PORT), "127.0.0.1");
-`;
-
-const held = { delayMs: 120_000, text: "never answered in time" };
-
-async function previewRepo(f: RunFixture): Promise<string> {
-  const remote = bareRemote(f.h.dataDir, { "server.js": SERVER });
-  const repo = await f.h.s.repos.add(
-    {
-      teamId: f.a.user.teamId,
-      fullName: `acme/${uniq("preview")}`,
-      sourceUrl: remote,
-      defaultBranch: "main",
-      devCommand: "node server.js",
-      port: PORT,
-    },
-    { actorType: "system", actorId: null },
-  );
-  return repo.id;
-}
-
-async function getRun(f: RunFixture, id: string): Promise<Run> {
-  return dataOf((await f.h.json<Env<{ run: Run }>>("GET", `${API}/runs/${id}`, { token: f.a.token })).body)
-    .run;
-}
-
-async function getSandbox(f: RunFixture, id: string): Promise<Sandbox> {
-  const r = await f.h.json<Env<{ sandbox: Sandbox }>>("GET", `${API}/sandboxes/${id}`, { token: f.a.token });
-  return dataOf(r.body).sandbox;
-}
-
-/** Starts a run held in its first model call and waits until its preview URL is set. */
-async function runWithPreview(f: RunFixture, marker: string): Promise<Run> {
-  f.model.on(marker, [held]);
-  const repoId = await previewRepo(f);
-  const started = await startRun(f.h, f.a.token, { repoId, prompt: `${marker} serve it` });
-  const id = dataOf(started.body).run.id;
-  const until = Date.now() + 30_000;
-  for (;;) {
-    const run = await getRun(f, id);
-    if (run.previewUrl) return run;
-    if (Date.now() > until) throw new Error(`run ${id} got no preview URL (${run.status}, ${run.error})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** GETs a preview path until the dev server answers 200 (it starts after the URL is set). */
-async function untilServed(f: RunFixture, path: string, cookie: string): Promise<Response> {
-  const until = Date.now() + 20_000;
-  for (;;) {
-    const res = await f.h.request("GET", path, { cookie });
-    if (res.status === 200) return res;
-    if (res.status !== 503 || Date.now() > until) {
-      throw new Error(`preview answered ${res.status}: ${await res.text()}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** After a stop, the preview must stop answering: polls for up to 2 s for a refusal, then fails. */
-async function untilGone(f: RunFixture, path: string, cookie: string): Promise<number> {
-  const until = Date.now() + 2_000;
-  for (;;) {
-    const res = await f.h.request("GET", path, { cookie });
-    await res.arrayBuffer().catch(() => undefined);
-    if (res.status !== 200) return res.status;
-    if (Date.now() > until) throw new Error(`preview ${path} still answers 200 after the sandbox stopped`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("previews (API stop)", () => {
   let f: RunFixture;
@@ -103,74 +27,65 @@ describe("previews (API stop)", () => {
     await f.close();
   });
 
-  it("serves the dev server to members only, never hands it their cookies, and stops with the sandbox", async () => {
+  it("serves the dev server on its own host, passes its own cookies only, and stops with the sandbox", async () => {
     const run = await runWithPreview(f, "PREVIEW-STOP");
     const sandboxId = run.sandboxId as string;
-    const url = `/preview/${sandboxId}/`;
-    expect(run.previewUrl).toBe(url);
-    expect((await getSandbox(f, sandboxId)).previewUrl).toBe(url);
+    expect(run.previewUrl).toBe(`/preview/${sandboxId}/`);
+    expect((await getSandbox(f, sandboxId)).previewUrl).toBe(`/preview/${sandboxId}/`);
 
     const member = await f.h.signIn(f.a.user);
-    const res = await untilServed(f, `${url}hello?x=1`, member);
-    const text = await res.text();
-    expect(text).toBe(`preview /hello?x=1 base=${url} cookie=none`);
-    // Its documents get an opaque origin; its cookies never reach the control plane's host.
-    expect(res.headers.get("content-security-policy")).toMatch(/^sandbox allow-scripts/);
-    expect(res.headers.get("set-cookie")).toBeNull();
+    const cookie = await previewCookieFor(f.h, sandboxId, member);
+    const host = previewHost(sandboxId);
+    // The control plane's session cookie and a bearer token sent along never reach the dev server; its own do.
+    const res = await untilServed(f.h, `${host}/hello?x=1`, `${cookie}; ${member}; app=1`);
+    expect(await res.text()).toBe("preview /hello?x=1 base=/ cookie=app=1 auth=none");
+    // No CSP sandbox any more: the preview is its own origin. It may not be framed.
+    expect(res.headers.get("content-security-policy")).toBe("frame-ancestors 'none'");
     expect(res.headers.get("cache-control")).toBe("no-store");
-    const redirect = await f.h.request("GET", `${url}go`, { cookie: member });
+    // Its cookies pass, except under Mogplex's reserved names.
+    expect(res.headers.getSetCookie()).toEqual(["app=1; Path=/"]);
+    const withToken = await hostRequest(f.h, `${host}/t`, {
+      cookie,
+      headers: { authorization: `Bearer ${f.a.token}` },
+    });
+    expect(await withToken.text()).toBe("preview /t base=/ cookie=none auth=none");
+    // Its redirects to itself stay on the preview host.
+    const redirect = await hostRequest(f.h, `${host}/go`, { cookie });
     expect(redirect.status).toBe(302);
-    expect(redirect.headers.get("location")).toBe(`${url}there`);
-    expect(redirect.headers.get("set-cookie")).toBeNull();
-    // The bare path redirects to the preview's root (after the same checks).
-    const bare = await f.h.request("GET", `/preview/${sandboxId}?a=b`, { cookie: member });
-    expect(bare.status).toBe(308);
-    expect(bare.headers.get("location")).toBe(`${url}?a=b`);
+    expect(redirect.headers.get("location")).toBe("/there");
+    expect(redirect.headers.getSetCookie()).toEqual(["planted=1; Path=/"]);
+    // Control-plane paths on a preview host are the dev server's, never the API's.
+    const api = await hostRequest(f.h, `${host}${API}/runs`, { cookie: `${cookie}; ${member}` });
+    expect(await api.text()).toBe(`preview ${API}/runs base=/ cookie=none auth=none`);
 
     // Bodies go through (a declared length over the cap is refused before the dev server sees any).
-    const posted = await f.h.request("POST", `${url}form`, {
-      cookie: member,
-      rawBody: "a=1&b=2",
+    const posted = await hostRequest(f.h, `${host}/form`, {
+      method: "POST",
+      cookie,
+      body: "a=1&b=2",
       headers: { "content-type": "application/x-www-form-urlencoded" },
     });
     expect(await posted.text()).toBe("posted application/x-www-form-urlencoded a=1&b=2");
-    const huge = await f.h.request("POST", `${url}form`, {
-      cookie: member,
-      rawBody: "x",
+    const huge = await hostRequest(f.h, `${host}/form`, {
+      method: "POST",
+      cookie,
+      body: "x",
       headers: { "content-length": String(11 * 1024 * 1024) },
     });
     expect(huge.status).toBe(413);
 
-    // No session: 401. A token is not a session: 403.
-    expect((await f.h.request("GET", url)).status).toBe(401);
-    expect((await f.h.request("GET", url, { token: f.a.token })).status).toBe(403);
-    // Someone outside the team gets the same 404 as for a sandbox that does not exist.
-    const outsider = await f.h.user();
-    const theirs = await f.h.json<Env<unknown>>("GET", url, { cookie: await f.h.signIn(outsider) });
-    const missing = await f.h.json<Env<unknown>>("GET", `/preview/${uniq("nosuch")}/`, { cookie: member });
-    expect(theirs.status).toBe(404);
-    expect(missing.status).toBe(404);
-    expect(theirs.body).toMatchObject({
-      ok: false,
-      error: { code: "NOT_FOUND", message: "Preview not found" },
-    });
-    expect(missing.body).toMatchObject({
-      ok: false,
-      error: { code: "NOT_FOUND", message: "Preview not found" },
-    });
-
-    const stopped = await f.h.json<Env<unknown>>("POST", `${API}/sandboxes/${sandboxId}/stop`, {
-      token: f.a.token,
-    });
+    const stopped = await f.h.json("POST", `${API}/sandboxes/${sandboxId}/stop`, { token: f.a.token });
     expect(stopped.status).toBe(200);
-    expect([404, 503]).toContain(await untilGone(f, `${url}hello`, member));
+    expect([401, 404, 503]).toContain(await untilGone(f.h, `${host}/hello`, cookie));
     const ended = await untilTerminal(f.h, f.a.user.teamId, run.id);
     expect(ended.previewUrl).toBeNull();
     expect((await getSandbox(f, sandboxId)).previewUrl).toBeNull();
+    // And the control plane hands no one to it any more.
+    expect((await f.h.request("GET", `/preview/${sandboxId}/`, { cookie: member })).status).toBe(404);
   });
 
   it("a dev server that exits takes its preview down and says why; the run goes on", async () => {
-    f.model.on("PREVIEW-CRASH", [held]);
+    f.model.on("PREVIEW-CRASH", [{ delayMs: 120_000, text: "never answered in time" }]);
     const remote = bareRemote(f.h.dataDir);
     const repo = await f.h.s.repos.add(
       {
@@ -218,14 +133,14 @@ describe("previews (idle timeout)", () => {
 
   it("stops answering once the sandbox idles out", async () => {
     const run = await runWithPreview(f, "PREVIEW-IDLE");
-    const url = run.previewUrl as string;
-    const member = await f.h.signIn(f.a.user);
-    await untilServed(f, `${url}up`, member);
+    const sandboxId = run.sandboxId as string;
+    const cookie = await previewCookieFor(f.h, sandboxId, await f.h.signIn(f.a.user));
+    await untilServed(f.h, `${previewHost(sandboxId)}/up`, cookie);
     // Nothing happens in the sandbox now (the model call is held): the idle timer ends it.
     const ended = await untilTerminal(f.h, f.a.user.teamId, run.id, 30_000);
     expect(ended.error).toMatch(/^sandbox_idle_timeout/);
-    expect((await getSandbox(f, run.sandboxId as string)).stopReason).toBe("idle_timeout");
-    expect([404, 503]).toContain(await untilGone(f, `${url}up`, member));
+    expect((await getSandbox(f, sandboxId)).stopReason).toBe("idle_timeout");
+    expect([401, 404, 503]).toContain(await untilGone(f.h, `${previewHost(sandboxId)}/up`, cookie));
     expect(ended.previewUrl).toBeNull();
   });
 });

@@ -1,5 +1,6 @@
-// A run's preview: the repo's dev command, started in the sandbox after setup, reachable only through the
-// control plane's preview route (sandboxes/preview-routes.ts) while the sandbox lives.
+// A run's preview: the repo's dev command, started in the sandbox after setup, reachable only on the sandbox's own
+// preview host (sandboxes/preview-host/), which members reach through the control plane's hand-off route
+// (sandboxes/preview-routes.ts), while the sandbox lives.
 import type { ReposTable } from "../db/schema.js";
 import { type LivePreview, previewPath } from "../sandboxes/previews.js";
 import type { SandboxHandle } from "../sandboxes/provider/types.js";
@@ -30,7 +31,7 @@ export interface RunningPreview {
 }
 
 // The dev command runs as its own script with PORT and MOGPLEX_PREVIEW_BASE set (positional values, never
-// interpolated): frameworks that build absolute asset paths can be told the base path they are served under.
+// interpolated). Each preview has an origin of its own, so the base path it is served under is always "/".
 const PRELUDE = 'export PORT="$1" MOGPLEX_PREVIEW_BASE="$2"; set --\n';
 
 /** Starts the dev server when the repo has a dev command and a port; null otherwise. */
@@ -45,7 +46,7 @@ export async function startPreview(d: PreviewDeps): Promise<RunningPreview | nul
   let tail = Buffer.alloc(0);
   const proc = await d.sandbox.open({
     script: PRELUDE + command,
-    args: [String(d.repo.port), url],
+    args: [String(d.repo.port), "/"],
     cwd: d.cwd,
     exposePort: d.repo.port,
     onStderr: (chunk) => {

@@ -35,18 +35,11 @@ export const CSP = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-/**
- * Responses under /preview/ carry a sandboxed document's code (a run's dev server): the `sandbox` directive gives
- * each such page an opaque origin, so its scripts can never act on the control plane as the signed-in member.
- */
-export const PREVIEW_CSP =
-  "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads; frame-ancestors 'none'";
-
 export function securityHeaders(opts: { hsts: boolean }): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
     const h = c.res.headers;
-    h.set("Content-Security-Policy", c.req.path.startsWith("/preview/") ? PREVIEW_CSP : CSP);
+    h.set("Content-Security-Policy", CSP);
     h.set("X-Content-Type-Options", "nosniff");
     h.set("X-Frame-Options", "DENY");
     h.set("Referrer-Policy", "strict-origin-when-cross-origin");

@@ -1,7 +1,10 @@
-// Live previews: the dev servers this process's worker runs, by sandbox, for the preview route to reach.
+// Live previews: the dev servers this process's worker runs, by sandbox, for the preview hosts to reach.
 import type { Socket } from "node:net";
 
-/** The path a sandbox's preview is served at on the control plane (the run's and sandbox's `previewUrl`). */
+/**
+ * The run's and sandbox's `previewUrl`: the control plane's hand-off path, which sends a member on to the
+ * sandbox's own preview host (sandboxes/preview-routes.ts). It carries no secret.
+ */
 export function previewPath(sandboxId: string): string {
   return `/preview/${sandboxId}/`;
 }
@@ -17,7 +20,7 @@ export interface LivePreview {
 }
 
 /**
- * In-process only: a preview is reachable through the HTTP server of the process whose worker runs the sandbox
+ * In-process only: a preview host is answered by the HTTP server of the process whose worker runs the sandbox
  * (`mogplex serve`, which always runs one). Entries go when the dev server exits or the sandbox stops.
  */
 export class PreviewRegistry {

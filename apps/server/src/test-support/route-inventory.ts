@@ -47,6 +47,10 @@ export const NOT_SESSION_ROUTES: readonly NotSessionRoute[] = [
     why: "OAuth client endpoints for MCP clients: cookies dropped; the code + PKCE verifier or refresh token is the credential",
   },
   { match: (m, p) => m === "GET" && p === "/*", why: "the web app's static pages" },
+  {
+    match: (m, p) => m === "GET" && (p === "/preview/:sandboxId" || p === "/preview/:sandboxId/*"),
+    why: "preview hand-off: a browser navigation answered with a redirect to the preview host (session, team and code rules tested in sandboxes/preview-host/access.test.ts)",
+  },
 ];
 
 /** `METHOD /hono/:pattern` of every route (not middleware) the app registers. */
