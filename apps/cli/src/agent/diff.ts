@@ -54,10 +54,10 @@ function ops(a: string[], b: string[]): Op[] {
       if (i < n && j < m && midA[i] === midB[j]) {
         mid.push({ t: " ", line: midA[i++] as string });
         j++;
-      } else if (j < m && (i >= n || (lcs[i]?.[j + 1] ?? 0) >= (lcs[i + 1]?.[j] ?? 0))) {
-        mid.push({ t: "+", line: midB[j++] as string });
-      } else {
+      } else if (i < n && (j >= m || (lcs[i + 1]?.[j] ?? 0) >= (lcs[i]?.[j + 1] ?? 0))) {
         mid.push({ t: "-", line: midA[i++] as string });
+      } else {
+        mid.push({ t: "+", line: midB[j++] as string });
       }
     }
   }

@@ -6,8 +6,9 @@ import { modelError } from "./model-errors.js";
 import { Paths } from "./paths.js";
 import { createRouter, parseModel, toRoute } from "./route.js";
 import { createRunner } from "./sandbox.js";
+import type { TurnContext } from "./step.js";
 import { McpSync } from "./sync.js";
-import { buildLocalTools, type TurnContext } from "./tools.js";
+import { buildLocalTools } from "./tools.js";
 import { recordTurn, toolLogger } from "./turn-log.js";
 import type { AgentSession, ApprovalMode, TurnOptions } from "./types.js";
 
@@ -87,7 +88,9 @@ export async function createAgentSession(
         refusalNote: t.refusalNote ?? DEFAULT_REFUSAL,
         emit: t.onEvent,
         finished: toolLogger(ctx, toolsUsed),
+        inflight: new Set(),
       };
+      const inflight = current.inflight;
       ctx.log.debug("agent.prompt", { prompt });
       const messages: ModelMessage[] = [...history, { role: "user", content: prompt }];
       const tools = { ...localTools, ...(sync ? await sync.tools(turnContext) : {}) };
@@ -125,6 +128,7 @@ export async function createAgentSession(
       } catch (err) {
         failure ??= err;
       } finally {
+        await Promise.allSettled([...inflight]);
         current = null;
       }
       const reason = t.signal.aborted ? "cancelled" : steps >= MAX_STEPS ? "step_limit" : "done";

@@ -7,7 +7,7 @@ import { dynamicTool, jsonSchema, type ToolSet } from "ai";
 import type { Ctx } from "../context.js";
 import { McpClient } from "./mcp-client.js";
 import type { Account } from "./route.js";
-import { runStep, ToolRefused, type TurnContext } from "./tools.js";
+import { runStep, ToolRefused, type TurnContext } from "./step.js";
 import type { McpToolInfo } from "./types.js";
 
 interface Entry {
