@@ -1,8 +1,10 @@
 // Previews end to end: a repo's dev command runs in the run's sandbox and is reachable only on the sandbox's own
 // preview host, through the control plane's hand-off, by members of the team, until the sandbox stops. The access
-// rules in detail: sandboxes/preview-host/access.test.ts; in Chromium: apps/web/e2e/preview.test.ts.
+// rules in detail: engine/preview-access.test.ts; in Chromium: apps/web/e2e/preview.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API, dataOf, startRun } from "../runs/test-support/api.js";
+import { uniq } from "../test-support/harness.js";
+import { bareRemote, untilEvent, untilTerminal } from "./test-support/engine.js";
 import {
   getRun,
   getSandbox,
@@ -13,9 +15,7 @@ import {
   runWithPreview,
   untilGone,
   untilServed,
-} from "../sandboxes/preview-host/test-support/previews.js";
-import { uniq } from "../test-support/harness.js";
-import { bareRemote, untilEvent, untilTerminal } from "./test-support/engine.js";
+} from "./test-support/previews.js";
 import { type RunFixture, startRunFixture } from "./test-support/run-fixture.js";
 
 describe("previews (API stop)", () => {

@@ -49,7 +49,7 @@ export const NOT_SESSION_ROUTES: readonly NotSessionRoute[] = [
   { match: (m, p) => m === "GET" && p === "/*", why: "the web app's static pages" },
   {
     match: (m, p) => m === "GET" && (p === "/preview/:sandboxId" || p === "/preview/:sandboxId/*"),
-    why: "preview hand-off: a browser navigation answered with a redirect to the preview host (session, team and code rules tested in sandboxes/preview-host/access.test.ts)",
+    why: "preview hand-off: a browser navigation answered with a redirect to the preview host (session, team and code rules tested in engine/preview-access.test.ts)",
   },
 ];
 

@@ -77,7 +77,7 @@ export function previewHostApp(s: Services, grants: PreviewGrants): Hono<AppEnv>
     if (!live || live.teamId !== grant.teamId) {
       throw new ApiError("NOT_FOUND", "This sandbox has no running preview on this server process");
     }
-    return proxyToDevServer(c, live);
+    return proxyToDevServer(c.req.raw, live);
   });
 
   app.onError((err, c) => {

@@ -3,9 +3,7 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import { Readable, Transform } from "node:stream";
-import type { Context } from "hono";
-import { ApiError, Failure } from "../../http/errors.js";
-import type { AppEnv } from "../../http/types.js";
+import { Failure, failure } from "../../failure.js";
 import type { LivePreview } from "../previews.js";
 import { forwardedCookies, returnedSetCookies } from "./cookies.js";
 import { rewriteLocation } from "./paths.js";
@@ -45,9 +43,10 @@ const RETURN = [
 ];
 
 export const notAnswering = () =>
-  new ApiError("SERVICE_UNAVAILABLE", "The preview's dev server is not answering (yet); try again shortly", {
-    "Retry-After": "2",
+  failure("SERVICE_UNAVAILABLE", "The preview's dev server is not answering (yet); try again shortly", {
+    retryAfterSeconds: 2,
   });
+const tooLarge = () => failure("PAYLOAD_TOO_LARGE", "Request body too large for a preview");
 
 /** Counts the request body on its way through; past the limit the stream fails (the caller answers 413). */
 function capped(limit: number): Transform {
@@ -55,38 +54,38 @@ function capped(limit: number): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
       seen += chunk.length;
-      if (seen > limit) done(new ApiError("PAYLOAD_TOO_LARGE", "Request body too large for a preview"));
+      if (seen > limit) done(tooLarge());
       else done(null, chunk);
     },
   });
 }
 
-function send(c: Context<AppEnv>, sock: Socket, target: string, port: number): Promise<IncomingMessage> {
+function send(r: Request, sock: Socket, target: string, port: number): Promise<IncomingMessage> {
   const headers: Record<string, string> = { host: `localhost:${port}`, connection: "close" };
   for (const name of FORWARD) {
-    const v = c.req.header(name);
-    if (v !== undefined) headers[name] = v;
+    const v = r.headers.get(name);
+    if (v !== null) headers[name] = v;
   }
-  const cookie = forwardedCookies(c.req.header("cookie"));
+  const cookie = forwardedCookies(r.headers.get("cookie") ?? undefined);
   if (cookie) headers.cookie = cookie;
-  const declared = Number(c.req.header("content-length") ?? "0");
+  const declared = Number(r.headers.get("content-length") ?? "0");
   if (declared > PREVIEW_BODY_LIMIT) {
     sock.destroy();
-    return Promise.reject(new ApiError("PAYLOAD_TOO_LARGE", "Request body too large for a preview"));
+    return Promise.reject(tooLarge());
   }
-  const method = c.req.method;
-  const hasBody = c.req.raw.body !== null && !["GET", "HEAD"].includes(method);
-  if (hasBody && c.req.header("content-length")) headers["content-length"] = String(declared);
+  const method = r.method;
+  const hasBody = r.body !== null && !["GET", "HEAD"].includes(method);
+  if (hasBody && r.headers.has("content-length")) headers["content-length"] = String(declared);
   return new Promise((resolve, reject) => {
     const req = httpRequest({ createConnection: () => sock, method, path: target, headers });
     req.setTimeout(ANSWER_TIMEOUT_MS, () => req.destroy(new Error("timeout")));
     req.once("response", resolve);
     req.once("error", (err) => reject(err instanceof Failure ? err : notAnswering()));
-    if (!hasBody || !c.req.raw.body) {
+    if (!hasBody || !r.body) {
       req.end();
       return;
     }
-    const body = Readable.fromWeb(c.req.raw.body as import("node:stream/web").ReadableStream);
+    const body = Readable.fromWeb(r.body as import("node:stream/web").ReadableStream);
     const limit = capped(PREVIEW_BODY_LIMIT);
     limit.once("error", (err) => req.destroy(err));
     body.once("error", (err) => req.destroy(err));
@@ -95,13 +94,13 @@ function send(c: Context<AppEnv>, sock: Socket, target: string, port: number): P
 }
 
 /** Forwards the request to the dev server and streams its answer back. */
-export async function proxyToDevServer(c: Context<AppEnv>, live: LivePreview): Promise<Response> {
+export async function proxyToDevServer(r: Request, live: LivePreview): Promise<Response> {
   live.activity();
   const sock = await live.connect().catch(() => {
     throw notAnswering();
   });
-  const url = new URL(c.req.url);
-  const res = await send(c, sock, `${url.pathname}${url.search}`, live.port);
+  const url = new URL(r.url);
+  const res = await send(r, sock, `${url.pathname}${url.search}`, live.port);
   // Answers depend on who asked: never kept by a shared cache.
   const headers = new Headers({ "cache-control": "no-store" });
   for (const name of RETURN) {
@@ -112,7 +111,7 @@ export async function proxyToDevServer(c: Context<AppEnv>, live: LivePreview): P
   const location = res.headers.location;
   if (location) headers.set("location", rewriteLocation(location, live.port));
   const status = res.statusCode ?? 502;
-  const empty = c.req.method === "HEAD" || status === 204 || status === 304;
+  const empty = r.method === "HEAD" || status === 204 || status === 304;
   if (empty) res.resume();
   const body = empty ? null : (Readable.toWeb(res) as unknown as ReadableStream);
   return new Response(body, { status, headers });

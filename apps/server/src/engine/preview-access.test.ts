@@ -1,10 +1,8 @@
 // Who reaches a preview host: the control plane's hand-off (session + team, single-use code bound to member and
 // sandbox) and the preview host's own cookie, re-checked on every request (sandbox, membership, session).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunFixture } from "../../engine/test-support/run-fixture.js";
-import { startRunFixture } from "../../engine/test-support/run-fixture.js";
-import { sha256Hex } from "../../security/random.js";
-import { uniq } from "../../test-support/harness.js";
+import { sha256Hex } from "../security/random.js";
+import { uniq } from "../test-support/harness.js";
 import {
   handOffUrl,
   hostRequest,
@@ -13,6 +11,8 @@ import {
   runWithPreview,
   untilServed,
 } from "./test-support/previews.js";
+import type { RunFixture } from "./test-support/run-fixture.js";
+import { startRunFixture } from "./test-support/run-fixture.js";
 
 const SYS = { actorType: "system" as const, actorId: null };
 const NOT_FOUND = { ok: false, error: { code: "NOT_FOUND", message: "Preview not found" } };

@@ -2,10 +2,10 @@
 // control plane's hand-off, then the preview host (http://<id>.preview.localhost:4100, routed by Host).
 import type { Run, Sandbox } from "@mogplex/contract";
 import { expect } from "vitest";
-import { bareRemote } from "../../../engine/test-support/engine.js";
-import type { RunFixture } from "../../../engine/test-support/run-fixture.js";
-import { API, dataOf, type Env, startRun } from "../../../runs/test-support/api.js";
-import { type Harness, uniq } from "../../../test-support/harness.js";
+import { API, dataOf, type Env, startRun } from "../../runs/test-support/api.js";
+import { type Harness, uniq } from "../../test-support/harness.js";
+import { bareRemote } from "./engine.js";
+import type { RunFixture } from "./run-fixture.js";
 
 export const PORT = 4321;
 const held = { delayMs: 120_000, text: "never answered in time" };
