@@ -39,8 +39,9 @@ describe("previews (API stop)", () => {
     // The control plane's session cookie and a bearer token sent along never reach the dev server; its own do.
     const res = await untilServed(f.h, `${host}/hello?x=1`, `${cookie}; ${member}; app=1`);
     expect(await res.text()).toBe("preview /hello?x=1 base=/ cookie=app=1 auth=none");
-    // No CSP sandbox any more: the preview is its own origin. It may not be framed.
-    expect(res.headers.get("content-security-policy")).toBe("frame-ancestors 'none'");
+    // No CSP sandbox any more: the preview is its own origin. Only its own pages may frame it.
+    expect(res.headers.get("content-security-policy")).toBe("frame-ancestors 'self'");
+    expect(res.headers.get("x-frame-options")).toBe("SAMEORIGIN");
     expect(res.headers.get("cache-control")).toBe("no-store");
     // Its cookies pass, except under Mogplex's reserved names.
     expect(res.headers.getSetCookie()).toEqual(["app=1; Path=/"]);

@@ -27,9 +27,10 @@ function previewHeaders(): MiddlewareHandler<AppEnv> {
     await next();
     const h = c.res.headers;
     // A preview is its own origin: its scripts run with no reach into the control plane, so no CSP sandbox.
-    // It may not be framed by other sites (clickjacking a member inside their team's preview).
-    h.set("Content-Security-Policy", "frame-ancestors 'none'");
-    h.set("X-Frame-Options", "DENY");
+    // Only its own pages may frame it (dev tools like Storybook frame themselves); no other site may
+    // (clickjacking a member inside their team's preview).
+    h.set("Content-Security-Policy", "frame-ancestors 'self'");
+    h.set("X-Frame-Options", "SAMEORIGIN");
     h.set("X-Content-Type-Options", "nosniff");
     h.set("Cross-Origin-Resource-Policy", "same-origin");
   };
