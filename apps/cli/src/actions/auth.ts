@@ -103,7 +103,7 @@ export function logout(ctx: Ctx, o: { provider?: string; all?: boolean; json?: b
   }
 }
 
-/** Bare `mogplex`: with credentials, say which; without, the chooser on a terminal or one clear line. */
+/** Bare `mogplex` without a terminal: which credential would be used, or one clear line when there is none. */
 export async function start(ctx: Ctx, o: { json?: boolean }): Promise<void> {
   const data = ctx.store.read();
   for (const s of AuthStore.secrets(data)) ctx.log.secret(s);
@@ -118,7 +118,5 @@ export async function start(ctx: Ctx, o: { json?: boolean }): Promise<void> {
     return;
   }
   ctx.io.out(`Authenticated via ${describeSource(winner, ctx.store.path)}.`);
-  ctx.io.out(
-    "The interactive session is not in this build yet; see `mogplex --help` for the headless commands.",
-  );
+  ctx.io.out('The interactive session needs a terminal; without one, run a turn with `mogplex -p "PROMPT"`.');
 }

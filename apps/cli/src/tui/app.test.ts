@@ -1,6 +1,6 @@
 // The session screen over a scripted session: streaming, tool calls with diffs, approvals, Ctrl-C, history
 // and pasted multi-line prompts.
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ApprovalRequest } from "../agent/types.js";
 import { KEY, type Screen, screen } from "./test-support/screen.js";
 import { gate } from "./test-support/scripted-session.js";
@@ -155,5 +155,8 @@ describe("the session screen", () => {
     await s.press(KEY.enter);
     await s.see("ok");
     expect(s.session.prompts).toEqual(["line one\nline twoline three\nline four"]);
+    await s.press("typed fast\r"); // typing and its Enter in one read: sent
+    await vi.waitFor(() => expect(s.session.prompts).toHaveLength(2));
+    expect(s.session.prompts[1]).toBe("typed fast");
   });
 });

@@ -180,7 +180,16 @@ export class Controller {
     else if (k.ctrl && input === "u") next = ed.killBefore(e);
     // Terminals send DEL (0x7f) for Backspace, which Ink reports as `delete`.
     else if (k.backspace || k.delete) next = ed.backspace(e);
-    else if (input && !k.ctrl && !k.escape) next = ed.insert(e, input);
+    else if (input && !k.ctrl && !k.escape) {
+      // Typing that arrives with its Enter in one read ("text\r") is sent; a line break inside a chunk is a paste.
+      const typedEnter = !this.pasting && /^[^\r\n]+\r$/.test(input);
+      next = ed.insert(e, typedEnter ? input.slice(0, -1) : input);
+      if (typedEnter) {
+        this.set({ editor: next });
+        this.enter();
+        return;
+      }
+    }
     if (next !== e) this.set({ editor: next });
   }
 
@@ -204,16 +213,21 @@ export class Controller {
     this.abort = abort;
     this.set({ busy: true, transcript: tr.startTurn(this.state.transcript, prompt) });
     let reason: "done" | "cancelled" | "step_limit" = "done";
+    let reported = false;
     try {
       const r = await this.session.turn(prompt, {
         signal: abort.signal,
         approve: (request) => this.approve(request),
-        onEvent: (e) => this.set({ transcript: tr.apply(this.state.transcript, e) }),
+        onEvent: (e) => {
+          if (e.type === "error") reported = true;
+          this.set({ transcript: tr.apply(this.state.transcript, e) });
+        },
       });
       reason = r.reason;
     } catch (err) {
+      // A failed model call reports itself as an `error` event before turn() rejects: print it once.
       reason = abort.signal.aborted ? "cancelled" : "done";
-      if (!abort.signal.aborted) this.print((err as Error).message, "error");
+      if (!abort.signal.aborted && !reported) this.print((err as Error).message, "error");
     }
     for (const a of this.approvals.splice(0)) a.resolve(false);
     this.abort = undefined;

@@ -44,14 +44,18 @@ async function model(c: Controller, arg: string): Promise<void> {
     const models = await c.session.models();
     if (models.length === 0) return c.print("No models to pick from for this credential.", "warn");
     const current = c.session.route.model;
+    // Usable models first (allowed, with credentials), the current one at the top of those.
+    const rank = (m: CatalogueModel) => (m.id === current ? 0 : m.allowed && m.hasCredentials ? 1 : 2);
     id = await c.pick(
       "Pick a model",
-      models.map((m) => ({
-        value: m.id,
-        label: m.id === current ? `${m.id} (current)` : m.id,
-        hint: modelHint(m),
-        disabled: !m.allowed || !m.hasCredentials,
-      })),
+      [...models]
+        .sort((a, b) => rank(a) - rank(b))
+        .map((m) => ({
+          value: m.id,
+          label: m.id === current ? `${m.id} (current)` : m.id,
+          hint: modelHint(m),
+          disabled: !m.allowed || !m.hasCredentials,
+        })),
     );
     if (!id) return;
   }

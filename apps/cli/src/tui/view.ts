@@ -77,9 +77,11 @@ export function ItemView({ item }: { item: Item }): ReactElement {
         item.detail ? ` ${item.detail}` : "",
         item.summary ? h(Text, { dimColor: true }, ` — ${item.summary}`) : "",
       );
+      // The output when it says more than the summary (a refusal's output is its summary).
+      const shown = item.output?.trim();
       const output =
-        item.output && !item.diff
-          ? h(Text, { dimColor: true }, clip(item.output, MAX_OUTPUT_LINES).join("\n"))
+        shown && !item.diff && !item.summary?.includes(shown)
+          ? h(Text, { dimColor: true }, clip(shown, MAX_OUTPUT_LINES).join("\n"))
           : null;
       return h(
         Box,
@@ -112,7 +114,8 @@ export function Header({ info }: { info: HeaderInfo }): ReactElement {
       h(Text, { color: "cyan" }, route.model),
       ` · approval: ${mode}`,
       ` · sandbox: ${info.sandbox ? "on" : "off"}`,
-      ` · network: ${info.network ? "on" : "off"}`,
+      // Without the sandbox nothing fences the network.
+      ` · network: ${!info.sandbox ? "unrestricted" : info.network ? "on" : "off"}`,
     ),
     h(Text, { dimColor: true }, `via ${route.credential}`),
     h(Text, { dimColor: true }, `in ${info.cwd} · /help for commands, Ctrl-C cancels, twice exits`),

@@ -38,20 +38,29 @@ export interface Choice {
   disabled?: boolean;
 }
 
+/** How many choices a list shows at once; it scrolls with the selection. */
+export const PICKER_ROWS = 10;
+
 export function PickerView(p: { title: string; choices: Choice[]; selected: number }): ReactElement {
+  const first = Math.max(0, Math.min(p.selected - 4, p.choices.length - PICKER_ROWS));
+  const shown = p.choices.slice(first, first + PICKER_ROWS);
+  const below = p.choices.length - first - shown.length;
   return h(
     Box,
     { flexDirection: "column", borderStyle: "round", borderColor: "cyan", paddingX: 1 },
     h(Text, { bold: true }, p.title),
-    ...p.choices.map((c, i) =>
-      h(
+    first > 0 ? h(Text, { dimColor: true }, `  ↑ ${first} more`) : null,
+    ...shown.map((c, n) => {
+      const i = first + n;
+      return h(
         Text,
         { key: c.value, color: i === p.selected ? "cyan" : undefined, dimColor: c.disabled },
         i === p.selected ? "› " : "  ",
         c.label,
         c.hint ? h(Text, { dimColor: true }, `  ${c.hint}`) : "",
-      ),
-    ),
+      );
+    }),
+    below > 0 ? h(Text, { dimColor: true }, `  ↓ ${below} more`) : null,
     h(Text, { dimColor: true }, "↑/↓ to move, Enter to choose, Esc to cancel"),
   );
 }
