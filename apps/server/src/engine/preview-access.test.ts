@@ -53,6 +53,8 @@ describe("preview hosts: hand-off and access", () => {
     expect(stored.map((r) => r.code_hash)).toContain(sha256Hex(code));
     expect(JSON.stringify(stored)).not.toContain(code);
 
+    // A HEAD (link checker, prefetch) leaves the code for the person's own navigation.
+    expect((await hostRequest(f.h, handoff.toString(), { method: "HEAD" })).status).toBe(405);
     const first = await hostRequest(f.h, handoff.toString());
     expect(first.status).toBe(302);
     expect(first.headers.get("location")).toBe("/app/page?x=1&y=%2F");

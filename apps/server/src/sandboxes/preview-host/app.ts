@@ -4,7 +4,7 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { previewIdOfHost } from "../../config/preview.js";
 import { ApiError, errorResponse, Failure, unavailableError } from "../../http/errors.js";
-import { clientIp, globalIpLimit, requestId } from "../../http/middleware.js";
+import { clientIp, enforceLimit, requestId } from "../../http/middleware.js";
 import type { AppEnv } from "../../http/types.js";
 import type { Services } from "../../services.js";
 import { previewCookie, previewTokens } from "./cookies.js";
@@ -43,9 +43,17 @@ export function previewHostApp(s: Services, grants: PreviewGrants): Hono<AppEnv>
   app.use("*", requestId());
   app.use("*", previewHeaders());
   app.use("*", clientIp({ trustProxy: s.config.trustProxy }));
-  app.use("*", globalIpLimit(s.limiter, s.rules.ip, s.clock));
+  // The per-address baseline, in a bucket of its own: a dev server's page may load hundreds of modules, which
+  // must not use up the member's budget on the control plane.
+  app.use("*", async (c, next) => {
+    const denied = await enforceLimit(c, s.limiter, `ip:preview:${c.get("clientIp")}`, s.rules.ip, s.clock);
+    if (denied) return denied;
+    await next();
+  });
 
   app.get(HANDOFF_PATH, async (c) => {
+    // A HEAD (a link checker, a prefetch) must not spend the code the person's own navigation needs.
+    if (c.req.method !== "GET") return c.body(null, 405, { allow: "GET" });
     const code = c.req.query("code");
     const path = c.req.query("path") ?? "/";
     if (!code || !CODE.test(code) || !safeLandingPath(path)) {
