@@ -33,6 +33,7 @@ export {
 } from "./package.js";
 export {
   checkSignedFiles,
+  mcpLaunch,
   type ReleaseStatement,
   ReleaseVerificationError,
   type SignedReleaseClaim,

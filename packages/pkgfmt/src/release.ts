@@ -2,6 +2,8 @@
 // server installing a run's packages or an MCP package): the Ed25519 signature against the registry key, the
 // statement's fields against what was asked for, and the archive's files against the signed list.
 import { createPublicKey, verify } from "node:crypto";
+import { join } from "node:path";
+import type { Manifest } from "./manifest.js";
 import type { PackageInfo } from "./package.js";
 
 /** The fields of a release statement as the registry signs them (canonical JSON). */
@@ -134,4 +136,20 @@ export function checkSignedFiles(
   }
   const missing = [...expected.keys()][0];
   if (missing !== undefined) throw integrity(`${missing} is in the signed release but not in the archive`);
+}
+
+/**
+ * How an installed `mcp` package starts: its `mcp.command` and `mcp.args` with every `./file` naming a file of the
+ * package turned into that file's path under `installDir` (anything else, like `node`, is left as written).
+ */
+export function mcpLaunch(
+  manifest: Pick<Manifest, "name" | "mcp">,
+  installDir: string,
+  files: readonly string[],
+): { command: string; args: string[]; env: string[] } | null {
+  const mcp = manifest.mcp;
+  if (!mcp) return null;
+  const local = (arg: string) =>
+    arg.startsWith("./") && files.includes(arg.slice(2)) ? join(installDir, arg.slice(2)) : arg;
+  return { command: local(mcp.command), args: mcp.args.map(local), env: [...mcp.env] };
 }

@@ -212,10 +212,14 @@ export function registerServerCommands(program: Command, out: (line: string) => 
     .option("--repo <id>", "scope the server to one repo (default: team-global)")
     .option("--transport <http|sse>", "for --url: force the old SSE transport")
     .option("--timeout-ms <ms>", "per-request timeout for this server")
+    .option(
+      "--package <vendor/slug@version>",
+      "an mcp package from this server's registry: verified, unpacked read-only, run with its own command",
+    )
     .description("register an MCP server with a team; prints its id")
     .action(async (o: Common & ArgsOf<ServerModule["gatewayAdmin"]["addMcpServer"]>) => {
-      if (Boolean(o.url) === Boolean(o.command))
-        throw new UsageError("give exactly one of --url or --command");
+      if ([o.url, o.command, o.package].filter(Boolean).length !== 1)
+        throw new UsageError("give exactly one of --url, --command or --package");
       const { gatewayAdmin } = await server();
       out(await gatewayAdmin.addMcpServer(process.env, overrides(o), o));
     });

@@ -13,7 +13,7 @@ import {
   writeSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import type { Manifest, Target } from "@mogplex/pkgfmt";
+import { type Manifest, mcpLaunch, type Target } from "@mogplex/pkgfmt";
 import { MogError } from "./errors.js";
 import type { McpEntry } from "./lock.js";
 import { MCP_CONFIGS, slugOf } from "./targets.js";
@@ -45,14 +45,12 @@ export function serverEntry(
   files: readonly string[],
   env: Record<string, string>,
 ): Record<string, unknown> {
-  const mcp = manifest.mcp;
-  if (!mcp) throw new MogError("MANIFEST_INVALID", `${manifest.name} declares no mcp command`);
-  const local = (arg: string) =>
-    arg.startsWith("./") && files.includes(arg.slice(2)) ? join(installAbs, arg.slice(2)) : arg;
+  const launch = mcpLaunch(manifest, installAbs, files);
+  if (!launch) throw new MogError("MANIFEST_INVALID", `${manifest.name} declares no mcp command`);
   return {
-    command: local(mcp.command),
-    args: mcp.args.map(local),
-    env: Object.fromEntries(mcp.env.filter((n) => n in env).map((n) => [n, env[n]])),
+    command: launch.command,
+    args: launch.args,
+    env: Object.fromEntries(launch.env.filter((n) => n in env).map((n) => [n, env[n]])),
   };
 }
 

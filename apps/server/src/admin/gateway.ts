@@ -6,6 +6,7 @@ import { type ConfigOverrides, loadConfig } from "../config.js";
 import { RotationError, rotateSealedValues } from "../connections/rotate.js";
 import { Failure } from "../failure.js";
 import { validationMessage } from "../http/validate.js";
+import { unpackMcpPackage } from "../run-packages/mcp.js";
 import type { Services } from "../services.js";
 import { wire } from "../wiring.js";
 import { AdminError, commaList } from "./commands.js";
@@ -57,10 +58,13 @@ export async function addMcpServer(
     repo?: string;
     transport?: string;
     timeoutMs?: string;
+    /** `vendor/slug@version` of an mcp registry package: verified, unpacked read-only, its command used. */
+    package?: string;
   },
 ): Promise<string> {
   if (a.timeoutMs !== undefined && !/^\d+$/.test(a.timeoutMs))
     throw new AdminError("--timeout-ms must be a number");
+  if (a.package !== undefined) return addMcpPackage(env, o, { ...a, package: a.package });
   for (const m of a.mount ?? []) {
     if (!isAbsolute(m))
       throw new AdminError(
@@ -89,6 +93,42 @@ export async function addMcpServer(
     const created = await s.connections.create(team.id, null, parsed.data, ADMIN_CTX, {
       flag: "--mount",
       cwd: process.cwd(),
+    });
+    return created.id;
+  });
+}
+
+/** `--package`: an mcp registry package, verified like `mog install` and unpacked read-only, as a stdio server. */
+async function addMcpPackage(
+  env: NodeJS.ProcessEnv,
+  o: ConfigOverrides,
+  a: Parameters<typeof addMcpServer>[2] & { package: string },
+): Promise<string> {
+  if (a.url || a.command || a.arg?.length || a.mount?.length || a.header?.length || a.transport)
+    throw new AdminError(
+      "--package takes the command, its arguments and the mount from the package: drop --url, --command, --arg, --mount, --header and --transport",
+    );
+  return withServices(env, o, async (s) => {
+    const team = await s.teams.findBySlug(a.team);
+    if (!team) throw new AdminError(`no team with slug ${a.team}`);
+    const deps = { db: s.db.db, registry: s.registry, dataDir: s.config.dataDir };
+    const pkg = await unpackMcpPackage(deps, team.id, a.package);
+    const parsed = CreateConnectionRequest.safeParse({
+      kind: "mcp_server",
+      name: a.name,
+      command: pkg.command,
+      args: pkg.args.length ? pkg.args : undefined,
+      env: parsePairs("--env", a.env),
+      egressHosts: a.egressHost?.length ? a.egressHost : undefined,
+      mounts: [pkg.dir],
+      repoId: a.repo,
+      timeoutMs: a.timeoutMs === undefined ? undefined : Number(a.timeoutMs),
+    });
+    if (!parsed.success) throw new AdminError(validationMessage(parsed.error));
+    const created = await s.connections.create(team.id, null, parsed.data, ADMIN_CTX, {
+      flag: "--mount",
+      cwd: process.cwd(),
+      packages: true,
     });
     return created.id;
   });

@@ -5,7 +5,7 @@ import { isAbsolute, resolve } from "node:path";
 import type { UpdateConnectionRequest } from "@mogplex/contract";
 import type { ConnectionsTable } from "../db/schema.js";
 import { badRequest } from "../failure.js";
-import { checkMounts, MountError, unreadableBy } from "../gateway/launch/mounts.js";
+import { checkMounts, isPackageMount, MountError, unreadableBy } from "../gateway/launch/mounts.js";
 import { visibilityProblem } from "../gateway/launch/visibility.js";
 
 export interface StdioPolicy {
@@ -23,6 +23,8 @@ export interface StdioPolicy {
 export interface RegisterOptions {
   flag?: "--mount" | "mounts";
   cwd?: string;
+  /** `admin add-mcp-server --package`: its verified package folder in the data dir's package store may be mounted. */
+  packages?: boolean;
 }
 
 /** Normalised mounts for a stdio server whose command and arguments its sandbox can see; else a 400. */
@@ -35,14 +37,15 @@ export function checkStdioServer(
   const flag = o.flag ?? "mounts";
   let mounts: string[];
   try {
-    mounts = checkMounts(server.mounts, policy.privateDirs, { flag, cwd: o.cwd });
+    mounts = checkMounts(server.mounts, policy.privateDirs, { flag, cwd: o.cwd, packages: o.packages });
   } catch (err) {
     if (err instanceof MountError) throw badRequest(err.message);
     throw err;
   }
   // bubblewrap binds a mount as the sandbox's user: one it can't read would fail every start.
   if (policy.sandboxed && typeof sandboxUid === "number" && sandboxUid !== process.getuid?.()) {
-    for (const m of mounts) {
+    // A package folder is copied into the sandbox's own filesystem by the launcher, not bound from the data dir.
+    for (const m of mounts.filter((p) => !isPackageMount(p, policy.privateDirs))) {
       const problem = unreadableBy(m, sandboxUid);
       if (problem) throw badRequest(`${flag} ${problem}`);
     }

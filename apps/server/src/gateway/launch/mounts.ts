@@ -1,7 +1,7 @@
 // Which host paths may be bound read-only into stdio MCP servers' sandboxes: the operator's
 // MOGPLEX_MCP_STDIO_MOUNTS (config.ts) and each connection's own mounts (checked at registration and at launch).
 import { realpathSync, statSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import { exposesPrivate, within } from "../../security/host-paths.js";
 
 export { exposesPrivate, within };
@@ -12,9 +12,32 @@ const NEVER_UNDER = ["/proc", "/sys", "/dev", "/root", "/run", "/var/run"];
 // Never bound whole: every user's files or the host's own state; a directory below them is fine.
 const NEVER_WHOLE = ["/", "/etc", "/home", "/tmp", "/var", "/var/tmp"];
 
-/** Why `p` (absolute, normalised) may not be mounted into an MCP server's sandbox, or null when it may. */
-export function mountRefusal(p: string, privateDirs: readonly string[]): string | null {
-  if (exposesPrivate(p, privateDirs)) return "it would expose the server's data directory to MCP servers";
+/**
+ * Where `admin add-mcp-server --package` unpacks verified MCP packages (files 0444, folders 0555): a folder of the
+ * data dir. A package folder there is the one part of the data dir a stdio server may see: the launcher copies it
+ * into the server's own sandbox filesystem and binds that copy read-only, so the data dir itself is never bound.
+ */
+export const PACKAGE_STORE = "mcp-packages";
+
+/** True when `p` is a package folder inside a private dir's package store (`<data-dir>/mcp-packages/…`). */
+export function isPackageMount(p: string, privateDirs: readonly string[]): boolean {
+  return privateDirs.some((d) => {
+    const store = join(d, PACKAGE_STORE);
+    return p !== store && within(p, store);
+  });
+}
+
+/**
+ * Why `p` (absolute, normalised) may not be mounted into an MCP server's sandbox, or null when it may. `packages`:
+ * a package folder of the store is allowed (only the admin command's `--package` registers one).
+ */
+export function mountRefusal(
+  p: string,
+  privateDirs: readonly string[],
+  o: { packages?: boolean } = {},
+): string | null {
+  if (exposesPrivate(p, privateDirs) && !(o.packages && isPackageMount(p, privateDirs)))
+    return "it would expose the server's data directory to MCP servers";
   const under = NEVER_UNDER.find((d) => within(p, d));
   if (under) return `nothing under ${under} is ever mounted into a sandbox`;
   if (NEVER_WHOLE.includes(p))
@@ -32,14 +55,14 @@ export class MountError extends Error {}
 export function checkMount(
   raw: string,
   privateDirs: readonly string[],
-  o: { flag: string; cwd?: string },
+  o: { flag: string; cwd?: string; packages?: boolean },
 ): string {
   if (!isAbsolute(raw)) {
     const guess = o.cwd ? `, e.g. ${o.flag} ${resolve(o.cwd, raw)}` : "";
     throw new MountError(`${o.flag} ${raw} is not an absolute path; give the full path${guess}`);
   }
   const p = resolve(raw);
-  const refused = mountRefusal(p, privateDirs);
+  const refused = mountRefusal(p, privateDirs, o);
   if (refused) throw new MountError(`${o.flag} ${p} is refused: ${refused}`);
   try {
     statSync(p);
@@ -52,7 +75,7 @@ export function checkMount(
     );
   }
   const real = realpathSync(p);
-  const realRefused = real === p ? null : mountRefusal(real, privateDirs);
+  const realRefused = real === p ? null : mountRefusal(real, privateDirs, o);
   if (realRefused)
     throw new MountError(`${o.flag} ${p} resolves to ${real}, which is refused: ${realRefused}`);
   return p;
@@ -62,7 +85,7 @@ export function checkMount(
 export function checkMounts(
   raw: readonly string[],
   privateDirs: readonly string[],
-  o: { flag: string; cwd?: string },
+  o: { flag: string; cwd?: string; packages?: boolean },
 ): string[] {
   return [...new Set(raw.map((m) => checkMount(m, privateDirs, o)))];
 }
@@ -96,7 +119,10 @@ export function unreadableBy(p: string, uid: number): string | null {
   return null;
 }
 
-/** At launch: a stored mount must still exist and still not resolve into a refused place. */
+/**
+ * At launch: a stored mount must still exist and still not resolve into a refused place. A package folder passes:
+ * only the admin command registers one, and the launcher binds a copy of it, never the data dir.
+ */
 export function launchMountProblem(p: string, privateDirs: readonly string[]): string | null {
   let real: string;
   try {
@@ -104,6 +130,7 @@ export function launchMountProblem(p: string, privateDirs: readonly string[]): s
   } catch {
     return `mount ${p} no longer exists on this host`;
   }
-  const refused = mountRefusal(p, privateDirs) ?? mountRefusal(real, privateDirs);
+  const refused =
+    mountRefusal(p, privateDirs, { packages: true }) ?? mountRefusal(real, privateDirs, { packages: true });
   return refused ? `mount ${p} is refused now (${real}): ${refused}` : null;
 }

@@ -1,5 +1,5 @@
 // Starts stdio MCP servers inside the run engine's sandbox provider (bubblewrap): one sandbox per process.
-import { readdirSync } from "node:fs";
+import { cpSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "../../logger.js";
 import type { SandboxHandle, SandboxLimits, SandboxProvider } from "../../sandboxes/provider/index.js";
@@ -11,7 +11,7 @@ import {
   type StdioLauncher,
   type StdioSpec,
 } from "./launcher.js";
-import { launchMountProblem, unreadableBy } from "./mounts.js";
+import { isPackageMount, launchMountProblem, unreadableBy } from "./mounts.js";
 import { StderrTail } from "./stderr-tail.js";
 import { SANDBOX_PATH } from "./visibility.js";
 
@@ -75,16 +75,21 @@ export class SandboxedStdioLauncher implements StdioLauncher {
       const problem = launchMountProblem(m, this.o.privateDirs ?? []);
       if (problem) throw new Error(problem);
     }
+    // Package folders (admin add-mcp-server --package) live in the data dir, which is never bound: each is copied
+    // into this sandbox's own filesystem below and that copy bound read-only at the folder's path.
+    const packages = (spec.mounts ?? []).filter((m) => isPackageMount(m, this.o.privateDirs ?? []));
     const hostUid = status.hostUid;
     if (typeof hostUid === "number" && hostUid !== process.getuid?.()) {
-      for (const m of [...this.o.mounts, ...(spec.mounts ?? [])]) {
+      for (const m of [...this.o.mounts, ...(spec.mounts ?? [])].filter((p) => !packages.includes(p))) {
         const problem = unreadableBy(m, hostUid);
         if (problem) throw new Error(`mount ${problem}`);
       }
     }
     const id = `mcp-${process.pid}-${++this.seq}`;
     const root = join(this.o.root, id);
-    const mounts = [...new Set([...this.o.mounts, ...(spec.mounts ?? [])])];
+    const mounts = [...new Set([...this.o.mounts, ...(spec.mounts ?? [])])].filter(
+      (m) => !packages.includes(m),
+    );
     const handle = await this.o.provider.create({
       id,
       root,
@@ -99,7 +104,13 @@ export class SandboxedStdioLauncher implements StdioLauncher {
       return destroyed;
     };
     try {
-      return await this.start(handle, spec, destroy);
+      // Before anything runs in the sandbox: its out dir has never been visible to sandboxed code.
+      const roBinds = packages.map((m, i) => {
+        const copy = join(handle.outDir, `package-${i}`);
+        cpSync(m, copy, { recursive: true, verbatimSymlinks: true });
+        return { host: copy, inside: m };
+      });
+      return await this.start(handle, spec, destroy, roBinds);
     } catch (err) {
       await destroy();
       throw err;
@@ -110,6 +121,7 @@ export class SandboxedStdioLauncher implements StdioLauncher {
     handle: SandboxHandle,
     spec: StdioSpec,
     destroy: () => Promise<void>,
+    roBinds: ReadonlyArray<{ host: string; inside: string }>,
   ): Promise<LaunchedStdio> {
     // The server's stderr (and bubblewrap's own complaints, e.g. a mount it can't bind): a bounded tail only.
     const tail = new StderrTail();
@@ -117,6 +129,7 @@ export class SandboxedStdioLauncher implements StdioLauncher {
       script: EXEC,
       args: [spec.command, ...spec.args],
       onStderr: (chunk) => tail.push(chunk),
+      roBinds,
     });
     let stopRequested = false;
     const ended = proc.exited.then(async ({ exitCode, signal }): Promise<StdioExit> => {

@@ -195,6 +195,7 @@ export class BwrapSandbox implements SandboxHandle {
       ),
       roBinds: [
         ...(this.spec.roBinds ?? []),
+        ...(req.roBinds ?? []).map((b) => (keeper ? { ...b, host: keeper.namespaceView(b.host) } : b)),
         ...(this.egress ? [{ host: this.egress.socketDir, inside: this.egress.insideDir }] : []),
       ],
     });

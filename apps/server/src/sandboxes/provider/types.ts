@@ -67,6 +67,8 @@ export interface OpenRequest {
    * returned process then has `connectPort()`. The sandbox's network stays closed (see port-bridge.ts).
    */
   exposePort?: number;
+  /** Extra host paths bound read-only for this process only (e.g. an MCP package copied into the sandbox). */
+  roBinds?: ReadonlyArray<{ host: string; inside: string }>;
 }
 
 export interface SandboxProcess {
