@@ -1,55 +1,23 @@
-// The interactive chooser, driven in a real terminal through tmux: store a provider key, sign in with a device
-// code against a real server, and cancel from bare `mogplex`. Needs tmux (scripts/setup.sh territory).
+// The interactive chooser, driven in a real terminal through tmux: store a provider key, and cancel. (Bare
+// `mogplex` without credentials — chooser, device-code sign-in, then the session — is in cli-session.test.ts.)
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { authJson, clientEnv, type Fixture, signIn, startFixture } from "./cli-support.js";
-import { BIN, cleanup, ensureBuilt, mode, runCli } from "./support.js";
+import { authJson, clientEnv, type Fixture, startFixture } from "./cli-support.js";
+import { cleanup, ensureBuilt, mode, runCli } from "./support.js";
+import { tmuxServer } from "./tmux.js";
 
-const SOCKET = `mogplex-e2e-${process.pid}`;
-let session = 0;
+const tmux = tmuxServer("chooser");
 let f: Fixture;
 
-const tmux = (...args: string[]) => execFileSync("tmux", ["-L", SOCKET, ...args], { encoding: "utf8" });
-const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
-
-/** Runs the CLI in a fresh tmux window (a real TTY) and returns a handle to read and type into it. */
-function terminal(args: string[], env: Record<string, string>) {
-  const name = `s${session++}`;
-  const vars = Object.entries(env).map(([k, v]) => `${k}=${quote(v)}`);
-  const cmd = `env -i ${vars.join(" ")} ${quote(process.execPath)} ${quote(BIN)} ${args.map(quote).join(" ")}; echo EXIT:$?; sleep 600`;
-  tmux("new-session", "-d", "-s", name, "-x", "120", "-y", "40", cmd);
-  const screen = () => tmux("capture-pane", "-p", "-t", name);
-  return {
-    screen,
-    keys: (...keys: string[]) => tmux("send-keys", "-t", name, ...keys),
-    type: (text: string) => tmux("send-keys", "-t", name, "-l", text),
-    async waitFor(re: RegExp, timeoutMs = 60_000): Promise<RegExpExecArray> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const m = re.exec(screen());
-        if (m) return m;
-        if (Date.now() > deadline) throw new Error(`no ${re} on screen:\n${screen()}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-  };
-}
-
 beforeAll(async () => {
-  try {
-    execFileSync("tmux", ["-V"]);
-  } catch {
-    throw new Error("tmux is required for the chooser test (install it, e.g. in scripts/setup.sh)");
-  }
+  tmux.check();
   ensureBuilt();
   f = await startFixture();
 });
 afterAll(async () => {
-  try {
-    tmux("kill-server");
-  } catch {}
+  tmux.kill();
   await f?.stop();
   cleanup();
 });
@@ -57,7 +25,7 @@ afterAll(async () => {
 describe("the interactive chooser (tmux)", { timeout: 120_000 }, () => {
   it("offers the three ways in, and stores a provider API key (masked, 0600)", async () => {
     const env = clientEnv(f.url);
-    const t = terminal(["login"], env);
+    const t = tmux.open(["login"], env);
     await t.waitFor(/How do you want to sign in\?/);
     const screen = t.screen();
     for (const label of [
@@ -86,27 +54,9 @@ describe("the interactive chooser (tmux)", { timeout: 120_000 }, () => {
     }
   });
 
-  it("bare `mogplex` without credentials opens the chooser; a device-code sign-in completes", async () => {
-    const env = clientEnv(f.url);
-    const t = terminal([], env);
-    await t.waitFor(/How do you want to sign in\?/);
-    t.keys("Down", "Enter");
-    const m = await t.waitFor(/enter the code: ([A-Z]{4}-[A-Z]{4})/);
-    const cookie = await signIn(f.url, f.email);
-    const approve = await fetch(`${f.url}/api/cli-auth/device/approve`, {
-      method: "POST",
-      headers: { cookie, origin: f.url, "content-type": "application/json" },
-      body: JSON.stringify({ userCode: m[1] }),
-    });
-    expect(approve.status).toBe(200);
-    await t.waitFor(/EXIT:0/);
-    expect(t.screen()).toContain(`Signed in to ${f.url}`);
-    expect((authJson(env).mogplex as { method: string }).method).toBe("device");
-  });
-
   it("cancelling the chooser stores nothing and exits 1", async () => {
     const env = clientEnv(f.url);
-    const t = terminal(["login"], env);
+    const t = tmux.open(["login"], env);
     await t.waitFor(/How do you want to sign in\?/);
     t.keys("C-c");
     await t.waitFor(/EXIT:1/);

@@ -10,7 +10,7 @@ import {
   type ScriptedModel,
   startScriptedModel,
 } from "../../../server/src/engine/test-support/scripted-model.js";
-import { clientEnv, type Fixture, startFixture } from "./cli-support.js";
+import { authJson, clientEnv, type Fixture, signIn, startFixture } from "./cli-support.js";
 import { cleanup, ensureBuilt, runCli, tempDir } from "./support.js";
 import { tmuxServer } from "./tmux.js";
 
@@ -133,6 +133,26 @@ describe("the interactive session (tmux)", { timeout: 180_000 }, () => {
     t.keys("C-c");
     await t.waitFor(/Turn cancelled \(Ctrl-C\)\./);
     t.keys("C-c");
+    await t.waitFor(/EXIT:0/);
+  });
+
+  it("without credentials: the chooser, a device-code sign-in, then the session", async () => {
+    const env: Record<string, string> = { ...clientEnv(fx.url), TERM: "xterm-256color" };
+    const t = tmux.open([], env, tempDir("mogplex-tui-"));
+    await t.waitFor(/How do you want to sign in\?/);
+    t.keys("Down", "Enter");
+    const m = await t.waitFor(/enter the code: ([A-Z]{4}-[A-Z]{4})/);
+    const cookie = await signIn(fx.url, fx.email);
+    const approve = await fetch(`${fx.url}/api/cli-auth/device/approve`, {
+      method: "POST",
+      headers: { cookie, origin: fx.url, "content-type": "application/json" },
+      body: JSON.stringify({ userCode: m[1] }),
+    });
+    expect(approve.status).toBe(200);
+    await t.waitFor(/Signed in to[\s\S]*openai-compatible\/scripted-coder · approval: ask/);
+    expect((authJson(env).mogplex as { method: string }).method).toBe("device");
+    t.type("/exit");
+    t.keys("Enter");
     await t.waitFor(/EXIT:0/);
   });
 
