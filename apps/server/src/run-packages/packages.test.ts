@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, gitIn, untilTerminal } from "../engine/test-support/engine.js";
+import { addRepo, allEvents, bareRemote, gitIn, untilTerminal } from "../engine/test-support/engine.js";
 import { type RunFixture, startRunFixture } from "../engine/test-support/run-fixture.js";
 import { dataOf, errorOf, startRun } from "../runs/test-support/api.js";
 import { publish, skill, type Vendor, vendor } from "./test-support/publish.js";
@@ -183,5 +183,14 @@ describe("packages in runs", () => {
         false,
       );
     }
+
+    // A repo that already has files where the package would go keeps them; the run fails before its agent.
+    const remote = bareRemote(f.h.dataDir, { ".mogplex/packages/acme/guide/SKILL.md": "# the repo's own\n" });
+    const repoId = await addRepo(f.h, f.a.user.teamId, remote);
+    const r = await startRun(f.h, f.a.token, { repoId, prompt: "PKG-CLASH", packages: ["acme/guide@1.0.0"] });
+    const run = await untilTerminal(f.h, f.a.user.teamId, dataOf(r.body).run.id, 60_000);
+    expect(run.status).toBe("failed");
+    expect(run.error).toContain("/workspace/.mogplex/packages/acme/guide already exists in the repo");
+    expect((await allEvents(f.h, run.id)).some((e) => e.type === "model_call")).toBe(false);
   }, 120_000);
 });
