@@ -1,6 +1,8 @@
 // The bubblewrap command line for one of the agent's commands: the host's system directories read-only (the run
 // engine's list), the working folder read-write at its own path, a private /tmp, synthetic passwd/group, no
 // network unless asked, nothing of the user's environment or home (so no credentials) and no capabilities.
+import { type IdmapTools, idmapPrefix } from "./idmap.js";
+
 type Kit = typeof import("@mogplex/server/agent-kit");
 
 export interface SandboxPlan {
@@ -14,6 +16,8 @@ export interface SandboxPlan {
   hostIds: { uid: number; gid: number } | null;
   /** Folders under cwd hidden behind an empty tmpfs (MOGPLEX_HOME when it lies inside). */
   hideDirs: string[];
+  /** Root in a folder root owns: bind an idmapped view of it and run as `uid` (idmap.ts). */
+  idmap: { tools: IdmapTools; view: string; uid: number } | null;
 }
 
 /** Limits for the limiter script: no CPU cap (builds run long), 4096 processes, 1 GiB per file. */
@@ -76,7 +80,7 @@ export function sandboxArgv(p: SandboxPlan, command: string): { argv: string[]; 
     "--tmpfs",
     "/tmp",
     "--bind",
-    p.cwd,
+    p.idmap ? p.idmap.view : p.cwd,
     p.cwd,
     ...p.hideDirs.flatMap((d) => ["--tmpfs", d]),
     "--remount-ro",
@@ -98,7 +102,16 @@ export function sandboxArgv(p: SandboxPlan, command: string): { argv: string[]; 
     [kit.FD.group, Buffer.from(`root:x:0:\nuser:x:${uid}:\n`)],
     [kit.FD.hosts, Buffer.from("127.0.0.1 localhost mogplex-sandbox\n::1 localhost\n")],
   ];
-  const prefix = p.hostIds && p.setpriv ? kit.setprivPrefix(p.setpriv, p.hostIds) : [];
+  const im = p.idmap;
+  const prefix =
+    im && p.setpriv
+      ? [
+          ...idmapPrefix(im.tools, p.cwd, im.view, im.uid),
+          ...kit.setprivPrefix(p.setpriv, { uid: im.uid, gid: im.uid }),
+        ]
+      : p.hostIds && p.setpriv
+        ? kit.setprivPrefix(p.setpriv, p.hostIds)
+        : [];
   const argv = [...prefix, p.bwrap, "--args", "3", "--", ...kit.limitedCommand(LIMITS, command, [])];
   return { argv, fds };
 }

@@ -6,6 +6,7 @@ import {
   chownSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -15,7 +16,14 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRunner } from "./sandbox.js";
+import { type CommandRunner, createRunner as create } from "./sandbox.js";
+
+const runners: CommandRunner[] = [];
+const createRunner = async (o: Parameters<typeof create>[0]) => {
+  const r = await create(o);
+  runners.push(r);
+  return r;
+};
 
 const root = mkdtempSync(join(tmpdir(), "mogplex-agent-sbx-"));
 const cwd = join(root, "work");
@@ -35,6 +43,7 @@ beforeAll(async () => {
   port = (server.address() as { port: number }).port;
 });
 afterAll(() => {
+  for (const r of runners) r.close();
   server.close();
   rmSync(root, { recursive: true, force: true });
 });
@@ -47,10 +56,31 @@ const run = async (command: string, network = false) => {
 
 describe("run_command sandbox", () => {
   it("writes inside the working folder, as the host user that owns it", async () => {
-    const r = await run("echo made > made.txt && id -u && cat made.txt");
+    const r = await run("echo made > made.txt && id -u");
     expect(r.exitCode).toBe(0);
     expect(readFileSync(join(cwd, "made.txt"), "utf8")).toBe("made\n");
-    expect(r.stdout).not.toMatch(/^0$/m);
+    // The file is the folder owner's on the host (root's, when root runs the agent in its own folder) …
+    expect(statSync(join(cwd, "made.txt")).uid).toBe(statSync(cwd).uid);
+    expect(r.stdout.trim()).not.toBe("0");
+    // … yet the process is never host root: seen from the host, it runs as an unprivileged uid.
+    const runner = await createRunner({ cwd, sandbox: true, network: false, env, hide: [] });
+    const ac = new AbortController();
+    const pending = runner.run("sleep 37.25", { timeoutMs: 60_000, signal: ac.signal });
+    let hostUid: number | undefined;
+    for (const deadline = Date.now() + 20_000; hostUid === undefined && Date.now() < deadline; ) {
+      for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+        try {
+          if (readFileSync(`/proc/${pid}/cmdline`, "utf8") !== "sleep\u000037.25\u0000") continue;
+          hostUid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
+        } catch {
+          // gone meanwhile
+        }
+      }
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    ac.abort();
+    await pending;
+    expect(hostUid).toBe(process.getuid?.() === 0 ? 63_999 : process.getuid?.());
   });
 
   it("root: a folder another user owns is worked on as that user, never as host root", async () => {

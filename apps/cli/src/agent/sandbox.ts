@@ -2,7 +2,9 @@
 // works), or the host with --no-sandbox. The sandbox reuses the run engine's building blocks (system binds,
 // limiter, seccomp filter, the switch to an unprivileged host user); see sandbox-args.ts for what is visible.
 import { spawn } from "node:child_process";
-import { statSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmdirSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Env } from "../config/env.js";
 import { ALL_PROVIDERS } from "../credentials/providers.js";
 import { type SandboxPlan, sandboxArgv } from "./sandbox-args.js";
@@ -15,11 +17,12 @@ export interface CommandRunner {
   readonly network: boolean;
   /** One line for people: how commands run. */
   readonly description: string;
-  run(
-    command: string,
-    o: { timeoutMs: number; signal: AbortSignal; maxOutputBytes?: number },
-  ): Promise<CommandResult>;
+  run(command: string, o: RunOptions): Promise<CommandResult>;
+  /** Removes what the runner set up (the idmapped view's mount point). */
+  close(): void;
 }
+
+type RunOptions = { timeoutMs: number; signal: AbortSignal; maxOutputBytes?: number };
 
 /** Variables a command on the host never inherits: Mogplex and provider credentials. */
 export function hostEnv(env: Env): Record<string, string> {
@@ -34,7 +37,12 @@ export function hostEnv(env: Env): Record<string, string> {
 
 export class SandboxUnavailable extends Error {}
 
-let probed: Promise<Omit<SandboxPlan, "cwd" | "network" | "hostIds" | "hideDirs"> | string> | undefined;
+const PYTHON = "/usr/bin/python3";
+
+type Probed = Omit<SandboxPlan, "cwd" | "network" | "hostIds" | "hideDirs" | "idmap"> & {
+  unshare: string | null;
+};
+let probed: Promise<Probed | string> | undefined;
 
 /** Finds bwrap, setpriv and the seccomp filter once per process; a string says why the sandbox can't run. */
 function probe(path: string) {
@@ -49,8 +57,11 @@ function probe(path: string) {
     } catch (err) {
       return (err as Error).message;
     }
-    const setprivDir = ["/usr/bin", "/bin", "/usr/sbin", "/sbin"].find((d) => isExecutable(`${d}/setpriv`));
-    return { bwrap: `${dir}/bwrap`, seccomp, setpriv: setprivDir ? `${setprivDir}/setpriv` : null, kit };
+    const system = (bin: string) => {
+      const d = ["/usr/bin", "/bin", "/usr/sbin", "/sbin"].find((x) => isExecutable(`${x}/${bin}`));
+      return d ? `${d}/${bin}` : null;
+    };
+    return { bwrap: `${dir}/bwrap`, seccomp, setpriv: system("setpriv"), unshare: system("unshare"), kit };
   })();
   return probed;
 }
@@ -64,14 +75,36 @@ function isExecutable(p: string): boolean {
 }
 
 /**
- * The host user sandboxed commands run as. Not root: as itself. Root: the owner of the working folder when that
- * is not root (so root inside is never host root and the files stay the owner's); a folder root owns can only be
- * written by host root, so then bwrap runs as root in a user namespace, all capabilities dropped.
+ * Who sandboxed commands run as on the host. Not root: as itself. Root: never as host root — in a folder another
+ * user owns, as that owner (the files stay theirs); in a folder root owns, as the unprivileged sandbox user over
+ * an idmapped view of the folder (idmap.ts), so it can write there while what it writes stays root's on disk.
  */
-function hostIdsFor(cwd: string): { uid: number; gid: number } | null {
-  if (process.getuid?.() !== 0) return null;
+function rootPlan(
+  cwd: string,
+  found: Probed,
+  kit: Probed["kit"],
+): Pick<SandboxPlan, "hostIds" | "idmap"> & { cleanup?: () => void } {
+  if (process.getuid?.() !== 0) return { hostIds: null, idmap: null };
+  if (!found.setpriv) throw new SandboxUnavailable("running as root, the sandbox needs setpriv (util-linux)");
   const st = statSync(cwd);
-  return st.uid === 0 ? null : { uid: st.uid, gid: st.gid };
+  if (st.uid !== 0) return { hostIds: { uid: st.uid, gid: st.gid }, idmap: null };
+  if (!found.unshare)
+    throw new SandboxUnavailable(
+      "running as root in a folder root owns, the sandbox needs unshare (util-linux)",
+    );
+  const view = mkdtempSync(join(tmpdir(), "mogplex-view-"));
+  chmodSync(view, 0o711);
+  return {
+    hostIds: null,
+    idmap: { tools: { unshare: found.unshare, python: PYTHON }, view, uid: kit.DEFAULT_SANDBOX_HOST_ID },
+    cleanup: () => {
+      try {
+        rmdirSync(view);
+      } catch {
+        // already gone
+      }
+    },
+  };
 }
 
 export async function createRunner(o: {
@@ -98,6 +131,7 @@ export async function createRunner(o: {
           }),
           r,
         ),
+      close: () => undefined,
     };
   }
   const found = await probe(o.env.PATH ?? "/usr/bin:/bin");
@@ -106,34 +140,40 @@ export async function createRunner(o: {
       `the command sandbox is unavailable (${found}); install bubblewrap, or rerun with --no-sandbox to run commands on this machine`,
     );
   }
-  const hostIds = hostIdsFor(o.cwd);
-  if (hostIds && !found.setpriv) {
+  const root = rootPlan(o.cwd, found, found.kit);
+  const plan: SandboxPlan = { ...found, cwd: o.cwd, network: o.network, hideDirs: o.hide, ...root };
+  const run = (command: string, r: RunOptions) => {
+    const { argv, fds } = sandboxArgv(plan, command);
+    const [cmd, ...rest] = argv;
+    const child = spawn(cmd as string, rest, {
+      env: {},
+      cwd: "/",
+      detached: true,
+      stdio: ["pipe", "pipe", "pipe", "pipe", "pipe", "pipe", "pipe", "pipe", "pipe"],
+    });
+    for (const [fd, data] of fds) {
+      const pipe = child.stdio[fd] as NodeJS.WritableStream | null;
+      pipe?.on("error", () => undefined);
+      pipe?.end(data);
+    }
+    (child.stdio[4] as NodeJS.ReadableStream | null)?.on("error", () => undefined);
+    return collect(child, r);
+  };
+  // A real sandboxed `true`, started exactly as commands will be: user namespaces allowed, filter loads, the
+  // working folder mounts (an idmapped view needs a filesystem that supports it).
+  const check = await run("true", { timeoutMs: 60_000, signal: new AbortController().signal });
+  if (check.exitCode !== 0) {
+    root.cleanup?.();
     throw new SandboxUnavailable(
-      "running as root needs setpriv (util-linux) to start the sandbox unprivileged",
+      `the command sandbox cannot start here (${check.stderr.trim().slice(0, 300) || `exit ${check.exitCode}`}); rerun with --no-sandbox to run commands on this machine`,
     );
   }
-  const plan: SandboxPlan = { ...found, cwd: o.cwd, network: o.network, hostIds, hideDirs: o.hide };
   return {
     sandboxed: true,
     network: o.network,
     description: `in a bubblewrap sandbox over ${o.cwd} (${o.network ? "network allowed" : "no network"})`,
-    run: (command, r) => {
-      const { argv, fds } = sandboxArgv(plan, command);
-      const [cmd, ...rest] = argv;
-      const child = spawn(cmd as string, rest, {
-        env: {},
-        cwd: "/",
-        detached: true,
-        stdio: ["pipe", "pipe", "pipe", "pipe", "pipe", "pipe", "pipe", "pipe", "pipe"],
-      });
-      for (const [fd, data] of fds) {
-        const pipe = child.stdio[fd] as NodeJS.WritableStream | null;
-        pipe?.on("error", () => undefined);
-        pipe?.end(data);
-      }
-      (child.stdio[4] as NodeJS.ReadableStream | null)?.on("error", () => undefined);
-      return collect(child, r);
-    },
+    run,
+    close: () => root.cleanup?.(),
   };
 }
 

@@ -10,14 +10,18 @@ import {
 } from "../../../server/src/engine/test-support/scripted-model.js";
 import { testCtx } from "../test-support/ctx.js";
 import { createAgentSession } from "./session.js";
-import type { AgentEvent, ApprovalMode, ApprovalRequest } from "./types.js";
+import type { AgentEvent, AgentSession, ApprovalMode, ApprovalRequest } from "./types.js";
 
 let model: ScriptedModel;
 const KEY = "sk-unit-test-key-abcdefghij";
 beforeAll(async () => {
   model = await startScriptedModel();
 });
-afterAll(() => model.close());
+const sessions: AgentSession[] = [];
+afterAll(async () => {
+  await Promise.all(sessions.map((x) => x.close()));
+  await model.close();
+});
 
 function setup(mode: ApprovalMode, env: Record<string, string> = {}) {
   const ctx = testCtx({
@@ -45,6 +49,7 @@ async function turn(
     network: false,
     cwd: s.cwd,
   });
+  sessions.push(session);
   const asked: ApprovalRequest[] = [];
   const events: AgentEvent[] = [];
   const r = await session.turn(prompt, {

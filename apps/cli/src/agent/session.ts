@@ -152,6 +152,7 @@ export async function createAgentSession(
     },
     async close() {
       await sync?.close();
+      runner.close();
     },
   };
   return session;
