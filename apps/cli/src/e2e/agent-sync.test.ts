@@ -23,6 +23,7 @@ import { cleanup, ensureBuilt, ROOT } from "./support.js";
 let fx: Fixture;
 let model: ScriptedModel;
 let remote: HttpUpstream;
+let teamId: string | undefined;
 
 beforeAll(async () => {
   ensureBuilt();
@@ -74,8 +75,8 @@ afterAll(async () => {
   cleanup();
 });
 
-function loggedIn() {
-  const ctx = testCtx({ PATH: process.env.PATH ?? "", MOGPLEX_URL: fx.url });
+function loggedIn(env: Record<string, string> = {}) {
+  const ctx = testCtx({ PATH: process.env.PATH ?? "", MOGPLEX_URL: fx.url, ...env });
   ctx.store.update((d) => {
     d.mogplex = {
       type: "mogplex",
@@ -171,5 +172,42 @@ describe("synced MCP servers", { timeout: 120_000 }, () => {
     await expect(
       createAgentSession(ctx, { mode: "ask", sandbox: true, network: false, cwd }),
     ).rejects.toThrow(/no credentials found/);
+  });
+
+  it("with MOGPLEX_GATEWAY_KEY, HTTP servers are reached through the gateway under that key's allowlist", async () => {
+    const created = await fetch(`${fx.url}/api/settings/gateway-keys`, {
+      method: "POST",
+      headers: {
+        cookie: await signIn(fx.url, fx.email),
+        origin: fx.url,
+        "content-type": "application/json",
+        "x-mogplex-team": teamId ?? "",
+      },
+      body: JSON.stringify({ name: "agent", servers: ["remote"], tools: ["remote__echo"] }),
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const { key } = (await created.json()) as { key: string };
+    const { ctx, cwd } = loggedIn({ MOGPLEX_GATEWAY_KEY: key });
+    model.on("GATEWAY-CALL", [
+      { toolCalls: [{ name: "remote__echo", args: { message: "via-gateway" } }] },
+      { text: "done" },
+    ]);
+    const s = await createAgentSession(ctx, { mode: "full-auto", sandbox: true, network: false, cwd });
+    const events: AgentEvent[] = [];
+    try {
+      const remoteServer = (await s.mcp()).find((x) => x.server === "remote");
+      // The key allows one tool: only the gateway applies that, so the list proves the route.
+      expect(remoteServer?.tools.map((t) => t.name)).toEqual(["remote__echo"]);
+      await s.turn("GATEWAY-CALL", {
+        signal: new AbortController().signal,
+        approve: async () => true,
+        onEvent: (e) => events.push(e),
+      });
+    } finally {
+      await s.close();
+    }
+    const finished = events.find((e) => e.type === "tool_finished");
+    expect(finished).toMatchObject({ name: "remote__echo", ok: true });
+    expect(finished?.type === "tool_finished" && finished.output).toContain("via-gateway");
   });
 });
