@@ -131,7 +131,7 @@ function providerRouter(ctx: Ctx, r: Exclude<Resolved, { source: "account" }>): 
     async check(model) {
       if (!model.startsWith(`${id}/`)) {
         throw new CliError(
-          `${model} is not a ${r.provider.name} model, and the credential in use is ${describeSource(r, ctx.store.path)}`,
+          `${model} is not one of ${r.provider.name}'s models, and the credential in use is ${describeSource(r, ctx.store.path)}`,
           EXIT.usage,
           "USAGE",
         );

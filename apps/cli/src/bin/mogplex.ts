@@ -2,7 +2,7 @@
 // The `mogplex` binary: registers every command (their code loads only when run; the server package only
 // for serve/admin), opens the session log for client commands, and turns failures into exit codes via errors.ts.
 import { Command, CommanderError } from "commander";
-import { isHeadless } from "../agent/headless-args.js";
+import { HEADLESS_HELP, isHeadless } from "../agent/headless-args.js";
 import { registerAuthCommands } from "../commands/auth.js";
 import { registerReposCommands } from "../commands/repos.js";
 import { registerRunCommand } from "../commands/run.js";
@@ -26,6 +26,8 @@ Environment:
   MOGPLEX_HOME     where auth.json and session logs live (default: ~/.mogplex;
                    \`serve\` keeps its data in $MOGPLEX_HOME/server)
   MOGPLEX_DEBUG=1  also log stream chunks and tool outputs (still redacted)
+  MOGPLEX_GATEWAY_KEY  a gateway key (pmcp_…): the agent reaches your team's HTTP MCP
+                   servers through the server's gateway instead of directly
 
 The server's own variables (DATABASE_URL, MOGPLEX_DEFAULT_MODEL, …) are listed in
 docs/operations.md.`;
@@ -70,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError("(add --help for usage)")
-    .addHelpText("after", `${SESSION_HELP}\n${ENVIRONMENT_HELP}`);
+    .addHelpText("after", `${SESSION_HELP}\n${HEADLESS_HELP}\n${ENVIRONMENT_HELP}`);
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program.hook("preAction", (_root, action) => {
     if (SERVER_COMMANDS.has(commandPath(action)[0] ?? "")) return;
@@ -93,8 +95,10 @@ async function main(argv: string[]): Promise<number> {
       const { headlessCommand } = await import("../agent/headless.js");
       const cmd = headlessCommand(ctx);
       cmd.configureOutput({ writeErr: (s) => process.stderr.write(s) });
-      session = true;
-      startSession(ctx, cmd);
+      cmd.hook("preAction", () => {
+        session = true;
+        startSession(ctx, cmd);
+      });
       await cmd.parseAsync(argv);
     } else if (isSessionStart(argv.slice(2))) {
       // Bare `mogplex [--model …]`: the interactive session (tui/), after the chooser when there are no credentials.
