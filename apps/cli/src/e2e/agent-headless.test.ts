@@ -69,6 +69,25 @@ const toolMessages = (from: number) =>
     .slice(from)
     .flatMap((q) => q.messages.filter((m) => m.role === "tool").map((m) => JSON.stringify(m.content)));
 
+describe("mogplex -p exit codes for a failing model call", () => {
+  it("401 → 64, 429 → 75 (after one retry), naming the credential and never the key", async () => {
+    model.on("FAIL-401", [{ status: 401 }]);
+    model.on("FAIL-429", [{ status: 429 }, { status: 429 }]);
+    const { cwd, env } = workspace({ OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: model.baseURL });
+    const denied = await runCli(["-p", "FAIL-401", "--model", "openai/scripted-coder"], { env, cwd });
+    expect(denied.code).toBe(64);
+    expect(denied.stderr).toContain("HTTP 401");
+    expect(denied.stderr).toContain("environment variable OPENAI_API_KEY");
+    const limited = await runCli(["-p", "FAIL-429", "--model", "openai/scripted-coder", "--json"], {
+      env,
+      cwd,
+    });
+    expect(limited.code).toBe(75);
+    expect(limited.stdout).toContain('"type":"error"');
+    for (const r of [denied, limited]) expect(r.stderr + r.stdout).not.toContain(OPENAI_KEY);
+  });
+});
+
 describe("mogplex -p with only MOGPLEX_API_KEY (the server's model endpoint)", () => {
   const account = (extra: Record<string, string> = {}) =>
     workspace({ MOGPLEX_API_KEY: fx.token, MOGPLEX_URL: fx.url, ...extra });
