@@ -228,6 +228,7 @@ describe("agent session", () => {
         outputTokens: 20,
       });
       expect(text.includes("secret-prompt-words")).toBe(debug);
+      expect(text.includes('"agent.answer"')).toBe(debug);
       expect(text).not.toContain(KEY);
     }
   });

@@ -144,6 +144,7 @@ export async function createAgentSession(
         history = [...messages, ...response.messages];
       }
       recordTurn(ctx, { ...log, reason });
+      ctx.log.debug("agent.answer", { text });
       t.onEvent({ type: "turn_finished", text, reason });
       return { text, reason };
     },
