@@ -97,18 +97,21 @@ describe("agent session", () => {
     expect(events.at(-1)).toMatchObject({ type: "turn_finished", reason: "done" });
   });
 
-  it("auto-edit: writes inside need no approval, a write outside asks; full-auto asks nothing", async () => {
+  it("auto-edit: writes inside need no approval, a write outside or into .git asks; full-auto asks nothing", async () => {
     const s = setup("auto-edit");
     const outside = join(s.ctx.env.HOME as string, "outside.txt");
     model.on("AUTO-EDIT", [
       { toolCalls: [{ name: "write_file", args: { path: "new.txt", content: "x\n" } }] },
       { toolCalls: [{ name: "write_file", args: { path: outside, content: "y\n" } }] },
+      { toolCalls: [{ name: "write_file", args: { path: ".git/hooks/pre-commit", content: "evil\n" } }] },
       { text: "ok" },
     ]);
     const a = await turn(s, "AUTO-EDIT", () => false);
     expect(a.asked).toEqual([
       expect.objectContaining({ kind: "write", path: outside, outsideWorkingTree: true }),
+      expect.objectContaining({ kind: "write", path: ".git/hooks/pre-commit", outsideWorkingTree: false }),
     ]);
+    expect(() => readFileSync(join(s.cwd, ".git/hooks/pre-commit"))).toThrow();
     expect(readFileSync(join(s.cwd, "new.txt"), "utf8")).toBe("x\n");
     expect(() => readFileSync(outside)).toThrow();
     const f = await turn({ ...s, mode: "full-auto" }, "AUTO-EDIT", () => false);

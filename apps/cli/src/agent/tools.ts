@@ -67,7 +67,10 @@ export function buildLocalTools(o: {
     }
     const after = next(before);
     const diff = unifiedDiff(l.shown, before, after);
-    const asks = !l.inside ? t.mode !== "full-auto" : t.mode === "ask";
+    // Git's own folder holds hooks and config that run on this machine at the next git command: like a write
+    // outside the folder, it asks in every mode but full-auto.
+    const gitInternals = /(^|\/)\.git(\/|$)/.test(l.shown);
+    const asks = !l.inside || gitInternals ? t.mode !== "full-auto" : t.mode === "ask";
     if (asks && !(await t.approve({ kind: "write", path: l.shown, outsideWorkingTree: !l.inside, diff }))) {
       throw new ToolRefused(`writing ${l.shown}: ${t.refusalNote}`);
     }
