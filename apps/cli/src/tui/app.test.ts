@@ -4,7 +4,17 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ApprovalRequest } from "../agent/types.js";
 import { KEY, type Screen, screen } from "./test-support/screen.js";
 import { gate } from "./test-support/scripted-session.js";
-import { diffLineStyle } from "./view.js";
+import { diffLineStyle, shownOutput } from "./view.js";
+
+const ran = (output: string) => ({
+  kind: "tool" as const,
+  id: "t",
+  name: "run_command",
+  detail: "make",
+  state: "ok" as const,
+  summary: "exit 0",
+  output,
+});
 
 let s: Screen;
 afterEach(() => s?.unmount());
@@ -58,6 +68,11 @@ describe("the session screen", () => {
     expect(s.frame()).toContain("-old line");
     expect(s.frame()).toContain("+new line");
     expect(s.frame()).not.toContain("… edit_file");
+    expect(shownOutput(ran("exit code: 0\n--- stdout ---\nbuilt ok\n--- stderr ---\n"))).toBe("built ok");
+    expect(shownOutput(ran("exit code: 1\n--- stdout ---\n\n--- stderr ---\nno such file"))).toBe(
+      "stderr:\nno such file",
+    );
+    expect(shownOutput({ ...ran("secret file text"), name: "read_file" })).toBeUndefined();
     expect(["+new line", "-old line", "@@ -1 +1 @@", "+++ b/x", " keep"].map(diffLineStyle)).toEqual([
       "added",
       "removed",
@@ -93,6 +108,21 @@ describe("the session screen", () => {
     await s.press("n");
     await s.see(/approval: ask\s*$/);
     expect(answers).toEqual([true, false]);
+    s.session.script.push(
+      ask({
+        kind: "command",
+        command: 'files__read {"path":"a"}',
+        sandboxed: false,
+        network: true,
+        mcp: { server: "files", tool: "read" },
+      }),
+    );
+    await s.submit("use mcp");
+    await s.see("Call read on the MCP server files?");
+    expect(s.frame()).toContain('files__read {"path":"a"}');
+    await s.press("Y");
+    await s.see(/approval: ask\s*$/);
+    expect(answers).toEqual([true, false, true]);
   });
 
   it("Ctrl-C cancels the running turn through its signal; a second Ctrl-C while idle exits 0", async () => {

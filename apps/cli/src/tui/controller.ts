@@ -3,6 +3,7 @@
 // and hands slash commands to slash.ts.
 import type { AgentSession, ApprovalRequest } from "../agent/types.js";
 import type { Ctx } from "../context.js";
+import type { Key } from "./line-editor.js";
 import * as ed from "./line-editor.js";
 import { runSlash } from "./slash.js";
 import * as tr from "./transcript.js";
@@ -23,22 +24,6 @@ export interface UiState {
   epoch: number;
   hint: string | undefined;
   session: AgentSession;
-}
-
-export interface Key {
-  return?: boolean;
-  escape?: boolean;
-  ctrl?: boolean;
-  meta?: boolean;
-  upArrow?: boolean;
-  downArrow?: boolean;
-  leftArrow?: boolean;
-  rightArrow?: boolean;
-  backspace?: boolean;
-  delete?: boolean;
-  home?: boolean;
-  end?: boolean;
-  tab?: boolean;
 }
 
 export interface ControllerOptions {
@@ -164,33 +149,9 @@ export class Controller {
   }
 
   private editorKey(input: string, k: Key): void {
-    const e = this.state.editor;
-    let next = e;
-    if (k.return && !this.pasting && !k.meta) {
-      this.enter();
-      return;
-    }
-    if (k.return) next = ed.insert(e, "\n");
-    else if (k.upArrow) next = ed.up(e);
-    else if (k.downArrow) next = ed.down(e);
-    else if (k.leftArrow) next = ed.left(e);
-    else if (k.rightArrow) next = ed.right(e);
-    else if (k.home || (k.ctrl && input === "a")) next = ed.home(e);
-    else if (k.end || (k.ctrl && input === "e")) next = ed.end(e);
-    else if (k.ctrl && input === "u") next = ed.killBefore(e);
-    // Terminals send DEL (0x7f) for Backspace, which Ink reports as `delete`.
-    else if (k.backspace || k.delete) next = ed.backspace(e);
-    else if (input && !k.ctrl && !k.escape) {
-      // Typing that arrives with its Enter in one read ("text\r") is sent; a line break inside a chunk is a paste.
-      const typedEnter = !this.pasting && /^[^\r\n]+\r$/.test(input);
-      next = ed.insert(e, typedEnter ? input.slice(0, -1) : input);
-      if (typedEnter) {
-        this.set({ editor: next });
-        this.enter();
-        return;
-      }
-    }
-    if (next !== e) this.set({ editor: next });
+    const { editor, send } = ed.editKey(this.state.editor, input, k, this.pasting);
+    if (editor !== this.state.editor) this.set({ editor });
+    if (send) this.enter();
   }
 
   private enter(): void {

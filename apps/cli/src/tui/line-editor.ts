@@ -67,3 +67,50 @@ export function submit(e: Editor): { prompt: string | undefined; editor: Editor 
     prompt === undefined || e.history[e.history.length - 1] === prompt ? e.history : [...e.history, prompt];
   return { prompt, editor: emptyEditor(history) };
 }
+
+/** A key press as Ink reports it (the fields the session uses). */
+export interface Key {
+  return?: boolean;
+  escape?: boolean;
+  ctrl?: boolean;
+  meta?: boolean;
+  upArrow?: boolean;
+  downArrow?: boolean;
+  leftArrow?: boolean;
+  rightArrow?: boolean;
+  backspace?: boolean;
+  delete?: boolean;
+  home?: boolean;
+  end?: boolean;
+  tab?: boolean;
+}
+
+/**
+ * One key press on the prompt: the editor after it, and whether to send. Enter sends — unless inside a bracketed
+ * paste or with Alt — and typing that arrives with its Enter in one read ("text\r") is sent too; a line break
+ * inside a chunk is a paste and stays.
+ */
+export function editKey(
+  e: Editor,
+  input: string,
+  k: Key,
+  pasting: boolean,
+): { editor: Editor; send: boolean } {
+  if (k.return)
+    return pasting || k.meta ? { editor: insert(e, "\n"), send: false } : { editor: e, send: true };
+  let next = e;
+  if (k.upArrow) next = up(e);
+  else if (k.downArrow) next = down(e);
+  else if (k.leftArrow) next = left(e);
+  else if (k.rightArrow) next = right(e);
+  else if (k.home || (k.ctrl && input === "a")) next = home(e);
+  else if (k.end || (k.ctrl && input === "e")) next = end(e);
+  else if (k.ctrl && input === "u") next = killBefore(e);
+  // Terminals send DEL (0x7f) for Backspace, which Ink reports as `delete`.
+  else if (k.backspace || k.delete) next = backspace(e);
+  else if (input && !k.ctrl && !k.escape) {
+    const typedEnter = !pasting && /^[^\r\n]+\r$/.test(input);
+    return { editor: insert(e, typedEnter ? input.slice(0, -1) : input), send: typedEnter };
+  }
+  return { editor: next, send: false };
+}

@@ -110,6 +110,7 @@ async function login(c: Controller, ctx: Ctx): Promise<void> {
   saveProviderKey(printingCtx(c, ctx), provider, key);
   if (!c.o.reopen) return;
   const next = await c.o.reopen();
+  next.setMode(c.session.mode);
   await c.session.close();
   c.replaceSession(next);
   c.print(`New conversation with ${next.route.model} via ${next.route.credential}.`);

@@ -34,6 +34,23 @@ export function clip(text: string, max: number): string[] {
   return [...lines.slice(0, max), `… ${lines.length - max} more lines`];
 }
 
+/**
+ * What of a tool's output is worth showing: a command's stdout (and stderr when there is some), an MCP tool's
+ * answer, a failure's message — not file contents the model read, nor what the summary already says.
+ */
+export function shownOutput(item: Extract<Item, { kind: "tool" }>): string | undefined {
+  const out = item.output?.trim();
+  if (!out || item.diff || item.summary?.includes(out)) return undefined;
+  if (item.name === "run_command") {
+    const m =
+      /^(?:exit code: .*|timed out .*)\n--- stdout ---\n([\s\S]*?)\n?--- stderr ---\n?([\s\S]*)$/.exec(out);
+    if (!m) return out;
+    const stderr = m[2]?.trim();
+    return [m[1]?.trimEnd(), stderr ? `stderr:\n${stderr}` : ""].filter(Boolean).join("\n") || undefined;
+  }
+  return item.state === "failed" || item.name.includes("__") ? out : undefined;
+}
+
 export function Diff({ diff }: { diff: string }): ReactElement {
   return h(
     Box,
@@ -77,12 +94,8 @@ export function ItemView({ item }: { item: Item }): ReactElement {
         item.detail ? ` ${item.detail}` : "",
         item.summary ? h(Text, { dimColor: true }, ` — ${item.summary}`) : "",
       );
-      // The output when it says more than the summary (a refusal's output is its summary).
-      const shown = item.output?.trim();
-      const output =
-        shown && !item.diff && !item.summary?.includes(shown)
-          ? h(Text, { dimColor: true }, clip(shown, MAX_OUTPUT_LINES).join("\n"))
-          : null;
+      const shown = shownOutput(item);
+      const output = shown ? h(Text, { dimColor: true }, clip(shown, MAX_OUTPUT_LINES).join("\n")) : null;
       return h(
         Box,
         { flexDirection: "column", marginTop: 1 },

@@ -76,25 +76,34 @@ export function SecretView(p: { label: string; length: number }): ReactElement {
 
 export function ApprovalView({ request }: { request: ApprovalRequest }): ReactElement {
   const lines =
-    request.kind === "command"
+    request.kind === "command" && request.mcp
       ? [
-          h(Text, { key: "q", bold: true }, "Run this command?"),
-          h(Text, { key: "c", color: "yellow" }, `  $ ${request.command}`),
-          h(
-            Text,
-            { key: "w", dimColor: true },
-            `  ${request.sandboxed ? "in the sandbox" : "NOT sandboxed"}, network ${request.network ? "allowed" : "off"}`,
-          ),
-        ]
-      : [
           h(
             Text,
             { key: "q", bold: true },
-            request.outsideWorkingTree ? "Write outside the working tree?" : "Write this file?",
+            `Call ${request.mcp.tool} on the MCP server ${request.mcp.server}?`,
           ),
-          h(Text, { key: "p", color: "yellow" }, `  ${request.path}`),
-          request.diff ? h(Diff, { key: "d", diff: request.diff }) : null,
-        ];
+          h(Text, { key: "c", color: "yellow" }, `  ${request.command}`),
+        ]
+      : request.kind === "command"
+        ? [
+            h(Text, { key: "q", bold: true }, "Run this command?"),
+            h(Text, { key: "c", color: "yellow" }, `  $ ${request.command}`),
+            h(
+              Text,
+              { key: "w", dimColor: true },
+              `  ${request.sandboxed ? "in the sandbox" : "NOT sandboxed"}, network ${request.network ? "allowed" : "off"}`,
+            ),
+          ]
+        : [
+            h(
+              Text,
+              { key: "q", bold: true },
+              request.outsideWorkingTree ? "Write outside the working tree?" : "Write this file?",
+            ),
+            h(Text, { key: "p", color: "yellow" }, `  ${request.path}`),
+            request.diff ? h(Diff, { key: "d", diff: request.diff }) : null,
+          ];
   return h(
     Box,
     { flexDirection: "column", borderStyle: "round", borderColor: "yellow", paddingX: 1 },
