@@ -156,10 +156,11 @@ describe("the interactive session (tmux)", { timeout: 180_000 }, () => {
     await t.waitFor(/EXIT:0/);
   });
 
-  it("/logout removes the account login; the next start shows the chooser", async () => {
+  it("takes its approval mode from config.json; /logout removes the login; the next start shows the chooser", async () => {
     const { env, cwd } = await client();
+    writeFileSync(join(env.MOGPLEX_HOME as string, "config.json"), '{"approval":"auto-edit"}');
     const t = tmux.open([], env, cwd);
-    await t.waitFor(/approval: ask/);
+    await t.waitFor(/approval: auto-edit · sandbox: on/); // the default from config.json
     t.type("/logout");
     t.keys("Enter");
     await t.waitFor(/Removed mogplex from/);
