@@ -148,6 +148,26 @@ describe("the session screen", () => {
     expect(s.exits).toEqual([0]);
   });
 
+  it("Ctrl-C at an approval question answers no and cancels the turn", async () => {
+    s = screen();
+    const answers: boolean[] = [];
+    let aborted = false;
+    s.session.script.push(async (_p, o) => {
+      answers.push(
+        await o.approve({ kind: "command", command: "rm -rf build", sandboxed: true, network: false }),
+      );
+      aborted = o.signal.aborted;
+      return { text: "", reason: "cancelled" };
+    });
+    await s.submit("clean up");
+    await s.see("$ rm -rf build");
+    await s.press(KEY.ctrlC);
+    await s.see("Turn cancelled (Ctrl-C).");
+    expect(answers).toEqual([false]);
+    expect(aborted).toBe(true);
+    expect(s.frame()).not.toContain("Allow? [y/n]");
+  });
+
   it("Ctrl-C while idle clears the prompt and asks for a second press; typing disarms it", async () => {
     let now = 0;
     s = screen({ now: () => now });
