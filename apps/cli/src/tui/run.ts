@@ -37,7 +37,8 @@ export async function runScreen(ctx: Ctx, o: ScreenOptions): Promise<number> {
   const app = render(h(App, { controller, header: { sandbox: o.sandbox, network: o.network, cwd: o.cwd } }), {
     exitOnCtrlC: false,
   });
-  unmount = () => app.unmount();
+  // After React has drawn the last state (the prompt cleared of "/exit"), not in the middle of it.
+  unmount = () => setImmediate(() => app.unmount());
   try {
     await app.waitUntilExit();
   } finally {
