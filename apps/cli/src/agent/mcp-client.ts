@@ -1,7 +1,7 @@
-// One MCP connection for the agent (MCP SDK client): a stdio server started on this machine with exactly its
-// configured environment plus PATH and HOME, or a Streamable HTTP server. `prefix`: the gateway names tools
+// One MCP connection for the agent (MCP SDK client): a stdio server started on this machine as mcp-sandbox.ts
+// lays out (its configured environment plus PATH and HOME), or a Streamable HTTP server. `prefix`: the gateway names tools
 // `<server>__<tool>`, so a gateway connection keeps one server's tools and strips the prefix.
-import type { McpServerConfig } from "@mogplex/contract";
+import type { StdioLaunch } from "./mcp-sandbox.js";
 
 const START_MS = 30_000;
 const CALL_MS = 5 * 60_000;
@@ -39,15 +39,10 @@ export class McpClient {
     return new McpClient(client, prefix, stderrTail);
   }
 
-  static async stdio(c: McpServerConfig): Promise<McpClient> {
-    if (!c.command) throw new Error("the config names no command");
+  static async stdio(launch: StdioLaunch): Promise<McpClient> {
+    if (!launch.command) throw new Error("the config names no command");
     const { StdioClientTransport } = await import("@modelcontextprotocol/sdk/client/stdio.js");
-    const transport = new StdioClientTransport({
-      command: c.command,
-      args: c.args,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/", ...c.env },
-      stderr: "pipe",
-    });
+    const transport = new StdioClientTransport({ ...launch, stderr: "pipe" });
     let tail = "";
     transport.stderr?.on("data", (d: Buffer) => {
       tail = (tail + d.toString()).slice(-STDERR_TAIL);

@@ -37,15 +37,33 @@ export function hostEnv(env: Env): Record<string, string> {
 
 export class SandboxUnavailable extends Error {}
 
+const exitCleanups = new Set<() => void>();
+let exitHooked = false;
+
+/** Runs `fn` when the process exits unless the returned function ran it first (one listener for all). */
+export function atExit(fn: () => void): () => void {
+  if (!exitHooked) {
+    exitHooked = true;
+    process.once("exit", () => {
+      for (const f of exitCleanups) f();
+    });
+  }
+  const once = () => {
+    if (exitCleanups.delete(once)) fn();
+  };
+  exitCleanups.add(once);
+  return once;
+}
+
 const PYTHON = "/usr/bin/python3";
 
-type Probed = Omit<SandboxPlan, "cwd" | "network" | "hostIds" | "hideDirs" | "idmap"> & {
+export type Probed = Omit<SandboxPlan, "cwd" | "network" | "hostIds" | "hideDirs" | "idmap"> & {
   unshare: string | null;
 };
 let probed: Promise<Probed | string> | undefined;
 
 /** Finds bwrap, setpriv and the seccomp filter once per process; a string says why the sandbox can't run. */
-function probe(path: string) {
+export function probeSandbox(path: string) {
   probed ??= (async () => {
     const kit = await import("@mogplex/server/agent-kit");
     const which = (bin: string) => path.split(":").find((d) => d && isExecutable(`${d}/${bin}`));
@@ -94,16 +112,19 @@ function rootPlan(
     );
   const view = mkdtempSync(join(tmpdir(), "mogplex-view-"));
   chmodSync(view, 0o711);
+  // An empty mount point (the view is mounted only in the commands' own mount namespace); also removed when
+  // the process exits without closing the session.
+  const cleanup = atExit(() => {
+    try {
+      rmdirSync(view);
+    } catch {
+      // already gone
+    }
+  });
   return {
     hostIds: null,
     idmap: { tools: { unshare: found.unshare, python: PYTHON }, view, uid: kit.DEFAULT_SANDBOX_HOST_ID },
-    cleanup: () => {
-      try {
-        rmdirSync(view);
-      } catch {
-        // already gone
-      }
-    },
+    cleanup,
   };
 }
 
@@ -134,7 +155,7 @@ export async function createRunner(o: {
       close: () => undefined,
     };
   }
-  const found = await probe(o.env.PATH ?? "/usr/bin:/bin");
+  const found = await probeSandbox(o.env.PATH ?? "/usr/bin:/bin");
   if (typeof found === "string") {
     throw new SandboxUnavailable(
       `the command sandbox is unavailable (${found}); install bubblewrap, or rerun with --no-sandbox to run commands on this machine`,

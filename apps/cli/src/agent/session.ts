@@ -42,7 +42,7 @@ export async function createAgentSession(
     env: ctx.env,
     hide,
   });
-  const sync = router.account ? new McpSync(ctx, router.account) : null;
+  const sync = router.account ? new McpSync(ctx, router.account, o.sandbox) : null;
   let current: TurnContext | null = null;
   const turnContext = () => {
     if (!current) throw new Error("a tool ran outside a turn");

@@ -1,11 +1,13 @@
 // Synced MCP configuration (account login only): GET /api/v1/mogplex/mcp/servers at start, kept in memory only
 // (nothing synced is written to disk, so after logout nothing remains). stdio servers start on this machine on
-// demand; HTTP servers go through the gateway at <server>/mcp when MOGPLEX_GATEWAY_KEY holds a gateway key (a
-// PAT can't open the gateway), else straight to their URL with the synced headers. Tools: `<server>__<tool>`.
+// demand, in bubblewrap unless --no-sandbox (mcp-sandbox.ts); HTTP servers go through the gateway at
+// <server>/mcp when MOGPLEX_GATEWAY_KEY holds a gateway key (a PAT can't open the gateway), else straight to
+// their URL with the synced headers. Tools are offered as `<server>__<tool>`.
 import type { McpServerConfig } from "@mogplex/contract";
 import { dynamicTool, jsonSchema, type ToolSet } from "ai";
 import type { Ctx } from "../context.js";
 import { McpClient } from "./mcp-client.js";
+import { hostLaunch, type StdioLaunch, sandboxedLaunch } from "./mcp-sandbox.js";
 import type { Account } from "./route.js";
 import { runStep, ToolRefused, type TurnContext } from "./step.js";
 import type { McpToolInfo } from "./types.js";
@@ -21,9 +23,13 @@ interface Entry {
 export class McpSync {
   private loaded: Promise<Entry[]> | undefined;
 
+  private readonly launches: StdioLaunch[] = [];
+
   constructor(
     private readonly ctx: Ctx,
     private readonly account: Account,
+    /** false with --no-sandbox: stdio servers then run on this machine as the user. */
+    private readonly sandbox: boolean,
   ) {}
 
   private load(): Promise<Entry[]> {
@@ -60,7 +66,7 @@ export class McpSync {
     try {
       const client =
         transport === "stdio"
-          ? await McpClient.stdio(c)
+          ? await this.stdio(c)
           : gatewayKey
             ? await McpClient.http(
                 `${this.account.url}/mcp`,
@@ -80,6 +86,12 @@ export class McpSync {
       this.ctx.log.write("agent.mcp_error", { server: c.name, message: entry.error });
     }
     return entry;
+  }
+
+  private async stdio(c: McpServerConfig): Promise<McpClient> {
+    const launch = this.sandbox ? await sandboxedLaunch(c, this.ctx.env) : hostLaunch(c, this.ctx.env);
+    this.launches.push(launch);
+    return McpClient.stdio(launch);
   }
 
   async list() {
@@ -124,5 +136,6 @@ export class McpSync {
   async close(): Promise<void> {
     const entries = this.loaded ? await this.loaded : [];
     await Promise.all(entries.map((e) => e.client?.close()));
+    for (const l of this.launches) l.cleanup();
   }
 }

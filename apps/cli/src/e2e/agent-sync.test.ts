@@ -1,8 +1,8 @@
 // Synced MCP config for the terminal agent against a real `mogplex serve`: with an account login the session
-// loads the team's MCP servers, starts the stdio one on this machine on demand, reaches the HTTP one with its
+// loads the team's MCP servers, starts the stdio one on this machine on demand (sandboxed), reaches the HTTP one with its
 // synced headers, shows a server that fails to start with its error, offers `<server>__<tool>` to the model
 // (asking first in ask mode); after logout nothing synced remains on disk and the session can't start.
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -108,6 +108,21 @@ describe("synced MCP servers", { timeout: 120_000 }, () => {
       expect(byName.get("everything")?.tools.map((t) => t.name)).toContain("everything__echo");
       expect(byName.get("remote")?.transport).toBe("http");
       expect(byName.get("remote")?.tools.map((t) => t.name)).toContain("remote__echo");
+      // The stdio server runs in a sandbox: its own mount namespace, and never as host root.
+      const pids = readdirSync("/proc").filter((p) => {
+        try {
+          const argv = readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0");
+          return argv[0] === process.execPath && argv[1] === EVERYTHING_BIN && argv[2] === "stdio";
+        } catch {
+          return false;
+        }
+      });
+      expect(pids.length).toBeGreaterThan(0);
+      for (const pid of pids) {
+        expect(readlinkSync(`/proc/${pid}/ns/mnt`)).not.toBe(readlinkSync("/proc/self/ns/mnt"));
+        const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
+        expect(uid).toBe(process.getuid?.() === 0 ? 63_999 : process.getuid?.());
+      }
       expect(byName.get("broken")?.tools).toEqual([]);
       expect(byName.get("broken")?.error).toMatch(
         /MCP server broken \(stdio\) failed to start: .*boom: missing config/,
