@@ -170,6 +170,8 @@ describe("no page scrolls sideways at 1280 or 390 px", () => {
       ...(await visit(page, "api-keys", "/settings/api-keys", "API keys", `laptop CLI ${LONG}`)),
       ...(await visit(page, "gateway-keys", "/settings/gateway-keys", "Gateway keys", `gateway key ${LONG}`)),
       ...(await visit(page, "connections", "/settings/connections", "Connections", "api.example.test")),
+      ...(await visit(page, "models", "/settings/models", "Models")),
+      ...(await visit(page, "usage", "/settings/usage", "Usage")),
       ...(await visit(page, "security", "/settings/security", "Security")),
       ...(await visit(page, "account", "/settings/account", "Account")),
       ...(await visit(page, "device", "/device", "Approve a device")),
