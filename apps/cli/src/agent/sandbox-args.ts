@@ -1,7 +1,7 @@
 // The bubblewrap command line for one of the agent's commands: the host's system directories read-only (the run
 // engine's list), the working folder read-write at its own path, a private /tmp, synthetic passwd/group, no
 // network unless asked, nothing of the user's environment or home (so no credentials) and no capabilities.
-import { type IdmapTools, idmapPrefix } from "./idmap.js";
+import { IDMAP_VIEW, type IdmapTools, idmapPrefix } from "./idmap.js";
 
 type Kit = typeof import("@mogplex/server/agent-kit");
 
@@ -17,7 +17,7 @@ export interface SandboxPlan {
   /** Folders under cwd hidden behind an empty tmpfs (MOGPLEX_HOME when it lies inside). */
   hideDirs: string[];
   /** Root in a folder root owns: bind an idmapped view of it and run as `uid` (idmap.ts). */
-  idmap: { tools: IdmapTools; view: string; uid: number } | null;
+  idmap: { tools: IdmapTools; uid: number } | null;
 }
 
 /** Limits for the limiter script: no CPU cap (builds run long), 4096 processes, 1 GiB per file. */
@@ -80,7 +80,7 @@ export function sandboxArgv(p: SandboxPlan, command: string): { argv: string[]; 
     "--tmpfs",
     "/tmp",
     "--bind",
-    p.idmap ? p.idmap.view : p.cwd,
+    p.idmap ? IDMAP_VIEW : p.cwd,
     p.cwd,
     ...p.hideDirs.flatMap((d) => ["--tmpfs", d]),
     "--remount-ro",
@@ -106,7 +106,7 @@ export function sandboxArgv(p: SandboxPlan, command: string): { argv: string[]; 
   const prefix =
     im && p.setpriv
       ? [
-          ...idmapPrefix(im.tools, p.cwd, im.view, im.uid),
+          ...idmapPrefix(im.tools, p.cwd, im.uid),
           ...kit.setprivPrefix(p.setpriv, { uid: im.uid, gid: im.uid }),
         ]
       : p.hostIds && p.setpriv

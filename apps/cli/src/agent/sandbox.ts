@@ -2,9 +2,7 @@
 // works), or the host with --no-sandbox. The sandbox reuses the run engine's building blocks (system binds,
 // limiter, seccomp filter, the switch to an unprivileged host user); see sandbox-args.ts for what is visible.
 import { spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, rmdirSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { statSync } from "node:fs";
 import type { Env } from "../config/env.js";
 import { ALL_PROVIDERS } from "../credentials/providers.js";
 import { type SandboxPlan, sandboxArgv } from "./sandbox-args.js";
@@ -97,11 +95,7 @@ function isExecutable(p: string): boolean {
  * user owns, as that owner (the files stay theirs); in a folder root owns, as the unprivileged sandbox user over
  * an idmapped view of the folder (idmap.ts), so it can write there while what it writes stays root's on disk.
  */
-function rootPlan(
-  cwd: string,
-  found: Probed,
-  kit: Probed["kit"],
-): Pick<SandboxPlan, "hostIds" | "idmap"> & { cleanup?: () => void } {
+function rootPlan(cwd: string, found: Probed, kit: Probed["kit"]): Pick<SandboxPlan, "hostIds" | "idmap"> {
   if (process.getuid?.() !== 0) return { hostIds: null, idmap: null };
   if (!found.setpriv) throw new SandboxUnavailable("running as root, the sandbox needs setpriv (util-linux)");
   const st = statSync(cwd);
@@ -110,21 +104,9 @@ function rootPlan(
     throw new SandboxUnavailable(
       "running as root in a folder root owns, the sandbox needs unshare (util-linux)",
     );
-  const view = mkdtempSync(join(tmpdir(), "mogplex-view-"));
-  chmodSync(view, 0o711);
-  // An empty mount point (the view is mounted only in the commands' own mount namespace); also removed when
-  // the process exits without closing the session.
-  const cleanup = atExit(() => {
-    try {
-      rmdirSync(view);
-    } catch {
-      // already gone
-    }
-  });
   return {
     hostIds: null,
-    idmap: { tools: { unshare: found.unshare, python: PYTHON }, view, uid: kit.DEFAULT_SANDBOX_HOST_ID },
-    cleanup,
+    idmap: { tools: { unshare: found.unshare, python: PYTHON }, uid: kit.DEFAULT_SANDBOX_HOST_ID },
   };
 }
 
@@ -184,7 +166,6 @@ export async function createRunner(o: {
   // working folder mounts (an idmapped view needs a filesystem that supports it).
   const check = await run("true", { timeoutMs: 60_000, signal: new AbortController().signal });
   if (check.exitCode !== 0) {
-    root.cleanup?.();
     throw new SandboxUnavailable(
       `the command sandbox cannot start here (${check.stderr.trim().slice(0, 300) || `exit ${check.exitCode}`}); rerun with --no-sandbox to run commands on this machine`,
     );
@@ -194,7 +175,7 @@ export async function createRunner(o: {
     network: o.network,
     description: `in a bubblewrap sandbox over ${o.cwd} (${o.network ? "network allowed" : "no network"})`,
     run,
-    close: () => root.cleanup?.(),
+    close: () => undefined,
   };
 }
 
