@@ -27,6 +27,7 @@ describe("the session screen", () => {
     await s.see("openai/gpt-4.1-mini · approval: ask · sandbox: on · network: off");
     expect(s.frame()).toContain("via Mogplex account login for http://127.0.0.1:4100 (token mog_test…)");
     const more = gate();
+    const more2 = gate();
     s.session.script.push(async (_p, o) => {
       o.onEvent({ type: "text", delta: "Hello, " });
       await more.promise;
@@ -40,8 +41,22 @@ describe("the session screen", () => {
     expect(s.frame()).toContain("working…");
     more.open();
     await s.see("Hello, world.");
+    // A finished paragraph is printed at once; the one still streaming stays live.
+    s.session.script.push(async (_p, o) => {
+      o.onEvent({ type: "text", delta: "First paragraph.\n\nSecond" });
+      await more2.promise;
+      o.onEvent({ type: "text", delta: " paragraph." });
+      return { text: "", reason: "done" };
+    });
     await s.see("tokens: 12 in · 3 out");
     expect(s.frame()).not.toContain("working…");
+    await s.submit("two paragraphs");
+    await s.see("Second");
+    const { done, live } = s.controller.getState().transcript;
+    expect(done[done.length - 1]).toMatchObject({ kind: "assistant", text: "First paragraph." });
+    expect(live).toEqual([{ kind: "assistant", text: "Second" }]);
+    more2.open();
+    await s.see(/First paragraph\.\n\nSecond paragraph\./);
   });
 
   it("shows a tool call as it starts and finishes, with its diff coloured by line", async () => {

@@ -69,9 +69,18 @@ export function apply(t: Transcript, e: AgentEvent): Transcript {
   switch (e.type) {
     case "text": {
       const last = t.live[t.live.length - 1];
-      if (last?.kind === "assistant")
-        return { ...t, live: [...t.live.slice(0, -1), { ...last, text: last.text + e.delta }] };
-      return { ...t, live: [...t.live, { kind: "assistant", text: e.delta }] };
+      const text = last?.kind === "assistant" ? last.text + e.delta : e.delta;
+      const before = last?.kind === "assistant" ? t.live.slice(0, -1) : t.live;
+      // Finished paragraphs are printed as they complete, so a long answer never outgrows the live area.
+      const cut = text.lastIndexOf("\n\n");
+      if (cut <= 0) return { ...t, live: [...before, { kind: "assistant", text }] };
+      const printed = commit(t, [
+        ...before.filter((i) => i.kind !== "tool"),
+        { kind: "assistant", text: text.slice(0, cut) },
+      ]);
+      const rest = text.slice(cut + 2);
+      const running = before.filter((i) => i.kind === "tool");
+      return { ...printed, live: rest ? [...running, { kind: "assistant", text: rest }] : running };
     }
     case "tool_started": {
       // Text before a tool call is finished: print it, keep running tools live.
