@@ -223,5 +223,9 @@ describe("the session screen", () => {
     await s.press("typed fast\r"); // typing and its Enter in one read: sent
     await vi.waitFor(() => expect(s.session.prompts).toHaveLength(2));
     expect(s.session.prompts[1]).toBe("typed fast");
+    await s.press("first", "\x1b\r", "second"); // Alt-Enter: a line break
+    await s.press(KEY.enter);
+    await vi.waitFor(() => expect(s.session.prompts).toHaveLength(3));
+    expect(s.session.prompts[2]).toBe("first\nsecond");
   });
 });
