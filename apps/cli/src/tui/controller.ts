@@ -49,6 +49,7 @@ export class Controller {
   private lastCtrlC = Number.NEGATIVE_INFINITY;
   private armed = false;
   private pasting = false;
+  private slashRunning = false;
 
   constructor(readonly o: ControllerOptions) {
     this.state = {
@@ -155,14 +156,20 @@ export class Controller {
   }
 
   private enter(): void {
-    if (this.state.busy) return;
+    // One thing at a time: no prompt while a turn runs or a slash command (e.g. /login switching) is underway.
+    if (this.state.busy || this.slashRunning) return;
     const { prompt, editor } = ed.submit(this.state.editor);
     this.set({ editor });
     if (prompt === undefined) return;
     if (prompt.trimStart().startsWith("/")) {
-      void runSlash(this, prompt.trim()).catch((err: unknown) =>
-        this.print(`${prompt.trim().split(/\s/)[0]}: ${(err as Error).message}`, "error"),
-      );
+      this.slashRunning = true;
+      void runSlash(this, prompt.trim())
+        .catch((err: unknown) =>
+          this.print(`${prompt.trim().split(/\s/)[0]}: ${(err as Error).message}`, "error"),
+        )
+        .finally(() => {
+          this.slashRunning = false;
+        });
       return;
     }
     void this.turn(prompt);
