@@ -160,7 +160,10 @@ describe("runs in the browser", () => {
     const text = (await page.locator(".timeline").textContent()) ?? "";
     expect(text).toContain("npm test");
     expect(text).not.toContain("sk-abcdefghijklmnopqrstuvwx1234");
-    expect(await items.evaluateAll((els) => els.map((e) => e.getAttribute("data-seq")))).toEqual([
+    // (Typed by hand: the check config has no DOM library, and React's global stubs declare an empty Element.)
+    const seqs = (els: unknown[]) =>
+      els.map((e) => (e as { getAttribute(name: string): string | null }).getAttribute("data-seq"));
+    expect(await items.evaluateAll(seqs)).toEqual([
       "1",
       "2",
       "3",
