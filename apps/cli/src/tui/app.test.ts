@@ -156,7 +156,7 @@ describe("the session screen", () => {
     await s.submit("a long task");
     await s.see("Thinking for a long time");
     await s.press(KEY.ctrlC);
-    await s.see("Turn cancelled (Ctrl-C).");
+    await s.see("Turn cancelled.");
     expect(aborted).toBe(true);
     expect(s.exits).toEqual([]);
     await s.press(KEY.ctrlC);
@@ -177,10 +177,28 @@ describe("the session screen", () => {
     await s.submit("clean up");
     await s.see("$ rm -rf build");
     await s.press(KEY.ctrlC);
-    await s.see("Turn cancelled (Ctrl-C).");
+    await s.see("Turn cancelled.");
     expect(answers).toEqual([false]);
     expect(aborted).toBe(true);
     expect(s.frame()).not.toContain("Allow? [y/n]");
+  });
+
+  it("Esc stops a running turn without arming the exit; Ctrl-D on an empty prompt leaves", async () => {
+    s = screen();
+    s.session.script.push(
+      (_p, o) =>
+        new Promise((resolve) => {
+          o.signal.addEventListener("abort", () => resolve({ text: "", reason: "cancelled" }));
+        }),
+    );
+    await s.submit("long");
+    await s.see("working…");
+    await s.press("\x1b");
+    await s.see("Turn cancelled.");
+    await s.press("x", "\x04");
+    expect(s.exits).toEqual([]); // not on a prompt with text
+    await s.press(KEY.backspace, "\x04");
+    expect(s.exits).toEqual([0]);
   });
 
   it("Ctrl-C while idle clears the prompt and asks for a second press; typing disarms it", async () => {

@@ -123,7 +123,11 @@ export class Controller {
     this.armed = false;
     if (this.state.hint) this.set({ hint: undefined });
     const o = this.state.overlay;
-    if (o.kind === "approval") this.answerApproval(input, k);
+    // Esc stops a running turn (without arming the exit); Ctrl-D on an empty prompt leaves.
+    const idle = o.kind === "none" && !this.state.busy;
+    if (k.escape && this.state.busy && o.kind === "none") this.cancelTurn("Cancelling…");
+    else if (k.ctrl && input === "d" && idle && this.state.editor.text === "") this.o.exit(0);
+    else if (o.kind === "approval") this.answerApproval(input, k);
     else if (o.kind === "picker") this.pickerKey(o, k);
     else if (o.kind === "secret") this.secretKey(o, input, k);
     else this.editorKey(input, k);
@@ -141,12 +145,17 @@ export class Controller {
     if (this.state.overlay.kind === "picker" || this.state.overlay.kind === "secret")
       this.finishPick(undefined);
     if (this.state.busy) {
-      for (const a of this.approvals.splice(0)) a.resolve(false);
-      this.abort?.abort();
-      this.set({ overlay: { kind: "none" }, hint: "Cancelling… (Ctrl-C again to exit)" });
+      this.cancelTurn("Cancelling… (Ctrl-C again to exit)");
       return;
     }
     this.set({ editor: ed.emptyEditor(this.state.editor.history), hint: "Press Ctrl-C again to exit." });
+  }
+
+  /** Stops the running turn: open questions are answered no and its signal aborts. */
+  private cancelTurn(hint: string): void {
+    for (const a of this.approvals.splice(0)) a.resolve(false);
+    this.abort?.abort();
+    this.set({ overlay: { kind: "none" }, hint });
   }
 
   private editorKey(input: string, k: Key): void {

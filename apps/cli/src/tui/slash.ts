@@ -20,7 +20,7 @@ export const HELP: ReadonlyArray<[string, string]> = [
   ["/logout [provider|all]", "remove the stored Mogplex login (or a provider key)"],
   ["/clear", "start a new conversation"],
   ["/help", "this list"],
-  ["/exit", "leave (also Ctrl-C twice)"],
+  ["/exit", "leave (also Ctrl-C twice, or Ctrl-D on an empty prompt)"],
 ];
 
 /** A Ctx whose output lands in the transcript (the terminal belongs to the session screen). */
@@ -133,7 +133,7 @@ export async function runSlash(c: Controller, line: string): Promise<void> {
     case "help":
       for (const [cmd, what] of HELP) c.print(`${cmd.padEnd(36)} ${what}`);
       return c.print(
-        "Enter sends; Alt-Enter or a paste adds a line break; ↑/↓ recall earlier prompts.",
+        "Enter sends; Alt-Enter or a paste adds a line break; ↑/↓ recall earlier prompts; Esc or Ctrl-C stops a turn.",
         "dim",
       );
     case "exit":

@@ -138,7 +138,7 @@ export function finishTurn(t: Transcript, reason: "done" | "cancelled" | "step_l
       i.kind === "tool" && i.state === "running" ? { ...i, state: "failed", summary: "cancelled" } : i,
   );
   let next = commit({ ...t, live: [] }, live);
-  if (reason === "cancelled") next = note(next, "Turn cancelled (Ctrl-C).", "warn");
+  if (reason === "cancelled") next = note(next, "Turn cancelled.", "warn");
   if (reason === "step_limit") next = note(next, "Stopped: the turn reached its step limit.", "warn");
   const u = t.usage;
   if (u.inputTokens + u.outputTokens > 0)
