@@ -39,6 +39,10 @@ describe("slash commands", () => {
     await s.press(KEY.down, KEY.enter);
     await s.see("Model: anthropic/claude-sonnet-4");
     expect(s.frame()).toContain("anthropic/claude-sonnet-4 · approval: ask");
+    await s.submit("/model");
+    await s.see(/› anthropic\/claude-sonnet-4 \(current\)/);
+    await s.press(KEY.down, KEY.down, KEY.enter); // groq/llama, listed last: not allowed
+    await s.see("Not switching to groq/llama: it is not allowed for your team.");
     await s.submit("/model denied/x");
     await s.see("/model: denied/x is not allowed for your team");
     expect(s.session.calls).toEqual(["setModel anthropic/claude-sonnet-4", "setModel denied/x"]);

@@ -38,27 +38,38 @@ function modelHint(m: CatalogueModel): string {
   return m.hasCredentials ? "allowed · credentials set" : "allowed · no credentials";
 }
 
-async function model(c: Controller, arg: string): Promise<void> {
-  let id: string | undefined = arg;
-  if (!id) {
-    const models = await c.session.models();
-    if (models.length === 0) return c.print("No models to pick from for this credential.", "warn");
-    const current = c.session.route.model;
-    // Usable models first (allowed, with credentials), the current one at the top of those.
-    const rank = (m: CatalogueModel) => (m.id === current ? 0 : m.allowed && m.hasCredentials ? 1 : 2);
-    id = await c.pick(
-      "Pick a model",
-      [...models]
-        .sort((a, b) => rank(a) - rank(b))
-        .map((m) => ({
-          value: m.id,
-          label: m.id === current ? `${m.id} (current)` : m.id,
-          hint: modelHint(m),
-          disabled: !m.allowed || !m.hasCredentials,
-        })),
-    );
-    if (!id) return;
+/** The catalogue as a list, usable models first; undefined when cancelled or the pick can't be used. */
+async function pickModel(c: Controller): Promise<string | undefined> {
+  const models = await c.session.models();
+  if (models.length === 0) {
+    c.print("No models to pick from for this credential.", "warn");
+    return undefined;
   }
+  const current = c.session.route.model;
+  const rank = (m: CatalogueModel) => (m.id === current ? 0 : m.allowed && m.hasCredentials ? 1 : 2);
+  const id = await c.pick(
+    "Pick a model",
+    [...models]
+      .sort((a, b) => rank(a) - rank(b))
+      .map((m) => ({
+        value: m.id,
+        label: m.id === current ? `${m.id} (current)` : m.id,
+        hint: modelHint(m),
+        disabled: !m.allowed || !m.hasCredentials,
+      })),
+  );
+  const chosen = models.find((m) => m.id === id);
+  if (!chosen || (chosen.allowed && chosen.hasCredentials)) return chosen?.id;
+  const why = chosen.allowed
+    ? "there are no credentials for it (with an account, an owner adds a key under Settings → API Keys)"
+    : "it is not allowed for your team";
+  c.print(`Not switching to ${chosen.id}: ${why}.`, "warn");
+  return undefined;
+}
+
+async function model(c: Controller, arg: string): Promise<void> {
+  const id = arg || (await pickModel(c));
+  if (!id) return;
   await c.session.setModel(id);
   c.set({});
   c.print(`Model: ${c.session.route.model}`);
