@@ -163,12 +163,7 @@ describe("runs in the browser", () => {
     // (Typed by hand: the check config has no DOM library, and React's global stubs declare an empty Element.)
     const seqs = (els: unknown[]) =>
       els.map((e) => (e as { getAttribute(name: string): string | null }).getAttribute("data-seq"));
-    expect(await items.evaluateAll(seqs)).toEqual([
-      "1",
-      "2",
-      "3",
-      "4",
-    ]);
+    expect(await items.evaluateAll(seqs)).toEqual(["1", "2", "3", "4"]);
     await shoot(page, "run-live");
     await assertNoHorizontalScroll(page);
     watcher.assertClean();
