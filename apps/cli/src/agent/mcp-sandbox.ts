@@ -9,6 +9,7 @@ import { isAbsolute, join } from "node:path";
 import type { McpServerConfig } from "@mogplex/contract";
 import type { Env } from "../config/env.js";
 import { atExit, probeSandbox, SandboxUnavailable } from "./sandbox.js";
+import { isolationOptions } from "./sandbox-args.js";
 
 export interface StdioLaunch {
   command: string;
@@ -43,21 +44,7 @@ export async function sandboxedLaunch(c: McpServerConfig, env: Env): Promise<Std
     throw new SandboxUnavailable("running as root, the sandbox needs setpriv (util-linux)");
   const uid = kit.SANDBOX_UID;
   const options = [
-    "--unshare-all",
-    "--share-net",
-    "--unshare-user",
-    "--disable-userns",
-    "--uid",
-    String(uid),
-    "--gid",
-    String(uid),
-    "--cap-drop",
-    "ALL",
-    "--hostname",
-    "mogplex-mcp",
-    "--die-with-parent",
-    "--new-session",
-    ...kit.systemBinds(),
+    ...isolationOptions(kit, "mogplex-mcp", true),
     ...["/opt", "/etc/resolv.conf", "/etc/hosts"].flatMap((p) => ["--ro-bind-try", p, p]),
     ...c.mounts.filter((m) => isAbsolute(m)).flatMap((m) => ["--ro-bind-try", m, m]),
     ...["--perms", "0444", "--file", String(kit.FD.passwd), "/etc/passwd"],

@@ -38,25 +38,26 @@ const INSIDE_ENV: Record<string, string> = {
   CI: "true",
 };
 
+/**
+ * What every agent-side sandbox starts with: all namespaces new (the network shared only when asked), an
+ * unprivileged uid with no capabilities and no nested user namespaces, gone with its parent, and the engine's
+ * read-only system directories.
+ */
+export function isolationOptions(kit: Kit, hostname: string, network: boolean): string[] {
+  const uid = String(kit.SANDBOX_UID);
+  return [
+    ...["--unshare-all", "--unshare-user", "--disable-userns", "--uid", uid, "--gid", uid],
+    ...["--cap-drop", "ALL", "--hostname", hostname, "--die-with-parent", "--new-session"],
+    ...(network ? ["--share-net"] : []),
+    ...kit.systemBinds(),
+  ];
+}
+
 export function sandboxArgv(p: SandboxPlan, command: string): { argv: string[]; fds: [number, Buffer][] } {
   const { kit } = p;
   const uid = kit.SANDBOX_UID;
   const options = [
-    "--unshare-all",
-    "--unshare-user",
-    "--disable-userns",
-    "--uid",
-    String(uid),
-    "--gid",
-    String(uid),
-    "--cap-drop",
-    "ALL",
-    "--hostname",
-    "mogplex-sandbox",
-    "--die-with-parent",
-    "--new-session",
-    ...(p.network ? ["--share-net"] : []),
-    ...kit.systemBinds(),
+    ...isolationOptions(kit, "mogplex-sandbox", p.network),
     "--ro-bind-try",
     "/opt",
     "/opt",
