@@ -1,5 +1,6 @@
 // In Chromium: the start form's packages field. A package the member can't install is refused with the server's
-// message naming it (nothing started); a published one starts the run with exactly that package.
+// message naming it (nothing started); a published one starts the run with exactly that package, which the run
+// page's details then show.
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { publish, skill, vendor } from "../../server/src/run-packages/test-support/publish.js";
@@ -53,6 +54,9 @@ describe("packages on the start form", () => {
     await page.waitForURL(/\/runs\/[^/?]+$/);
     const runs = await stack.h.s.db.db.selectFrom("runs").select(["packages", "source"]).execute();
     expect(runs).toEqual([{ packages: JSON.stringify(["guides/review@1.2.0"]), source: "web" }]);
+    // The run page's details name them.
+    const details = page.getByRole("region", { name: "Details" });
+    await expect.poll(() => details.getByTestId("run-packages").textContent()).toBe("guides/review@1.2.0");
     watcher.assertClean();
   });
 });

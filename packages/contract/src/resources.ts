@@ -82,6 +82,8 @@ export const Run = z.object({
   rootDirectory: z.string(),
   sandboxId: z.string().nullable(),
   agentId: z.string().nullable(),
+  /** Registry packages (`vendor/slug@version`) installed into the workspace before the agent starts; [] when none. */
+  packages: z.array(z.string()),
   createdAt: IsoDate,
   updatedAt: IsoDate,
   startedAt: IsoDate.nullable(),

@@ -60,6 +60,8 @@ export function describeRun(r: Run, repoName?: string): string[] {
     ["model", modelText(r)],
     ["branch", `${r.branch.base} → ${r.branch.working ?? "-"}`],
     ["root", r.rootDirectory || "."],
+    // An older server leaves packages out.
+    ["packages", r.packages?.length ? r.packages.join(", ") : null],
     ["sandbox", r.sandboxId],
     ["created", r.createdAt],
     ["started", r.startedAt],

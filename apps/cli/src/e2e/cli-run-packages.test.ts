@@ -1,6 +1,6 @@
 // End to end against a real `mogplex serve`: `mogplex run --package` sends the run's registry packages; a package
 // published on that server starts the run, one that is not is the server's 400 naming it (exit 1), and a name
-// without an exact version is a usage error (exit 2) before any request.
+// without an exact version is a usage error (exit 2) before any request; `mogplex runs get` shows the packages.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -76,7 +76,15 @@ describe("mogplex run --package", { timeout: 120_000 }, () => {
   it("starts a run with a published package; refuses one the server does not have, naming it", async () => {
     const ok = await cli("run", "--repo", f.repoId, "follow the guide", "--package", "acme/guide@1.0.0");
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/^started run \S+ \(pending\)$/m);
+    const id = /^started run (\S+) \(pending\)$/m.exec(ok.stdout)?.[1];
+    expect(id, ok.stdout).toBeDefined();
+    // `runs get` shows them, in its lines and in --json.
+    const got = await cli("runs", "get", id as string);
+    expect(got.code, got.stderr).toBe(0);
+    expect(got.stdout).toMatch(/^packages acme\/guide@1\.0\.0$/m);
+    const json = await cli("runs", "get", id as string, "--json");
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ id, packages: ["acme/guide@1.0.0"] });
 
     const refused = await cli("run", "--repo", f.repoId, "x", "--package", "acme/guide@2.0.0");
     expect(refused.code).toBe(1);

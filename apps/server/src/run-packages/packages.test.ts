@@ -5,10 +5,11 @@
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Run } from "@mogplex/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addRepo, allEvents, bareRemote, gitIn, untilTerminal } from "../engine/test-support/engine.js";
 import { type RunFixture, startRunFixture } from "../engine/test-support/run-fixture.js";
-import { dataOf, errorOf, startRun } from "../runs/test-support/api.js";
+import { API, dataOf, type Env, errorOf, startRun } from "../runs/test-support/api.js";
 import { publish, skill, type Vendor, vendor } from "./test-support/publish.js";
 
 const SENTINEL = "pkg-guide-sentinel-3b7e";
@@ -62,8 +63,17 @@ describe("packages in runs", () => {
       packages: ["acme/guide@1.0.0"],
     });
     expect(r.status).toBe(202);
-    const run = await untilTerminal(f.h, f.a.user.teamId, dataOf(r.body).run.id, 60_000);
+    const created = dataOf(r.body).run;
+    expect(created.packages).toEqual(["acme/guide@1.0.0"]);
+    const run = await untilTerminal(f.h, f.a.user.teamId, created.id, 60_000);
     expect(run.status, run.error ?? "").toBe("success");
+    // The run resource shows them: GET /runs/{id} and the runs list.
+    const got = await f.h.json<Env<{ run: Run }>>("GET", `${API}/runs/${run.id}`, { token: f.a.token });
+    expect(dataOf(got.body).run.packages).toEqual(["acme/guide@1.0.0"]);
+    const list = await f.h.json<Env<{ runs: Run[] }>>("GET", `${API}/runs?limit=100`, { token: f.a.token });
+    const listed = dataOf(list.body).runs;
+    expect(listed.find((x) => x.id === run.id)?.packages).toEqual(["acme/guide@1.0.0"]);
+    expect(listed.filter((x) => x.id !== run.id).every((x) => Array.isArray(x.packages))).toBe(true);
 
     const events = await allEvents(f.h, run.id);
     const installed = events.filter((e) => e.type === "package_installed");

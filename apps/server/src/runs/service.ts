@@ -31,6 +31,17 @@ const TEAM_SENTINEL = "\u0000team-id";
 
 export const HARNESSES = ["mogplex"] as const;
 
+/** The run's stored packages (a JSON array, null = none) as the API shows them; [] if unreadable. */
+function runPackages(stored: string | null | undefined): string[] {
+  if (!stored) return [];
+  try {
+    const parsed: unknown = JSON.parse(stored);
+    return Array.isArray(parsed) ? parsed.filter((p): p is string => typeof p === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
 export function toRun(r: RunsTable): Run {
   return {
     id: r.id,
@@ -44,6 +55,7 @@ export function toRun(r: RunsTable): Run {
     rootDirectory: r.root_directory,
     sandboxId: r.sandbox_id,
     agentId: r.agent_id,
+    packages: runPackages(r.packages),
     createdAt: iso(Number(r.created_at)),
     updatedAt: iso(Number(r.updated_at)),
     startedAt: iso(r.started_at === null ? null : Number(r.started_at)),

@@ -1,6 +1,6 @@
-// One run: its prompt, details (the model it resolved to) and usage, cancel, and the event timeline, which
-// follows the run live over SSE.
-import { useEffect, useRef, useState } from "react";
+// One run: its prompt, details (the model it resolved to, the packages it installs) and usage, cancel, and the
+// event timeline, which follows the run live over SSE.
+import { Fragment, useEffect, useRef, useState } from "react";
 import { currentTeam, get, post } from "../api.js";
 import { Link } from "../router.js";
 import { useSession } from "../session.js";
@@ -147,6 +147,19 @@ function Facts({ run, repo }: { run: Run; repo: Repo | null }) {
                 <a href={run.previewUrl} target="_blank" rel="noopener noreferrer">
                   Open the dev server
                 </a>
+              </dd>
+            </>
+          ) : null}
+          {run.packages.length > 0 ? (
+            <>
+              <dt>Packages</dt>
+              <dd data-testid="run-packages">
+                {run.packages.map((p, i) => (
+                  <Fragment key={p}>
+                    {i > 0 ? ", " : null}
+                    <code>{p}</code>
+                  </Fragment>
+                ))}
               </dd>
             </>
           ) : null}
