@@ -1,6 +1,7 @@
 // The run engine's settings: a zod shape that config.ts merges into its env schema (nothing here reads the env).
 // Kernel config, so config.ts never imports the engine; the engine reads its settings from here.
 import { z } from "zod";
+import { isLoopbackHost } from "./preview.js";
 
 const int = (min: number, max: number, fallback: number) =>
   z
@@ -45,6 +46,14 @@ export const ENGINE_ENV = {
     .optional(),
   MOGPLEX_OPENAI_COMPATIBLE_BASE_URL: z.url().optional(),
   MOGPLEX_OPENAI_COMPATIBLE_API_KEY: key,
+  // Where Anthropic's Messages API is (default https://api.anthropic.com/v1): a proxy, or a loopback stand-in.
+  MOGPLEX_ANTHROPIC_BASE_URL: z
+    .url()
+    .refine((v) => {
+      const u = new URL(v);
+      return u.protocol === "https:" || (u.protocol === "http:" && isLoopbackHost(u.hostname));
+    }, "expected an https:// URL (http:// only for loopback hosts)")
+    .optional(),
   ANTHROPIC_API_KEY: key,
   OPENAI_API_KEY: key,
   GOOGLE_GENERATIVE_AI_API_KEY: key,
@@ -99,6 +108,8 @@ export interface EngineConfig {
   hostPath: string;
   defaultModel: string | undefined;
   openaiCompatible: { baseUrl: string | undefined; apiKey: string | undefined };
+  /** MOGPLEX_ANTHROPIC_BASE_URL: the Messages API's base (`…/v1`); unset, Anthropic's own. */
+  anthropicBaseUrl?: string | undefined;
   providerKeys: Partial<Record<KeyedProvider, string>>;
   worker: { concurrency: number; leaseMs: number; pollMs: number };
   sandbox: {
@@ -128,6 +139,7 @@ export function engineConfig(e: EngineEnv): EngineConfig {
       baseUrl: e.MOGPLEX_OPENAI_COMPATIBLE_BASE_URL,
       apiKey: e.MOGPLEX_OPENAI_COMPATIBLE_API_KEY,
     },
+    anthropicBaseUrl: e.MOGPLEX_ANTHROPIC_BASE_URL,
     providerKeys,
     worker: {
       concurrency: e.MOGPLEX_WORKER_CONCURRENCY,

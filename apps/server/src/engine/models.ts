@@ -123,7 +123,7 @@ export async function resolveModel(i: ResolveInput): Promise<ResolvedModel> {
       ...(apiKey ? { apiKey } : {}),
     });
     model = p.chatModel(modelId);
-  } else if (provider === "anthropic") model = createAnthropic({ apiKey })(modelId);
+  } else if (provider === "anthropic") model = anthropicProvider(i.config, apiKey)(modelId);
   else if (provider === "openai") model = createOpenAI({ apiKey })(modelId);
   else {
     model = createOpenAICompatible({ name: provider, baseURL: c.chatBaseURL as string, apiKey }).chatModel(
@@ -131,6 +131,14 @@ export async function resolveModel(i: ResolveInput): Promise<ResolvedModel> {
     );
   }
   return { id, provider, modelId, model, secrets: apiKey ? [apiKey] : [] };
+}
+
+/** The AI SDK's Anthropic provider with this key, at MOGPLEX_ANTHROPIC_BASE_URL when set. */
+export function anthropicProvider(config: EngineConfig, apiKey: string | undefined) {
+  return createAnthropic({
+    apiKey,
+    ...(config.anthropicBaseUrl ? { baseURL: config.anthropicBaseUrl } : {}),
+  });
 }
 
 /** Every credential the server holds for models: redacted wherever a run could echo one. */

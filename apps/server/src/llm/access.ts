@@ -1,7 +1,7 @@
 // Which upstream a model endpoint request goes to: the team's allowlist (a refusal is audited as model.denied,
 // as for runs), then the engine's one resolver for credentials (team key, else the server's env key;
-// openai-compatible/* through MOGPLEX_OPENAI_COMPATIBLE_*). Only providers that speak OpenAI's chat-completions
-// dialect are served; Anthropic is refused with a 400 saying so.
+// openai-compatible/* through MOGPLEX_OPENAI_COMPATIBLE_*). Providers that speak OpenAI's chat-completions dialect
+// are relayed (upstream.ts, relay.ts); Anthropic is translated (anthropic.ts).
 import type { LlmModelList } from "@mogplex/contract";
 import type { Kysely } from "kysely";
 import type { AuditContext, AuditLog } from "../audit/store.js";
@@ -29,11 +29,11 @@ export interface LlmAccessDeps {
   models: ModelService;
 }
 
-/** An upstream the endpoint can forward to: an OpenAI chat-completions base URL and its key. */
-export type Upstream = ModelCredentials & { chatBaseURL: string; secrets: string[] };
-
-/** Providers whose models the endpoint cannot serve yet (no OpenAI chat-completions dialect). */
-const NOT_SERVED = new Set(["anthropic"]);
+/**
+ * An upstream the endpoint can forward to, with its key: an OpenAI chat-completions base URL, or none for Anthropic
+ * (anthropic.ts); `secrets` are every key to scrub from what the provider says.
+ */
+export type Upstream = ModelCredentials & { secrets: string[] };
 
 export class LlmAccess {
   constructor(private readonly d: LlmAccessDeps) {}
@@ -60,12 +60,6 @@ export class LlmAccess {
       );
       throw failure("FORBIDDEN", `Model ${model} is not in this team's model catalogue`);
     }
-    if (NOT_SERVED.has(parts.provider)) {
-      throw badRequest(
-        `Provider ${parts.provider} is not available through the model endpoint yet; ` +
-          "use a model of another provider (GET /llm/v1/models lists them)",
-      );
-    }
     const keys = new ProviderKeyStore(this.d.db, this.d.keyring, this.d.clock);
     let creds: ModelCredentials;
     try {
@@ -80,11 +74,11 @@ export class LlmAccess {
       if (err instanceof ModelSetupError) throw badRequest(err.message);
       throw err;
     }
-    if (!creds.chatBaseURL) {
+    if (!creds.chatBaseURL && creds.provider !== "anthropic") {
       throw badRequest(`Provider ${creds.provider} is not available through the model endpoint yet`);
     }
     const secrets = [...serverModelSecrets(this.d.engine), ...(creds.apiKey ? [creds.apiKey] : [])];
-    return { ...creds, chatBaseURL: creds.chatBaseURL, secrets };
+    return { ...creds, secrets };
   }
 
   /** The catalogue's models the team allows, with credentials, that the endpoint serves (OpenAI list format). */
@@ -94,7 +88,7 @@ export class LlmAccess {
     return {
       object: "list",
       data: cat.models
-        .filter((m) => m.allowed && m.hasCredentials && !NOT_SERVED.has(m.provider))
+        .filter((m) => m.allowed && m.hasCredentials)
         .map((m) => ({ id: m.id, object: "model" as const, created, owned_by: m.provider })),
     };
   }

@@ -1,6 +1,6 @@
 // HTTP edge of account-backed model access: the OpenAI-compatible endpoint under the public API (PAT auth →
-// the token's own window on this endpoint → scope → body → budget → model → upstream), and the usage and
-// budget session routes of Settings → Usage.
+// the token's own window on this endpoint → scope → body → budget → model → upstream, relayed or, for Anthropic,
+// translated), and the usage and budget session routes of Settings → Usage.
 import {
   ChatCompletionBody,
   LLM_ROUTES,
@@ -20,6 +20,7 @@ import { type AppEnv, auditContext, type PatPrincipal } from "../http/types.js";
 import { validationMessage } from "../http/validate.js";
 import type { Services } from "../services.js";
 import { LlmAccess } from "./access.js";
+import { anthropicAnswer } from "./anthropic.js";
 import { type Outcome, relayJson, relayStream, type TokenCounts } from "./relay.js";
 import { callUpstream } from "./upstream.js";
 import { LlmUsageStore } from "./usage.js";
@@ -55,6 +56,13 @@ function llmRoute(app: Hono<AppEnv>, s: Services, spec: RouteSpec, handler: Hand
     }
   });
 }
+
+const sseAnswer = (c: Context<AppEnv>, stream: ReadableStream) =>
+  c.body(stream, 200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache",
+    "x-accel-buffering": "no",
+  });
 
 export function registerLlmRoutes(app: Hono<AppEnv>, s: Services): void {
   const access = new LlmAccess({
@@ -100,7 +108,14 @@ export function registerLlmRoutes(app: Hono<AppEnv>, s: Services): void {
     clientSignal.addEventListener("abort", onClientGone, { once: true });
     let res: Response;
     try {
-      res = await callUpstream(up, body, upstreamAbort.signal);
+      if (!up.chatBaseURL) {
+        // Anthropic: translated both ways (anthropic.ts), usage counted from the provider's answer.
+        const answer = await anthropicAnswer(up, s.config.engine, body, done, upstreamAbort);
+        if ("stream" in answer) return sseAnswer(c, answer.stream);
+        clientSignal.removeEventListener("abort", onClientGone);
+        return c.body(answer.json, 200, { "content-type": "application/json" });
+      }
+      res = await callUpstream({ ...up, chatBaseURL: up.chatBaseURL }, body, upstreamAbort.signal);
     } catch (err) {
       clientSignal.removeEventListener("abort", onClientGone);
       if (upstreamAbort.signal.aborted) {
@@ -115,12 +130,7 @@ export function registerLlmRoutes(app: Hono<AppEnv>, s: Services): void {
       clientSignal.removeEventListener("abort", onClientGone);
       return c.body(text, 200, { "content-type": "application/json" });
     }
-    const stream = relayStream(res.body, done, upstreamAbort);
-    return c.body(stream, 200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache",
-      "x-accel-buffering": "no",
-    });
+    return sseAnswer(c, relayStream(res.body, done, upstreamAbort));
   });
 
   sessionRoute(app, s, "getTeamLlmUsage", async (c, { team, query }) => {

@@ -13,7 +13,7 @@ export function scrub(text: string, secrets: readonly string[]): string {
 }
 
 export async function callUpstream(
-  up: Upstream,
+  up: Upstream & { chatBaseURL: string },
   body: ChatCompletionBody,
   signal: AbortSignal,
 ): Promise<Response> {
@@ -34,17 +34,23 @@ export async function callUpstream(
     });
   } catch (err) {
     if (signal.aborted) throw err;
-    throw failure(
-      "BAD_GATEWAY",
-      `The model provider for ${up.id} could not be reached; try again shortly, and if it persists ask a team ` +
-        "owner or admin to check the server's model settings",
-    );
+    throw unreachable(up);
   }
   if (!res.ok) throw await upstreamFailure(up, res);
   return res;
 }
 
-async function upstreamFailure(up: Upstream, res: Response): Promise<Failure> {
+/** The provider could not be reached at all. */
+export function unreachable(up: Pick<Upstream, "id">): Failure {
+  return failure(
+    "BAD_GATEWAY",
+    `The model provider for ${up.id} could not be reached; try again shortly, and if it persists ask a team ` +
+      "owner or admin to check the server's model settings",
+  );
+}
+
+/** A provider's error answer as a Failure: 429 stays 429, a refused key or a 5xx is a 502, other 4xx a 400. */
+export async function upstreamFailure(up: Upstream, res: Response): Promise<Failure> {
   let detail = "";
   try {
     const text = (await res.text()).slice(0, MAX_ERROR_BYTES);
