@@ -80,14 +80,18 @@ describe("the interactive session (tmux)", { timeout: 180_000 }, () => {
     await t.waitFor(/openai-compatible\/scripted-coder · approval: ask · sandbox: on · network: off/);
     expect(t.screen()).toContain(`via Mogplex account login for ${fx.url}`);
 
-    // A write in ask mode needs a yes; the diff is shown, + lines green.
+    // A write in ask mode needs a yes; the diff is shown (once), + lines green.
     t.type("TUI-SESSION EDIT greet.txt please");
     t.keys("Enter");
     await t.waitFor(/Write this file\?[\s\S]*Allow\? \[y\/n\]/);
     t.type("y");
     await t.waitFor(/EDIT-DONE/);
     expect(t.screen()).toMatch(/✓ edit_file greet\.txt/);
-    expect(t.screen()).toContain("+hello terminal");
+    // Printed once, with the answer; the tool line does not repeat it.
+    expect(t.screen()).toMatch(
+      /Allowed: write greet\.txt\n[\s\S]*\+hello terminal[\s\S]*\(diff shown above\)/,
+    );
+    expect(t.screen().split("+hello terminal")).toHaveLength(2);
     expect(t.colours()).toContain("\x1b[32m+hello terminal"); // green
     expect(readFileSync(join(cwd, "greet.txt"), "utf8")).toBe("hello terminal\n");
 

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ApprovalRequest } from "../agent/types.js";
 import { KEY, type Screen, screen } from "./test-support/screen.js";
-import { gate } from "./test-support/scripted-session.js";
+import { gate, type TurnScript } from "./test-support/scripted-session.js";
 import { diffLineStyle, shownOutput } from "./view.js";
 
 const ran = (output: string) => ({
@@ -138,6 +138,44 @@ describe("the session screen", () => {
     await s.press("Y");
     await s.see(/approval: ask\s*$/);
     expect(answers).toEqual([true, false, true]);
+  });
+
+  it("prints an answered write with its diff and does not repeat the diff in the tool line", async () => {
+    s = screen();
+    const count = (text: string) => s.frame().split(text).length - 1;
+    const write =
+      (id: string, path: string, diff: string, ask: boolean): TurnScript =>
+      async (_p, o) => {
+        o.onEvent({ type: "tool_started", id, name: "write_file", input: { path } });
+        const ok = !ask || (await o.approve({ kind: "write", path, outsideWorkingTree: false, diff }));
+        const summary = ok ? `wrote ${path}` : "refused";
+        o.onEvent({ type: "tool_finished", id, name: "write_file", ok, summary, ...(ok ? { diff } : {}) });
+        return { text: "", reason: "done" };
+      };
+    // Ask mode: the question shows the diff; once allowed, it stays printed once and the tool line points to it.
+    s.session.script.push(write("t1", "notes.txt", DIFF, true));
+    await s.submit("fix notes");
+    await s.see("Write this file?");
+    expect(count("+new line")).toBe(1);
+    await s.press("y");
+    await s.see("✓ write_file notes.txt — wrote notes.txt");
+    expect(s.frame()).toMatch(/Allowed: write notes\.txt\n[\s\S]*\+new line[\s\S]*✓ write_file notes\.txt/);
+    expect(count("+new line")).toBe(1);
+    expect(s.frame()).toContain("  (diff shown above)");
+    // Refused: the refused diff is printed with the answer; the tool line has none.
+    s.session.script.push(write("t2", "b.txt", "+refused line\n", true));
+    await s.submit("write b");
+    await s.see("Write this file?");
+    await s.press("n");
+    await s.see("✗ write_file b.txt — refused");
+    expect(s.frame()).toContain("Refused: write b.txt");
+    expect(count("+refused line")).toBe(1);
+    // No approval (auto-edit, full-auto): the diff is shown in the tool line, as before.
+    s.session.script.push(write("t3", "c.txt", "+auto line\n", false));
+    await s.submit("write c");
+    await s.see("✓ write_file c.txt — wrote c.txt");
+    await s.see(/✓ write_file c\.txt — wrote c\.txt\n\s+\+auto line/);
+    expect(count("(diff shown above)")).toBe(1);
   });
 
   it("Ctrl-C cancels the running turn through its signal; a second Ctrl-C while idle exits 0", async () => {

@@ -229,7 +229,11 @@ export class Controller {
     const no = input === "n" || input === "N" || k.escape;
     if (!yes && !no) return;
     const current = this.approvals.shift();
-    current?.resolve(yes);
+    if (current) {
+      // The question disappears once answered; a write's answer stays printed with its diff.
+      this.set({ transcript: tr.answered(this.state.transcript, current.request, yes) });
+      current.resolve(yes);
+    }
     const next = this.approvals[0];
     this.set({ overlay: next ? { kind: "approval", request: next.request } : { kind: "none" } });
   }

@@ -1,6 +1,6 @@
 // What the session screen shows, as data: finished items (printed once, above) and live ones (the turn in
 // progress), updated from the agent's events. Pure, so the rules are unit-tested without a terminal.
-import type { AgentEvent } from "../agent/types.js";
+import type { AgentEvent, ApprovalRequest } from "../agent/types.js";
 
 export type Tone = "info" | "error" | "warn" | "dim";
 
@@ -15,8 +15,12 @@ export type Item =
       state: "running" | "ok" | "failed";
       summary?: string;
       diff?: string;
+      /** The diff was printed with the write's answered approval just above, so it is not repeated. */
+      diffShown?: boolean;
       output?: string;
     }
+  /** A write the user allowed or refused, printed with the diff they were asked about. */
+  | { kind: "answer"; allowed: boolean; path: string; outsideWorkingTree: boolean; diff: string }
   | { kind: "note"; text: string; tone: Tone };
 
 export interface Transcript {
@@ -58,6 +62,24 @@ export function toolDetail(input: unknown): string {
   return json.length > 100 ? `${json.slice(0, 99)}…` : json;
 }
 
+/** Prints the user's answer to a write's approval, with its diff; other answers leave no line of their own. */
+export function answered(t: Transcript, request: ApprovalRequest, allowed: boolean): Transcript {
+  if (request.kind !== "write") return t;
+  const { path, outsideWorkingTree, diff } = request;
+  return commit(t, [{ kind: "answer", allowed, path, outsideWorkingTree, diff }]);
+}
+
+/** Whether this turn printed an allowed write's approval with exactly this diff (the tool's diff is then not repeated). */
+function approvedWith(t: Transcript, diff: string | undefined): boolean {
+  if (!diff) return false;
+  for (let i = t.done.length - 1; i >= 0; i--) {
+    const item = t.done[i];
+    if (item?.kind === "user") return false;
+    if (item?.kind === "answer" && item.allowed && item.diff === diff) return true;
+  }
+  return false;
+}
+
 /** Starts a turn: the prompt is printed, the live part is empty. */
 export function startTurn(t: Transcript, prompt: string): Transcript {
   return { ...commit({ ...t, live: [] }, [...t.live, { kind: "user", text: prompt }]), usage: zero() };
@@ -97,6 +119,7 @@ export function apply(t: Transcript, e: AgentEvent): Transcript {
     }
     case "tool_finished": {
       const started = t.live.find((i) => i.kind === "tool" && i.id === e.id);
+      const shown = approvedWith(t, e.diff);
       const tool: Item = {
         kind: "tool",
         id: e.id,
@@ -104,7 +127,7 @@ export function apply(t: Transcript, e: AgentEvent): Transcript {
         detail: started?.kind === "tool" ? started.detail : "",
         state: e.ok ? "ok" : "failed",
         summary: e.summary,
-        diff: e.diff,
+        ...(shown ? { diffShown: true } : { diff: e.diff }),
         output: e.output,
       };
       return { ...commit(t, [tool]), live: t.live.filter((i) => i !== started) };

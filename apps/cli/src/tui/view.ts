@@ -1,5 +1,5 @@
 // How transcript items look: the prompt, the streamed answer, tool calls with their coloured diffs and
-// output, notes, and the header naming the model route and approval mode.
+// output, answered write approvals, notes, and the header naming the model route and approval mode.
 import { Box, Text } from "ink";
 import { createElement as h, type ReactElement } from "react";
 import type { ApprovalMode, ModelRoute } from "../agent/types.js";
@@ -40,7 +40,7 @@ export function clip(text: string, max: number): string[] {
  */
 export function shownOutput(item: Extract<Item, { kind: "tool" }>): string | undefined {
   const out = item.output?.trim();
-  if (!out || item.diff || item.summary?.includes(out)) return undefined;
+  if (!out || item.diff || item.diffShown || item.summary?.includes(out)) return undefined;
   if (item.name === "run_command") {
     const m =
       /^(?:exit code: .*|timed out .*)\n--- stdout ---\n([\s\S]*?)\n?--- stderr ---\n?([\s\S]*)$/.exec(out);
@@ -85,6 +85,18 @@ export function ItemView({ item }: { item: Item }): ReactElement {
       return h(Box, { marginTop: 1 }, h(Text, null, item.text));
     case "note":
       return h(Text, { color: TONE_COLOR[item.tone], dimColor: item.tone === "dim" }, item.text);
+    case "answer":
+      return h(
+        Box,
+        { flexDirection: "column", marginTop: 1 },
+        h(
+          Text,
+          null,
+          h(Text, { color: item.allowed ? "green" : "red" }, item.allowed ? "Allowed" : "Refused"),
+          `: write ${item.path}${item.outsideWorkingTree ? " (outside the working tree)" : ""}`,
+        ),
+        item.diff ? h(Diff, { diff: item.diff }) : null,
+      );
     case "tool": {
       const head = h(
         Text,
@@ -101,6 +113,7 @@ export function ItemView({ item }: { item: Item }): ReactElement {
         { flexDirection: "column", marginTop: 1 },
         head,
         item.diff ? h(Diff, { diff: item.diff }) : null,
+        item.diffShown ? h(Text, { dimColor: true }, "  (diff shown above)") : null,
         output ? h(Box, { marginLeft: 2 }, output) : null,
       );
     }
