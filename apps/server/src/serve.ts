@@ -1,5 +1,5 @@
 // `mogplex serve`: wire services once, listen, print the first-run setup URL, and shut down gracefully.
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve as listen, type ServerType } from "@hono/node-server";
 import { createApp } from "./app.js";
@@ -7,6 +7,7 @@ import { type ConfigOverrides, loadConfig } from "./config.js";
 import { ownerOnlyDataDir } from "./data-dir.js";
 import { startEngine } from "./engine/index.js";
 import { startRetention } from "./retention/jobs.js";
+import { servePreviewUpgrades } from "./sandboxes/preview-host/ws.js";
 import { baseUrlOf, wire } from "./wiring.js";
 
 export interface RunningServer {
@@ -64,6 +65,8 @@ export async function startServer(
   }
   const app = createApp(services);
   handle = app.fetch;
+  // WebSockets on preview hosts go to the sandbox's dev server; other upgrades are answered as plain HTTP.
+  const upgrades = servePreviewUpgrades(server as Server, services);
   services.tokens.startFlushing();
   services.gateway.start();
   const stopRetention = startRetention(services.db.db, services.db.dialect, services.clock, services.logger);
@@ -100,6 +103,7 @@ export async function startServer(
   const stop = () => {
     stopping ??= (async () => {
       draining = true;
+      upgrades.close();
       for (const res of open) if (!res.headersSent) res.setHeader("connection", "close");
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {

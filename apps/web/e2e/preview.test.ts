@@ -1,6 +1,7 @@
 // In Chromium against a real server, run engine and sandbox: a member opens a run's preview from its page and the
-// dev server's page loads its own script, stylesheet and fetch on the preview's own origin (no interception, no
-// header overrides); from there, the control plane's API and cookies are out of reach.
+// dev server's page loads its own script, stylesheet and fetch and opens its WebSocket (hot reload's way) on the
+// preview's own origin (no interception, no header overrides); from there, the control plane's API and cookies
+// are out of reach.
 import { randomUUID } from "node:crypto";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,24 +12,32 @@ import {
   startScriptedModel,
 } from "../../server/src/engine/test-support/scripted-model.js";
 import type { Worker } from "../../server/src/engine/worker.js";
+import { WS_ECHO } from "../../server/src/sandboxes/preview-host/test-support/ws.js";
 import type { TestUser } from "../../server/src/test-support/harness.js";
 import { newPage, type Stack, signIn, startStack, Watcher } from "./support.js";
 
-// A tiny app: a page whose script fetches the dev server's API and writes what it said.
-const SERVER = `
+// A tiny app: a page whose script fetches the dev server's API and writes what it said, and sends a message over
+// a WebSocket to the dev server's echo (/ws) and writes the echo.
+const APP_JS = `fetch('/api/hello').then((r) => r.json()).then((j) => { document.getElementById('out').textContent = 'app.js: ' + j.hello; });
+const ws = new WebSocket('ws://' + location.host + '/ws');
+ws.onopen = () => ws.send('hello over ws');
+ws.onmessage = (m) => { if (m.data.startsWith('echo:')) document.getElementById('ws').textContent = m.data; };`;
+const SERVER = `${WS_ECHO}
 const http = require("http");
 const files = {
-  "/": ["text/html", '<!doctype html><link rel="stylesheet" href="/style.css"><p id="out">loading</p><script src="/app.js"></script>'],
+  "/": ["text/html", '<!doctype html><link rel="stylesheet" href="/style.css"><p id="out">loading</p><p id="ws">waiting</p><script src="/app.js"></script>'],
   "/style.css": ["text/css", "#out { color: rgb(1, 2, 3); }"],
-  "/app.js": ["text/javascript", "fetch('/api/hello').then((r) => r.json()).then((j) => { document.getElementById('out').textContent = 'app.js: ' + j.hello; });"],
+  "/app.js": ["text/javascript", ${JSON.stringify(APP_JS)}],
   "/api/hello": ["application/json", JSON.stringify({ hello: "hello from the dev server" })],
 };
-http.createServer((q, s) => {
+const server = http.createServer((q, s) => {
   const f = files[q.url];
   if (!f) { s.writeHead(404); return s.end(); }
   s.writeHead(200, { "content-type": f[0], "set-cookie": "app=1; Path=/" });
   s.end(f[1]);
-}).listen(Number(process.env.PORT), "127.0.0.1");
+});
+wsEcho(server);
+server.listen(Number(process.env.PORT), "127.0.0.1");
 `;
 
 let stack: Stack;
@@ -89,7 +98,7 @@ async function api<T>(method: string, path: string, body?: unknown): Promise<T> 
 }
 
 describe("previews in the browser", () => {
-  it("a member opens the run's preview: its page, script, stylesheet and fetch all load on its own origin", async () => {
+  it("a member opens the run's preview: its page, script, stylesheet, fetch and WebSocket all work on its own origin", async () => {
     model.on("SITE", [{ delayMs: 120_000, text: "held" }]);
     const { run } = await api<{ run: { id: string } }>("POST", "/runs", { repoId, prompt: "SITE serve it" });
     const until = Date.now() + 30_000;
@@ -119,6 +128,7 @@ describe("previews in the browser", () => {
     }
     const out = preview.locator("#out");
     await out.getByText("app.js: hello from the dev server").waitFor();
+    await preview.locator("#ws").getByText("echo:hello over ws").waitFor();
     expect(new URL(preview.url()).origin).toBe(
       `http://${sandboxId}.preview.localhost:${new URL(stack.base).port}`,
     );
@@ -127,8 +137,9 @@ describe("previews in the browser", () => {
       "rgb(1, 2, 3)",
     );
 
-    // Its scripts see the dev server's cookie only (ours is HttpOnly; the control plane's is on another host) …
-    expect(await preview.evaluate("document.cookie")).toBe("app=1");
+    // Its scripts see the dev server's cookies only, the one its WebSocket answer set included (ours is HttpOnly,
+    // the forged one under our name in that answer was dropped; the control plane's is on another host) …
+    expect(await preview.evaluate("document.cookie")).toBe("app=1; ws=1");
     // … and cannot read the control plane's API as the member.
     const reached =
       await preview.evaluate(`fetch(${JSON.stringify(`${stack.base}/api/web/session`)}, { credentials: "include" })

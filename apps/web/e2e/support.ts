@@ -1,10 +1,12 @@
 // Browser-test support: a real server on a free port, Debian Chromium through playwright-core, a watcher that
 // fails on CSP violations and page errors, sign-in through the real form, and screenshots at two sizes.
 import { existsSync, mkdirSync } from "node:fs";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { type ServerType, serve } from "@hono/node-server";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { servePreviewUpgrades } from "../../server/src/sandboxes/preview-host/ws.js";
 import { createHarness, type Harness, type HarnessOptions } from "../../server/src/test-support/harness.js";
 
 /** Debian's Chromium (installed by scripts/setup.sh); MOGPLEX_CHROMIUM points elsewhere if needed. */
@@ -55,6 +57,8 @@ export async function startStack(o: HarnessOptions = {}): Promise<Stack> {
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const h = await createHarness({ ...o, env: { MOGPLEX_PUBLIC_URL: base, ...o.env } });
   fetcher = (req, env) => h.app.fetch(req, env);
+  // As `mogplex serve` does: preview hosts' WebSockets go to the dev server.
+  const upgrades = servePreviewUpgrades(server as Server, h.s);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   return {
     h,
@@ -62,6 +66,7 @@ export async function startStack(o: HarnessOptions = {}): Promise<Stack> {
     browser,
     async close() {
       await browser.close();
+      upgrades.close();
       (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await h.close();

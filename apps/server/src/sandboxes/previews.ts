@@ -25,14 +25,30 @@ export interface LivePreview {
  */
 export class PreviewRegistry {
   private readonly live = new Map<string, LivePreview>();
+  private readonly listeners = new Set<(gone: LivePreview) => void>();
 
   add(sandboxId: string, preview: LivePreview): void {
+    const before = this.live.get(sandboxId);
     this.live.set(sandboxId, preview);
+    if (before && before !== preview) this.gone(before);
   }
 
   /** Removes the entry only if it is still `preview` (a later one for the same sandbox stays). */
   remove(sandboxId: string, preview?: LivePreview): void {
-    if (!preview || this.live.get(sandboxId) === preview) this.live.delete(sandboxId);
+    const current = this.live.get(sandboxId);
+    if (!current || (preview && current !== preview)) return;
+    this.live.delete(sandboxId);
+    this.gone(current);
+  }
+
+  /** Calls `fn` with each preview that leaves (its WebSocket tunnels close with it); returns the unsubscribe. */
+  onGone(fn: (gone: LivePreview) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private gone(preview: LivePreview): void {
+    for (const fn of this.listeners) fn(preview);
   }
 
   get(sandboxId: string): LivePreview | undefined {

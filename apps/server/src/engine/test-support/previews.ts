@@ -42,10 +42,10 @@ export async function getSandbox(f: RunFixture, id: string): Promise<Sandbox> {
   return dataOf(r.body).sandbox;
 }
 
-/** Starts a run of a repo whose dev command serves SERVER, held in its first model call, once its URL is set. */
-export async function runWithPreview(f: RunFixture, marker: string): Promise<Run> {
+/** Starts a run of a repo whose dev command serves `server` (SERVER), held in its first model call, once its URL is set. */
+export async function runWithPreview(f: RunFixture, marker: string, server = SERVER): Promise<Run> {
   f.model.on(marker, [held]);
-  const remote = bareRemote(f.h.dataDir, { "server.js": SERVER });
+  const remote = bareRemote(f.h.dataDir, { "server.js": server });
   const repo = await f.h.s.repos.add(
     {
       teamId: f.a.user.teamId,

@@ -11,13 +11,23 @@ export function clientIp(opts: { trustProxy: boolean }): MiddlewareHandler<AppEn
 }
 
 function resolveIp(c: Context, trustProxy: boolean): string {
+  // Requests that didn't come through a socket (in-process calls) have no connection to ask.
+  const socket = (c.env as { incoming?: unknown } | undefined)?.incoming;
+  return addressOf(c.req.header("x-forwarded-for"), trustProxy, () =>
+    socket ? getConnInfo(c).remote.address : undefined,
+  );
+}
+
+/** The client's address from a forwarded-for header (trusted proxy only) or the connection's peer. */
+export function addressOf(
+  forwardedFor: string | undefined,
+  trustProxy: boolean,
+  peer: () => string | undefined,
+): string {
   if (trustProxy) {
     // The proxy appends the address it saw; the right-most entry is the one it vouches for.
-    const xff = c.req.header("x-forwarded-for");
-    const last = xff?.split(",").pop()?.trim();
+    const last = forwardedFor?.split(",").pop()?.trim();
     if (last) return last;
   }
-  // Requests that didn't come through a socket (in-process calls) have no connection to ask.
-  if (!(c.env as { incoming?: unknown } | undefined)?.incoming) return "unknown";
-  return getConnInfo(c).remote.address ?? "unknown";
+  return peer() ?? "unknown";
 }

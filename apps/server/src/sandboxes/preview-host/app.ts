@@ -2,7 +2,7 @@
 // <id>.preview.localhost) is answered here and nowhere else — never by the API, web app or auth routes. A hand-off
 // code from the control plane buys the host's own cookie; each request re-checks it, then goes to the dev server.
 import { type Context, Hono, type MiddlewareHandler } from "hono";
-import { previewIdOfHost } from "../../config/preview.js";
+import { type PreviewTemplate, previewIdOfHost } from "../../config/preview.js";
 import { ApiError, errorResponse, Failure, unavailableError } from "../../http/errors.js";
 import { clientIp, enforceLimit, requestId } from "../../http/middleware.js";
 import type { AppEnv } from "../../http/types.js";
@@ -39,7 +39,7 @@ function previewHeaders(): MiddlewareHandler<AppEnv> {
 export function previewHostApp(s: Services, grants: PreviewGrants): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const t = s.config.previewTemplate;
-  const idOf = (c: Context<AppEnv>) => previewIdOfHost(new URL(c.req.url).host, t) ?? "";
+  const idOf = (c: Context<AppEnv>) => previewIdOfUrl(c.req.url, t) ?? "";
   app.use("*", requestId());
   app.use("*", previewHeaders());
   app.use("*", clientIp({ trustProxy: s.config.trustProxy }));
@@ -102,6 +102,11 @@ export function previewHostApp(s: Services, grants: PreviewGrants): Hono<AppEnv>
   return app;
 }
 
+/** The one routing decision for HTTP requests and WebSocket upgrades (ws.ts): which sandbox's host, if any. */
+export function previewIdOfUrl(url: string, t: PreviewTemplate | null): string | null {
+  return previewIdOfHost(new URL(url).host, t);
+}
+
 /**
  * First in the control plane's chain: a request for a preview host goes to the preview app and never on. Other
  * hosts continue to the control plane's routes.
@@ -109,7 +114,7 @@ export function previewHostApp(s: Services, grants: PreviewGrants): Hono<AppEnv>
 export function previewHosts(s: Services): MiddlewareHandler<AppEnv> {
   const app = previewHostApp(s, new PreviewGrants(s.db.db, s.clock));
   return async (c, next) => {
-    if (previewIdOfHost(new URL(c.req.url).host, s.config.previewTemplate) === null) return next();
+    if (previewIdOfUrl(c.req.url, s.config.previewTemplate) === null) return next();
     return app.fetch(c.req.raw, c.env);
   };
 }

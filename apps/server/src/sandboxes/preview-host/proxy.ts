@@ -11,10 +11,10 @@ import { rewriteLocation } from "./paths.js";
 /** Request bodies larger than this are refused (413) before the dev server sees more. */
 export const PREVIEW_BODY_LIMIT = 10 * 1024 * 1024;
 /** How long the dev server may take to start answering one request. */
-const ANSWER_TIMEOUT_MS = 60_000;
+export const ANSWER_TIMEOUT_MS = 60_000;
 
 // Only these request headers reach the dev server (plus its own cookies): never Authorization or Mogplex's cookies.
-const FORWARD = [
+export const FORWARD = [
   "accept",
   "accept-language",
   "cache-control",
