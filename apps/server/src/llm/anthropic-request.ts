@@ -3,15 +3,34 @@
 // functions without `execute` (their calls go back to the client), tool_choice, max tokens, temperature, top_p,
 // stop. Anything it cannot translate is a 400 that names the field.
 import type { ChatCompletionBody } from "@mogplex/contract";
-import { jsonSchema, type ModelMessage, type SystemModelMessage, type Tool, type ToolChoice } from "ai";
+import {
+  jsonSchema,
+  type ModelMessage,
+  type SystemModelMessage,
+  type Tool,
+  type ToolChoice,
+  type UserModelMessage,
+} from "ai";
 import { z } from "zod";
 import { badRequest } from "../failure.js";
 import { validationMessage } from "../http/validate.js";
 
-const TextParts = z.array(
-  z.object({ type: z.literal("text", "only text content parts are supported"), text: z.string() }).loose(),
-);
-const Content = z.union([z.string(), TextParts, z.null()]).optional();
+const TextPart = z.object({ type: z.literal("text"), text: z.string() });
+const ImagePart = z.object({
+  type: z.literal("image_url"),
+  image_url: z.object({
+    url: z.string().regex(/^(https:|data:image\/)/, "must be an https: or data:image/ URL"),
+  }),
+});
+const Content = z
+  .union([z.string(), z.array(TextPart), z.null()], "content must be a string or an array of text parts")
+  .optional();
+const UserContent = z
+  .union(
+    [z.string(), z.array(z.discriminatedUnion("type", [TextPart, ImagePart])), z.null()],
+    "content must be a string or an array of text and image_url parts",
+  )
+  .optional();
 const ToolCall = z.object({
   id: z.string().min(1),
   type: z.literal("function").optional(),
@@ -20,7 +39,7 @@ const ToolCall = z.object({
 const Message = z.discriminatedUnion("role", [
   z.object({ role: z.literal("system"), content: Content }),
   z.object({ role: z.literal("developer"), content: Content }),
-  z.object({ role: z.literal("user"), content: Content }),
+  z.object({ role: z.literal("user"), content: UserContent }),
   z.object({ role: z.literal("assistant"), content: Content, tool_calls: z.array(ToolCall).optional() }),
   z.object({ role: z.literal("tool"), tool_call_id: z.string().min(1), content: Content }),
 ]);
@@ -41,10 +60,13 @@ const Request = z
     messages: z.array(Message),
     tools: z.array(FunctionTool).optional(),
     tool_choice: z
-      .union([
-        z.enum(["none", "auto", "required"]),
-        z.object({ type: z.literal("function"), function: z.object({ name: z.string() }) }),
-      ])
+      .union(
+        [
+          z.enum(["none", "auto", "required"]),
+          z.object({ type: z.literal("function"), function: z.object({ name: z.string() }) }),
+        ],
+        'tool_choice must be "none", "auto", "required" or { type: "function", function: { name } }',
+      )
       .optional(),
     max_tokens: z.number().int().positive().nullable().optional(),
     max_completion_tokens: z.number().int().positive().nullable().optional(),
@@ -72,6 +94,21 @@ export interface AnthropicCall {
 const textOf = (c: z.infer<typeof Content>) =>
   typeof c === "string" ? c : (c ?? []).map((p) => p.text).join("");
 
+/** User content: text, and images as data (data: URLs) or https URLs Anthropic fetches itself. */
+function userContent(c: z.infer<typeof UserContent>): UserModelMessage["content"] {
+  if (typeof c === "string" || !c) return c ?? "";
+  return c.map((p) => {
+    if (p.type === "text") return p;
+    const url = p.image_url.url;
+    const data = /^data:(image\/[\w.+-]+);base64,(.*)$/s.exec(url);
+    if (url.startsWith("data:") && !data)
+      throw badRequest("image_url: a data URL must be base64 (data:image/…;base64,…)");
+    return data
+      ? { type: "image" as const, image: data[2] as string, mediaType: data[1] }
+      : { type: "image" as const, image: new URL(url) };
+  });
+}
+
 export function toAnthropicCall(body: ChatCompletionBody): AnthropicCall {
   const parsed = Request.safeParse(body);
   if (!parsed.success) throw badRequest(validationMessage(parsed.error));
@@ -84,7 +121,7 @@ export function toAnthropicCall(body: ChatCompletionBody): AnthropicCall {
       // Anthropic has one system prompt: every system message goes first, in order.
       system.push({ role: "system", content: textOf(m.content) });
     } else if (m.role === "user") {
-      messages.push({ role: "user", content: textOf(m.content) });
+      messages.push({ role: "user", content: userContent(m.content) });
     } else if (m.role === "assistant") {
       const text = textOf(m.content);
       const calls = (m.tool_calls ?? []).map((c) => {

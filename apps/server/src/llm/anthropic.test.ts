@@ -3,13 +3,12 @@
 // agent uses it). Streaming with a tool round trip, the raw chunk format, JSON answers with the request's settings
 // translated, usage rows with tokens and cost, upstream 401/500 mapped without the key, a client that goes away;
 // the server's key (the stack's sentinel, here also the Anthropic key) in no response, log, file or row.
-import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { generateText, stepCountIs, streamText, tool } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { loadConfig } from "../config.js";
 import { resolveModel } from "../engine/models.js";
-import { BASE, type Harness, type TestUser } from "../test-support/harness.js";
+import type { Harness, TestUser } from "../test-support/harness.js";
 import { type AnthropicModel, startAnthropicModel } from "./test-support/anthropic-model.js";
 import { KEY, LLM, type LlmStack, startLlmStack } from "./test-support/stack.js";
 
@@ -50,20 +49,7 @@ describe("Anthropic models through the model endpoint", () => {
       { toolCalls: [{ name: "lookup", args: { city: "Oslo" } }], usage: { input: 1000, output: 100 } },
       { text: "It is sunny in Oslo.", usage: { input: 2000, output: 200 } },
     ]);
-    const client = createOpenAICompatible({
-      name: "mogplex",
-      baseURL: `${BASE}${LLM}`,
-      apiKey: token,
-      includeUsage: true,
-      fetch: async (url, init) => {
-        const res = await h.app.request(String(url), init as RequestInit);
-        void res
-          .clone()
-          .text()
-          .then((t) => st.answers.push(t));
-        return res;
-      },
-    });
+    const client = st.sdk(token);
     const seen: string[] = [];
     const result = streamText({
       model: client.chatModel(CLAUDE),
@@ -157,7 +143,14 @@ describe("Anthropic models through the model endpoint", () => {
     const tools = [{ type: "function", function: { name: "read_file", parameters: { type: "object" } } }];
     const messages = [
       { role: "system", content: "Be brief." },
-      { role: "user", content: [{ type: "text", text: "AN-JSON" }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "AN-JSON" },
+          { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } },
+          { type: "image_url", image_url: { url: "https://images.example.com/a.png" } },
+        ],
+      },
     ];
     const settings = {
       tools,
@@ -180,6 +173,10 @@ describe("Anthropic models through the model endpoint", () => {
       tool_choice: { type: "tool", name: "read_file" },
       system: [{ type: "text", text: "Be brief." }],
     });
+    expect(requestsWith("AN-JSON")[0]?.body.messages[0].content.slice(1)).toMatchObject([
+      { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } },
+      { type: "image", source: { type: "url", url: "https://images.example.com/a.png" } },
+    ]);
     const after = [
       ...messages,
       { role: "assistant", content: null, tool_calls: [call] },
@@ -199,6 +196,11 @@ describe("Anthropic models through the model endpoint", () => {
     expect([orphan.status, orphan.json.error.message]).toEqual([
       400,
       "tool message: no earlier assistant tool call has id nope",
+    ]);
+    const audio = await chat({ messages: [{ role: "user", content: [{ type: "input_audio" }] }] });
+    expect([audio.status, audio.json.error.message]).toEqual([
+      400,
+      "messages.0.content: content must be a string or an array of text and image_url parts",
     ]);
   });
 
@@ -228,25 +230,8 @@ describe("Anthropic models through the model endpoint", () => {
 
   it("a client that goes away aborts the upstream request (recorded as aborted)", async () => {
     claude.on("AN-SLOW", [{ text: "late", delayMs: 3_000 }]);
-    const ac = new AbortController();
-    const pending = h.app.request(`${BASE}${LLM}/chat/completions`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: CLAUDE, stream: true, messages: [{ role: "user", content: "AN-SLOW" }] }),
-      signal: ac.signal,
-    });
-    const deadline = Date.now() + 20_000;
-    while (requestsWith("AN-SLOW").length === 0 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 20));
-    ac.abort();
-    await Promise.resolve(pending).catch(() => {});
-    let last: unknown;
-    while (Date.now() < deadline) {
-      last = (await lastRows(1))[0]?.[3];
-      if (last === "aborted") break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(last).toBe("aborted");
+    const seen = () => requestsWith("AN-SLOW").length > 0;
+    expect(await st.goAway(token, owner.teamId, CLAUDE, "AN-SLOW", seen)).toBe("aborted");
   });
 
   it("the run engine's resolver reaches the same base URL", async () => {

@@ -43,7 +43,18 @@ export async function anthropicAnswer(
   const call = toAnthropicCall(body);
   const model = anthropicProvider(engine, up.apiKey)(up.modelId);
   const head = { id: `chatcmpl-${newId()}`, created: Math.floor(Date.now() / 1000), model: up.id };
-  const settings = { ...call, model, maxRetries: 0, abortSignal: upstream.signal };
+  const settings = {
+    ...call,
+    model,
+    maxRetries: 0,
+    abortSignal: upstream.signal,
+    // The server never fetches a URL from a request: image URLs go to Anthropic as they are.
+    experimental_download: async (urls: Array<{ url: URL; isUrlSupportedByModel: boolean }>) =>
+      urls.map((u) => {
+        if (u.isUrlSupportedByModel) return null;
+        throw badRequest(`${up.id} cannot take ${u.url.protocol} URLs in messages; send the content inline`);
+      }),
+  };
   if (!body.stream) {
     let r: Awaited<ReturnType<typeof generateText>>;
     try {

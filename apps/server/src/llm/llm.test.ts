@@ -2,13 +2,12 @@
 // loopback, the AI SDK's openai-compatible provider as the client (as the terminal agent uses it), streaming and
 // not, tool calls both ways, usage rows and the usage route, a client that goes away; the server's provider key
 // never reaches a response, a log line, a data file or a database row. Refusals: llm-refusals.test.ts.
-import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { LlmUsage } from "@mogplex/contract";
 import { stepCountIs, streamText, tool } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { ScriptedModel } from "../engine/test-support/scripted-model.js";
-import { BASE, type Harness, type TestUser } from "../test-support/harness.js";
+import type { Harness, TestUser } from "../test-support/harness.js";
 import { KEY, LLM, type LlmStack, MODEL, startLlmStack } from "./test-support/stack.js";
 
 let st: LlmStack;
@@ -30,23 +29,7 @@ afterAll(async () => {
   await st?.close();
 });
 
-/** The AI SDK's provider pointed at the endpoint, its requests answered by the app in process. */
-function sdk(apiKey: string) {
-  return createOpenAICompatible({
-    name: "mogplex",
-    baseURL: `${BASE}${LLM}`,
-    apiKey,
-    includeUsage: true,
-    fetch: async (url, init) => {
-      const res = await h.app.request(String(url), init as RequestInit);
-      void res
-        .clone()
-        .text()
-        .then((t) => st.answers.push(t));
-      return res;
-    },
-  });
-}
+const sdk = (apiKey: string) => st.sdk(apiKey);
 
 describe("the model endpoint", () => {
   it("lists the team's usable models in the OpenAI format", async () => {
@@ -148,28 +131,8 @@ describe("the model endpoint", () => {
 
   it("a client that goes away aborts the upstream request (recorded as aborted)", async () => {
     model.on("LLM-SLOW", [{ text: "late", delayMs: 3_000 }]);
-    const ac = new AbortController();
-    const pending = h.app.request(`${BASE}${LLM}/chat/completions`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: MODEL, stream: true, messages: [{ role: "user", content: "LLM-SLOW" }] }),
-      signal: ac.signal,
-    });
-    const deadline = Date.now() + 20_000;
-    while (
-      !model.requests.some((q) => JSON.stringify(q.messages).includes("LLM-SLOW")) &&
-      Date.now() < deadline
-    )
-      await new Promise((r) => setTimeout(r, 20));
-    ac.abort();
-    await Promise.resolve(pending).catch(() => {});
-    let last: string | undefined;
-    while (Date.now() < deadline) {
-      last = (await usageRows(owner.teamId)).at(-1)?.outcome;
-      if (last === "aborted") break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(last).toBe("aborted");
+    const seen = () => model.requests.some((q) => JSON.stringify(q.messages).includes("LLM-SLOW"));
+    expect(await st.goAway(token, owner.teamId, MODEL, "LLM-SLOW", seen)).toBe("aborted");
   });
 
   it("the provider key reaches no response, log line, data file or database row", async () => {

@@ -4,11 +4,12 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { createOpenAICompatible, type OpenAICompatibleProvider } from "@ai-sdk/openai-compatible";
 import { sql } from "kysely";
 import { expect } from "vitest";
 import { type ScriptedModel, startScriptedModel } from "../../engine/test-support/scripted-model.js";
 import { createLogger } from "../../logger.js";
-import { createHarness, type Harness } from "../../test-support/harness.js";
+import { BASE, createHarness, type Harness } from "../../test-support/harness.js";
 
 export const KEY = "sk-oc-SENTINEL-llm-9b3e71";
 export const LLM = "/api/v1/mogplex/llm/v1";
@@ -33,11 +34,24 @@ export interface LlmStack {
     o?: { token?: string; body?: unknown; cookie?: string },
   ): Promise<Answer>;
   chat(token: string, body: Record<string, unknown>): Promise<Answer>;
+  /** The AI SDK's openai-compatible provider at the endpoint (as the terminal agent uses it), answered in process. */
+  sdk(apiKey: string): OpenAICompatibleProvider;
   usageRows(
     teamId: string,
   ): Promise<
     Array<{ model: string; user_id: string; input_tokens: number; output_tokens: number; outcome: string }>
   >;
+  /**
+   * A streamed request whose client goes away once `arrived()` says the upstream has it; then the outcome of the
+   * team's latest usage row, polled until it reads "aborted" (or 20 s pass).
+   */
+  goAway(
+    token: string,
+    teamId: string,
+    model: string,
+    marker: string,
+    arrived: () => boolean,
+  ): Promise<unknown>;
   /** The sentinel key is in no answer, log line, data file or (PostgreSQL) database row. */
   assertKeyNowhere(): Promise<void>;
   close(): Promise<void>;
@@ -62,6 +76,13 @@ export async function startLlmStack(env: Record<string, string> = {}): Promise<L
     logger: createLogger("debug", sink),
   });
   const answers: string[] = [];
+  const usageRows: LlmStack["usageRows"] = (teamId) =>
+    h.s.db.db
+      .selectFrom("llm_usage")
+      .select(["model", "user_id", "input_tokens", "output_tokens", "outcome"])
+      .where("team_id", "=", teamId)
+      .orderBy("created_at")
+      .execute();
   const call: LlmStack["call"] = async (method, path, o = {}) => {
     const res = await h.request(method, path, o);
     const text = await res.text();
@@ -73,15 +94,44 @@ export async function startLlmStack(env: Record<string, string> = {}): Promise<L
     model,
     answers,
     call,
+    sdk: (apiKey) =>
+      createOpenAICompatible({
+        name: "mogplex",
+        baseURL: `${BASE}${LLM}`,
+        apiKey,
+        includeUsage: true,
+        fetch: async (url, init) => {
+          const res = await h.app.request(String(url), init as RequestInit);
+          void res
+            .clone()
+            .text()
+            .then((t) => answers.push(t));
+          return res;
+        },
+      }),
     chat: (token, body) =>
       call("POST", `${LLM}/chat/completions`, { token, body: { model: MODEL, ...body } }),
-    usageRows: (teamId) =>
-      h.s.db.db
-        .selectFrom("llm_usage")
-        .select(["model", "user_id", "input_tokens", "output_tokens", "outcome"])
-        .where("team_id", "=", teamId)
-        .orderBy("created_at")
-        .execute(),
+    async goAway(token, teamId, model, marker, arrived) {
+      const ac = new AbortController();
+      const pending = h.app.request(`${BASE}${LLM}/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ model, stream: true, messages: [{ role: "user", content: marker }] }),
+        signal: ac.signal,
+      });
+      const deadline = Date.now() + 20_000;
+      while (!arrived() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      ac.abort();
+      await Promise.resolve(pending).catch(() => {});
+      let last: unknown;
+      while (Date.now() < deadline) {
+        last = (await usageRows(teamId)).at(-1)?.outcome;
+        if (last === "aborted") break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return last;
+    },
+    usageRows,
     async assertKeyNowhere() {
       expect(answers.length).toBeGreaterThan(5);
       expect(logs).toContain('"msg":"llm request"');
