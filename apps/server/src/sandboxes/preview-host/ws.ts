@@ -92,9 +92,23 @@ export function servePreviewUpgrades(
       const message = `This preview has ${MAX_TUNNELS_PER_PREVIEW} WebSockets open; close some`;
       throw failure("RATE_LIMITED", message, { retryAfterSeconds: 5 });
     }
-    const tunnel = await openTunnel(req, socket, head, `${url.pathname}${url.search}`, live);
-    // The preview left while the dev server answered: nothing may stay open on it.
-    if (stopped || s.sandboxes.previews.get(sandboxId) !== live) return tunnel.close();
+    // The slot is taken while the dev server answers (so concurrent upgrades can't pass the cap together), and
+    // closing it then (the preview left, shutdown) closes the tunnel as soon as it exists.
+    let cancelled = false;
+    const slot: Tunnel = {
+      close: () => {
+        cancelled = true;
+      },
+      closed: Promise.resolve(),
+    };
+    mine.add(slot);
+    open.set(live, mine);
+    const release = () => {
+      mine.delete(slot);
+      if (mine.size === 0 && open.get(live) === mine) open.delete(live);
+    };
+    const tunnel = await openTunnel(req, socket, head, `${url.pathname}${url.search}`, live).finally(release);
+    if (cancelled || stopped || s.sandboxes.previews.get(sandboxId) !== live) return tunnel.close();
     mine.add(tunnel);
     open.set(live, mine);
     const recheck = setInterval(() => {
