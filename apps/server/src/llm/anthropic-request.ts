@@ -72,6 +72,7 @@ const Request = z
     max_completion_tokens: z.number().int().positive().nullable().optional(),
     temperature: z.number().min(0).max(2).nullable().optional(),
     top_p: z.number().min(0).max(1).nullable().optional(),
+    n: z.literal(1, "Anthropic models give one choice per request (n: 1)").nullable().optional(),
     stop: z
       .union([z.string(), z.array(z.string()).max(8)])
       .nullable()

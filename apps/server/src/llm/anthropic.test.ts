@@ -197,6 +197,11 @@ describe("Anthropic models through the model endpoint", () => {
       400,
       "tool message: no earlier assistant tool call has id nope",
     ]);
+    const two = await chat({ n: 2, messages: [{ role: "user", content: "x" }] });
+    expect([two.status, two.json.error.message]).toEqual([
+      400,
+      "n: Anthropic models give one choice per request (n: 1)",
+    ]);
     const audio = await chat({ messages: [{ role: "user", content: [{ type: "input_audio" }] }] });
     expect([audio.status, audio.json.error.message]).toEqual([
       400,
@@ -204,7 +209,7 @@ describe("Anthropic models through the model endpoint", () => {
     ]);
   });
 
-  it("maps upstream failures (401 → 502, 500 → 502, 429 → 429), the key scrubbed, streaming or not", async () => {
+  it("maps upstream failures (401 → 502, 500 → 502, 429 → 429; a stream that breaks off), the key scrubbed", async () => {
     claude.on("AN-401", [{ status: 401, errorMessage: `invalid x-api-key ${KEY}` }]);
     const refused = await chat({ messages: [{ role: "user", content: "AN-401" }] });
     expect([refused.status, refused.json.error.code]).toEqual([502, "BAD_GATEWAY"]);
@@ -221,7 +226,15 @@ describe("Anthropic models through the model endpoint", () => {
     claude.on("AN-429", [{ status: 429 }]);
     const limited = await chat({ stream: true, messages: [{ role: "user", content: "AN-429" }] });
     expect([limited.status, limited.json.error.code]).toEqual([429, "RATE_LIMITED"]);
-    expect(await lastRows(3)).toEqual([
+    claude.on("AN-BREAK", [{ text: "Half of it", breakOff: true }]);
+    const broke = await chat({ stream: true, messages: [{ role: "user", content: "AN-BREAK" }] });
+    expect(broke.status).toBe(200);
+    expect(broke.text).toContain('"content":"Half "');
+    expect(broke.text.trim().split("\n\n").at(-1)).toBe(
+      `data: ${JSON.stringify({ error: { message: "The model provider's stream broke off; try again" } })}`,
+    );
+    expect(await lastRows(4)).toEqual([
+      [CLAUDE, 0, 0, "error"],
       [CLAUDE, 0, 0, "error"],
       [CLAUDE, 0, 0, "error"],
       [CLAUDE, 0, 0, "error"],

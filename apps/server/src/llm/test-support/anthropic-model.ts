@@ -11,6 +11,8 @@ export interface AnthropicReply {
   /** Answer with this HTTP status and an Anthropic error body instead. */
   status?: number;
   errorMessage?: string;
+  /** Streamed: an `error` event (overloaded) after the first text delta, then the end. */
+  breakOff?: boolean;
   /** Hold the answer back (to test a client going away). */
   delayMs?: number;
 }
@@ -74,7 +76,7 @@ export async function startAnthropicModel(): Promise<AnthropicModel> {
     const stop = reply.toolCalls?.length ? "tool_use" : "end_turn";
     const message = { id: `msg_${++ids}`, type: "message", role: "assistant", model: body.model };
     if (body.stream) {
-      streamMessage(res, message, content, usage, stop);
+      streamMessage(res, message, content, usage, stop, reply.breakOff === true);
       return;
     }
     res.writeHead(200, { "content-type": "application/json" });
@@ -109,6 +111,7 @@ function streamMessage(
   content: Array<Record<string, unknown>>,
   usage: { input: number; output: number },
   stop: string,
+  breakOff: boolean,
 ): void {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
   const event = (type: string, data: Record<string, unknown>) =>
@@ -122,12 +125,18 @@ function streamMessage(
       usage: { input_tokens: usage.input, output_tokens: 1 },
     },
   });
-  (content as Block[]).forEach((b, index) => {
+  for (const [index, b] of (content as Block[]).entries()) {
     if (b.type === "text") {
       event("content_block_start", { index, content_block: { type: "text", text: "" } });
       const half = Math.ceil(b.text.length / 2);
-      for (const text of [b.text.slice(0, half), b.text.slice(half)].filter(Boolean))
+      for (const text of [b.text.slice(0, half), b.text.slice(half)].filter(Boolean)) {
         event("content_block_delta", { index, delta: { type: "text_delta", text } });
+        if (breakOff) {
+          event("error", { error: { type: "overloaded_error", message: "Overloaded" } });
+          res.end();
+          return;
+        }
+      }
     } else {
       event("content_block_start", {
         index,
@@ -139,7 +148,7 @@ function streamMessage(
         event("content_block_delta", { index, delta: { type: "input_json_delta", partial_json } });
     }
     event("content_block_stop", { index });
-  });
+  }
   event("message_delta", {
     delta: { stop_reason: stop, stop_sequence: null },
     usage: { output_tokens: usage.output },
