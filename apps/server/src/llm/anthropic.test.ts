@@ -188,10 +188,6 @@ describe("Anthropic models through the model endpoint", () => {
       type: "tool_result",
       tool_use_id: call.id,
     });
-    expect(await lastRows(2)).toEqual([
-      [CLAUDE, 40, 9, "ok"],
-      [CLAUDE, 60, 2, "ok"],
-    ]);
     const orphan = await chat({ messages: [{ role: "tool", tool_call_id: "nope", content: "x" }] });
     expect([orphan.status, orphan.json.error.message]).toEqual([
       400,
@@ -206,6 +202,11 @@ describe("Anthropic models through the model endpoint", () => {
     expect([audio.status, audio.json.error.message]).toEqual([
       400,
       "messages.0.content: content must be a string or an array of text and image_url parts",
+    ]);
+    // Refused before the provider: no usage rows for them.
+    expect(await lastRows(2)).toEqual([
+      [CLAUDE, 40, 9, "ok"],
+      [CLAUDE, 60, 2, "ok"],
     ]);
   });
 

@@ -1,15 +1,14 @@
-// Anthropic models through the OpenAI-compatible endpoint: the request translated (anthropic-request.ts) into an
+// Anthropic models through the OpenAI-compatible endpoint: the request, translated (anthropic-request.ts) into an
 // AI SDK call on the Anthropic provider (tools without execute, so tool calls go back to the client; no retries),
 // answered in OpenAI's format: chat.completion JSON, or chat.completion.chunk SSE (anthropic-stream.ts). Provider
 // errors become the relay path's 400/429/502 with every server key scrubbed.
-import type { ChatCompletionBody } from "@mogplex/contract";
 import { APICallError, generateText, streamText, type TextStreamPart, type Tool } from "ai";
 import type { EngineConfig } from "../config/engine.js";
 import { anthropicProvider } from "../engine/models.js";
 import { badRequest, Failure, failure } from "../failure.js";
 import { newId } from "../security/random.js";
 import type { Upstream } from "./access.js";
-import { toAnthropicCall } from "./anthropic-request.js";
+import type { AnthropicCall } from "./anthropic-request.js";
 import { countsOf, finishReason, openAiChunks } from "./anthropic-stream.js";
 import type { Done } from "./relay.js";
 import { scrub, unreachable, upstreamFailure } from "./upstream.js";
@@ -36,11 +35,11 @@ async function anthropicFailure(up: Upstream, err: unknown): Promise<Failure> {
 export async function anthropicAnswer(
   up: Upstream,
   engine: EngineConfig,
-  body: ChatCompletionBody,
+  call: AnthropicCall,
+  stream: boolean,
   done: Done,
   upstream: AbortController,
 ): Promise<Answer> {
-  const call = toAnthropicCall(body);
   const model = anthropicProvider(engine, up.apiKey)(up.modelId);
   const head = { id: `chatcmpl-${newId()}`, created: Math.floor(Date.now() / 1000), model: up.id };
   const settings = {
@@ -55,7 +54,7 @@ export async function anthropicAnswer(
         throw badRequest(`${up.id} cannot take ${u.url.protocol} URLs in messages; send the content inline`);
       }),
   };
-  if (!body.stream) {
+  if (!stream) {
     let r: Awaited<ReturnType<typeof generateText>>;
     try {
       r = await generateText(settings);

@@ -21,6 +21,7 @@ import { validationMessage } from "../http/validate.js";
 import type { Services } from "../services.js";
 import { LlmAccess } from "./access.js";
 import { anthropicAnswer } from "./anthropic.js";
+import { toAnthropicCall } from "./anthropic-request.js";
 import { type Outcome, relayJson, relayStream, type TokenCounts } from "./relay.js";
 import { callUpstream } from "./upstream.js";
 import { LlmUsageStore } from "./usage.js";
@@ -83,6 +84,8 @@ export function registerLlmRoutes(app: Hono<AppEnv>, s: Services): void {
     const body = parsed.data;
     await usage.checkBudget(p.teamId);
     const up = await access.resolve(p.teamId, body.model, auditContext(c, p));
+    // What Anthropic's translation cannot take is refused here, before anything is counted.
+    const anthropicCall = up.chatBaseURL ? null : toAnthropicCall(body);
     const started = s.clock.now();
     const done = async (counts: TokenCounts, outcome: Outcome) => {
       const fields = { requestId: c.get("requestId"), model: up.id, ...counts, outcome };
@@ -110,7 +113,8 @@ export function registerLlmRoutes(app: Hono<AppEnv>, s: Services): void {
     try {
       if (!up.chatBaseURL) {
         // Anthropic: translated both ways (anthropic.ts), usage counted from the provider's answer.
-        const answer = await anthropicAnswer(up, s.config.engine, body, done, upstreamAbort);
+        const call = anthropicCall ?? toAnthropicCall(body);
+        const answer = await anthropicAnswer(up, s.config.engine, call, !!body.stream, done, upstreamAbort);
         if ("stream" in answer) return sseAnswer(c, answer.stream);
         clientSignal.removeEventListener("abort", onClientGone);
         return c.body(answer.json, 200, { "content-type": "application/json" });
