@@ -15,6 +15,15 @@ import { scrub, unreachable, upstreamFailure } from "./upstream.js";
 
 export type Answer = { json: string } | { stream: ReadableStream<Uint8Array> };
 
+/** SDK errors that mean the request itself cannot be sent (the caller's to fix); anything else is a 502. */
+const REFUSED_BY_SDK = new Set([
+  "AI_InvalidPromptError",
+  "AI_InvalidArgumentError",
+  "AI_InvalidMessageRoleError",
+  "AI_UnsupportedFunctionalityError",
+  "AI_MessageConversionError",
+]);
+
 /** Why the provider call failed, as the endpoint says it. */
 async function anthropicFailure(up: Upstream, err: unknown): Promise<Failure> {
   if (err instanceof Failure) return err;
@@ -24,7 +33,7 @@ async function anthropicFailure(up: Upstream, err: unknown): Promise<Failure> {
     return upstreamFailure(up, new Response(err.responseBody ?? "", { status: err.statusCode, headers }));
   }
   // The SDK refusing the request before sending it (e.g. a prompt shape Anthropic does not take).
-  if (err instanceof Error && /Invalid|Unsupported/.test(err.name)) {
+  if (err instanceof Error && REFUSED_BY_SDK.has(err.name)) {
     return badRequest(
       `The request cannot be sent to ${up.id}: ${scrub(err.message, up.secrets).slice(0, 500)}`,
     );
