@@ -35,13 +35,17 @@ function importsOf(file: string): string[] {
 }
 const target = (file: string, spec: string) => resolve(dirname(file), spec).replace(/\.js$/, ".ts");
 
-/** The HTTP edge: files under http/ or web/, and files named *routes.ts, endpoint.ts, app.ts, serve.ts. */
+/**
+ * The HTTP edge: files under http/ or web/, the preview hosts' own app and upgrade handler
+ * (sandboxes/preview-host/), and files named *routes.ts, endpoint.ts, app.ts, serve.ts.
+ */
 function isEdge(file: string): boolean {
   const r = relative(SRC, file).split(sep);
   const name = basename(file);
   return (
     r[0] === "http" ||
     r[0] === "web" ||
+    (r[0] === "sandboxes" && r[1] === "preview-host") ||
     /routes\.ts$/.test(name) ||
     ["endpoint.ts", "app.ts", "serve.ts"].includes(name)
   );

@@ -6,17 +6,19 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { API } from "../runs/test-support/api.js";
 import {
-  previewCookieFor,
-  previewHost,
-  runWithPreview,
-  untilServed,
-} from "../../engine/test-support/previews.js";
-import { type RunFixture, startRunFixture } from "../../engine/test-support/run-fixture.js";
-import { API } from "../../runs/test-support/api.js";
-import type { Services } from "../../services.js";
-import { closedWithin, messages, sendText, type Upgrade, upgrade, WS_SERVER } from "./test-support/ws.js";
-import { type PreviewUpgrades, servePreviewUpgrades } from "./ws.js";
+  closedWithin,
+  messages,
+  sendText,
+  type Upgrade,
+  upgrade,
+  WS_SERVER,
+} from "../sandboxes/preview-host/test-support/ws.js";
+import { type PreviewUpgrades, servePreviewUpgrades } from "../sandboxes/preview-host/ws.js";
+import type { Services } from "../services.js";
+import { previewCookieFor, previewHost, runWithPreview, untilServed } from "./test-support/previews.js";
+import { type RunFixture, startRunFixture } from "./test-support/run-fixture.js";
 
 const SYS = { actorType: "system" as const, actorId: null };
 const EVENTUALLY_MS = 20_000;
