@@ -46,10 +46,11 @@ export async function sandboxedLaunch(c: McpServerConfig, env: Env): Promise<Std
   const options = [
     ...isolationOptions(kit, "mogplex-mcp", true),
     ...["/opt", "/etc/resolv.conf", "/etc/hosts"].flatMap((p) => ["--ro-bind-try", p, p]),
-    ...c.mounts.filter((m) => isAbsolute(m)).flatMap((m) => ["--ro-bind-try", m, m]),
     ...["--perms", "0444", "--file", String(kit.FD.passwd), "/etc/passwd"],
     ...["--perms", "0444", "--file", String(kit.FD.group), "/etc/group"],
     ...["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"],
+    // After the private /tmp, so a mount under the host's /tmp is not hidden by it.
+    ...c.mounts.filter((m) => isAbsolute(m)).flatMap((m) => ["--ro-bind-try", m, m]),
     ...["--remount-ro", "/", "--chdir", "/tmp", "--seccomp", String(kit.FD.seccomp)],
   ];
   const dir = mkdtempSync(join(tmpdir(), "mogplex-mcp-"));
