@@ -12,7 +12,8 @@ export const LLM_BASE_PATH = "/llm/v1";
 
 /**
  * A chat-completions request. Only what the server acts on is checked; every other OpenAI field (tools,
- * tool_choice, temperature, response_format, …) is passed through to the provider unchanged.
+ * tool_choice, temperature, response_format, …) goes to OpenAI-dialect providers unchanged, and is translated for
+ * Anthropic where it has an equivalent (fields it has none for, such as response_format or seed, are dropped).
  */
 export const ChatCompletionBody = z
   .object({
