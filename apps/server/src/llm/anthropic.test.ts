@@ -3,14 +3,14 @@
 // agent uses it). Streaming with a tool round trip, the raw chunk format, JSON answers with the request's settings
 // translated, usage rows with tokens and cost, upstream 401/500 mapped without the key, a client that goes away;
 // the server's key (the stack's sentinel, here also the Anthropic key) in no response, log, file or row.
-import { generateText, stepCountIs, streamText, tool } from "ai";
+import { generateText } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
 import { loadConfig } from "../config.js";
 import { resolveModel } from "../engine/models.js";
 import type { Harness, TestUser } from "../test-support/harness.js";
 import { type AnthropicModel, startAnthropicModel } from "./test-support/anthropic-model.js";
 import { KEY, LLM, type LlmStack, startLlmStack } from "./test-support/stack.js";
+import { weatherRoundTrip } from "./test-support/weather.js";
 
 const CLAUDE = "anthropic/claude-sonnet-4-5";
 let st: LlmStack;
@@ -49,29 +49,14 @@ describe("Anthropic models through the model endpoint", () => {
       { toolCalls: [{ name: "lookup", args: { city: "Oslo" } }], usage: { input: 1000, output: 100 } },
       { text: "It is sunny in Oslo.", usage: { input: 2000, output: 200 } },
     ]);
-    const client = st.sdk(token);
-    const seen: string[] = [];
-    const result = streamText({
-      model: client.chatModel(CLAUDE),
+    const r = await weatherRoundTrip(st.sdk(token), {
+      model: CLAUDE,
       system: "You are terse.",
       prompt: "AN-STREAM weather?",
-      tools: {
-        lookup: tool({
-          description: "Weather for a city",
-          inputSchema: z.object({ city: z.string() }),
-          execute: async ({ city }) => {
-            seen.push(city);
-            return { weather: "sunny" };
-          },
-        }),
-      },
-      stopWhen: stepCountIs(3),
     });
-    let text = "";
-    for await (const part of result.textStream) text += part;
-    expect(text).toBe("It is sunny in Oslo.");
-    expect(seen).toEqual(["Oslo"]);
-    expect(await result.totalUsage).toMatchObject({ inputTokens: 3000, outputTokens: 300 });
+    expect(r.text).toBe("It is sunny in Oslo.");
+    expect(r.seen).toEqual(["Oslo"]);
+    expect(r.usage).toMatchObject({ inputTokens: 3000, outputTokens: 300 });
     const ups = requestsWith("AN-STREAM");
     expect(ups).toHaveLength(2);
     for (const q of ups) {

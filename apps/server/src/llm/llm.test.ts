@@ -3,12 +3,11 @@
 // not, tool calls both ways, usage rows and the usage route, a client that goes away; the server's provider key
 // never reaches a response, a log line, a data file or a database row. Refusals: llm-refusals.test.ts.
 import { LlmUsage } from "@mogplex/contract";
-import { stepCountIs, streamText, tool } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
 import type { ScriptedModel } from "../engine/test-support/scripted-model.js";
 import type { Harness, TestUser } from "../test-support/harness.js";
 import { KEY, LLM, type LlmStack, MODEL, startLlmStack } from "./test-support/stack.js";
+import { weatherRoundTrip } from "./test-support/weather.js";
 
 let st: LlmStack;
 let h: Harness;
@@ -46,26 +45,10 @@ describe("the model endpoint", () => {
       { toolCalls: [{ name: "lookup", args: { city: "Oslo" } }], usage: { prompt: 11, completion: 7 } },
       { text: "It is sunny in Oslo.", usage: { prompt: 23, completion: 5 } },
     ]);
-    const seen: string[] = [];
-    const result = streamText({
-      model: sdk(token).chatModel(MODEL),
-      prompt: "LLM-STREAM weather?",
-      tools: {
-        lookup: tool({
-          inputSchema: z.object({ city: z.string() }),
-          execute: async ({ city }) => {
-            seen.push(city);
-            return { weather: "sunny" };
-          },
-        }),
-      },
-      stopWhen: stepCountIs(3),
-    });
-    let text = "";
-    for await (const part of result.textStream) text += part;
-    expect(text).toBe("It is sunny in Oslo.");
-    expect(seen).toEqual(["Oslo"]);
-    expect(await result.totalUsage).toMatchObject({ inputTokens: 34, outputTokens: 12 });
+    const r = await weatherRoundTrip(sdk(token), { model: MODEL, prompt: "LLM-STREAM weather?" });
+    expect(r.text).toBe("It is sunny in Oslo.");
+    expect(r.seen).toEqual(["Oslo"]);
+    expect(r.usage).toMatchObject({ inputTokens: 34, outputTokens: 12 });
     const ups = model.requests.filter((q) => JSON.stringify(q.messages).includes("LLM-STREAM"));
     expect(ups).toHaveLength(2);
     for (const q of ups) {
