@@ -13,7 +13,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { ERROR_STATUS } from "@mogplex/contract";
 import type { Context, Hono } from "hono";
-import { ApiError } from "../http/errors.js";
+import { ApiError, Failure } from "../http/errors.js";
 import { jsonBody } from "../http/steps/body.js";
 import { authenticateKey, bearerOrApiKey, requireAllowedAddress } from "../http/steps/credential.js";
 import { requireHostAndOrigin } from "../http/steps/host-origin.js";
@@ -21,9 +21,11 @@ import { failedAuthLimit, keyLimit } from "../http/steps/limits.js";
 import type { AppEnv } from "../http/types.js";
 import { gatewayResource } from "../oauth/provider.js";
 import { oauthOrigin, resourceChallenge } from "../oauth/resource.js";
+import { PAT_PREFIX } from "../security/pat.js";
 import type { Services } from "../services.js";
 import { GATEWAY_KEY_PREFIX } from "./auth/key-format.js";
 import type { GatewayPrincipal } from "./auth/keys.js";
+import { patGatewayPrincipal } from "./auth/pat.js";
 import type { ErrorClass } from "./errors.js";
 import { LegacySseTransport } from "./legacy-sse.js";
 import type { RequestLogEntry } from "./request-log.js";
@@ -98,23 +100,29 @@ function gatewaySteps(s: Services, record: Recorder) {
         s.clock,
       );
       await failures.check();
-      // A gateway key, or an OAuth access token bound to this resource (an OAuth grant is a key-like principal).
+      // A gateway key, a Mogplex PAT (resolved uncached, as a key-like principal of its team), or an OAuth access
+      // token bound to this resource (an OAuth grant is a key-like principal).
       principal = await authenticateKey({
         presented: bearerOrApiKey(c),
-        verify: (secret) =>
+        verify: async (secret) =>
           secret.startsWith(GATEWAY_KEY_PREFIX)
             ? g.keys.authenticate(secret)
-            : g.oauth.authenticate(secret, gatewayResource(oauthOrigin(s.config))),
+            : secret.startsWith(PAT_PREFIX)
+              ? patGatewayPrincipal(await s.tokens.authenticate(secret), s.config.gateway.defaultRps)
+              : g.oauth.authenticate(secret, gatewayResource(oauthOrigin(s.config))),
         messages: {
-          missing: "Gateway key or OAuth access token required: Authorization: Bearer <key> or X-API-Key",
-          invalid: "Invalid, expired or revoked gateway key or access token",
+          missing:
+            "Gateway key, Mogplex token or OAuth access token required: Authorization: Bearer <key> or X-API-Key",
+          invalid: "Invalid, expired or revoked gateway key or token",
         },
         onFailure: failures.charge,
       });
       requireAllowedAddress(c, principal, "This key cannot be used from your network address");
       await keyLimit(s.limiter, `gw:${principal.keyId}`, { limit: principal.rps, windowMs: 1000 }, s.clock);
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
+    } catch (caught) {
+      if (!(caught instanceof Failure)) throw caught;
+      // A PAT's refusal (viewer, read-only) is a service Failure: answered like the steps' own.
+      const err = caught instanceof ApiError ? caught : new ApiError(caught.code, caught.message);
       if (err.code === "SERVICE_UNAVAILABLE") return { denied: rpcRefusal(err, ErrorCode.InternalError) };
       const log = REFUSAL_LOG[err.code] ?? { status: "denied", errorClass: "forbidden" };
       const who = { keyId: principal?.id ?? null, teamId: principal?.teamId ?? null };
