@@ -1,8 +1,8 @@
 // Synced MCP configuration (account login only): GET /api/v1/mogplex/mcp/servers at start, kept in memory only
 // (nothing synced is written to disk, so after logout nothing remains). stdio servers start on this machine on
 // demand, in bubblewrap unless --no-sandbox (mcp-sandbox.ts); HTTP servers go through the gateway at
-// <server>/mcp when MOGPLEX_GATEWAY_KEY holds a gateway key (a PAT can't open the gateway), else straight to
-// their URL with the synced headers. Tools are offered as `<server>__<tool>`.
+// <server>/mcp with the account's PAT (or MOGPLEX_GATEWAY_KEY, a gateway key, when set), so the servers' own
+// headers stay on the server. Tools are offered as `<server>__<tool>`.
 import type { McpServerConfig } from "@mogplex/contract";
 import { dynamicTool, jsonSchema, type ToolSet } from "ai";
 import type { Ctx } from "../context.js";
@@ -50,7 +50,7 @@ export class McpSync {
       for (const c of configs) {
         for (const v of [...Object.values(c.headers), ...Object.values(c.env)]) this.ctx.log.secret(v);
       }
-      const gatewayKey = this.ctx.env.MOGPLEX_GATEWAY_KEY?.trim();
+      const gatewayKey = this.ctx.env.MOGPLEX_GATEWAY_KEY?.trim() || this.account.token;
       this.ctx.log.secret(gatewayKey);
       this.ctx.log.write("agent.mcp_sync", {
         servers: configs.map((c) => ({ name: c.name, transport: c.transport })),
@@ -60,20 +60,18 @@ export class McpSync {
     return this.loaded;
   }
 
-  private async start(c: McpServerConfig, gatewayKey: string | undefined): Promise<Entry> {
+  private async start(c: McpServerConfig, gatewayKey: string): Promise<Entry> {
     const transport = c.transport === "stdio" ? "stdio" : "http";
     const entry: Entry = { server: c.name, transport, tools: [] };
     try {
       const client =
         transport === "stdio"
           ? await this.stdio(c)
-          : gatewayKey
-            ? await McpClient.http(
-                `${this.account.url}/mcp`,
-                { authorization: `Bearer ${gatewayKey}` },
-                `${c.name}__`,
-              )
-            : await McpClient.http(c.url ?? "", c.headers, "");
+          : await McpClient.http(
+              `${this.account.url}/mcp`,
+              { authorization: `Bearer ${gatewayKey}` },
+              `${c.name}__`,
+            );
       entry.client = client;
       entry.tools = (await client.listTools()).map((t) => ({
         server: c.name,

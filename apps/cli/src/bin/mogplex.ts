@@ -26,8 +26,8 @@ Environment:
   MOGPLEX_HOME     where auth.json and session logs live (default: ~/.mogplex;
                    \`serve\` keeps its data in $MOGPLEX_HOME/server)
   MOGPLEX_DEBUG=1  also log stream chunks and tool outputs (still redacted)
-  MOGPLEX_GATEWAY_KEY  a gateway key (pmcp_…): the agent reaches your team's HTTP MCP
-                   servers through the server's gateway instead of directly
+  MOGPLEX_GATEWAY_KEY  a gateway key (pmcp_…) for the agent's HTTP MCP servers at the
+                   server's gateway, instead of your Mogplex token (its allowlists apply)
 
 The server's own variables (DATABASE_URL, MOGPLEX_DEFAULT_MODEL, …) are listed in
 docs/operations.md.`;

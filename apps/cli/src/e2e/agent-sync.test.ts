@@ -1,9 +1,11 @@
 // Synced MCP config for the terminal agent against a real `mogplex serve`: with an account login the session
-// loads the team's MCP servers, starts the stdio one on this machine on demand (sandboxed), reaches the HTTP one with its
-// synced headers, shows a server that fails to start with its error, offers `<server>__<tool>` to the model
-// (asking first in ask mode); after logout nothing synced remains on disk and the session can't start.
+// loads the team's MCP servers, starts the stdio one on this machine on demand (sandboxed), reaches the HTTP one
+// through the server's gateway with the account's PAT (or MOGPLEX_GATEWAY_KEY), shows a server that fails to start
+// with its error, offers `<server>__<tool>` to the model (asking first in ask mode); after logout nothing synced
+// remains on disk and the session can't start.
 import { mkdirSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ScriptedModel,
@@ -187,6 +189,46 @@ describe("synced MCP servers", { timeout: 120_000 }, () => {
     await expect(
       createAgentSession(ctx, { mode: "ask", sandbox: true, network: false, cwd }),
     ).rejects.toThrow(/no credentials found/);
+  });
+
+  it("with only the PAT, an HTTP server is reached through the gateway: the server's request log has the call", async () => {
+    const { ctx, cwd } = loggedIn();
+    model.on("PAT-GATEWAY-CALL", [
+      { toolCalls: [{ name: "remote__echo", args: { message: "via-pat" } }] },
+      { text: "done" },
+    ]);
+    const s = await createAgentSession(ctx, { mode: "full-auto", sandbox: true, network: false, cwd });
+    const events: AgentEvent[] = [];
+    try {
+      await s.turn("PAT-GATEWAY-CALL", {
+        signal: new AbortController().signal,
+        approve: async () => true,
+        onEvent: (e) => events.push(e),
+      });
+    } finally {
+      await s.close();
+    }
+    const finished = events.find((e) => e.type === "tool_finished");
+    expect(finished).toMatchObject({ name: "remote__echo", ok: true });
+    expect(finished?.type === "tool_finished" && finished.output).toContain("via-pat");
+    // The gateway writes its log in batches (each second): poll the server's database for the row.
+    const db = new Database(join(fx.dataDir, "mogplex.db"), { readonly: true });
+    try {
+      const query = db.prepare(
+        `select count(*) from gateway_requests where method = 'tools/call' and server = 'remote'
+           and tool = 'echo' and status = 'ok'
+           and key_id in (select id from personal_access_tokens where prefix = ?)`,
+      );
+      const deadline = Date.now() + 30_000;
+      let rows = 0;
+      while (rows === 0 && Date.now() < deadline) {
+        rows = Number(query.pluck().get(fx.token.slice(0, 12)));
+        if (rows === 0) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(rows).toBeGreaterThan(0);
+    } finally {
+      db.close();
+    }
   });
 
   it("with MOGPLEX_GATEWAY_KEY, HTTP servers are reached through the gateway under that key's allowlist", async () => {
