@@ -2,9 +2,9 @@
 // token's team, refused for read-only tokens and viewers, revoked at once, logged by token id, never logged itself.
 import { PassThrough } from "node:stream";
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../logger.js";
-import { createHarness, type Harness, type TestUser } from "../test-support/harness.js";
+import { createHarness, FakeClock, type Harness, type TestUser } from "../test-support/harness.js";
 import {
   type HttpUpstream,
   listen,
@@ -14,7 +14,10 @@ import {
   textOf,
 } from "./test-support/everything.js";
 
+const RPS = 8;
+
 describe("gateway with a PAT", () => {
+  const clock = new FakeClock();
   let h: Harness;
   let srv: { base: string; close(): Promise<void> };
   let up: HttpUpstream;
@@ -41,7 +44,11 @@ describe("gateway with a PAT", () => {
     sink.on("data", (d: Buffer) => {
       logs += d.toString();
     });
-    h = await createHarness({ logger: createLogger("debug", sink), env: { MOGPLEX_LOG_LEVEL: "debug" } });
+    h = await createHarness({
+      clock,
+      logger: createLogger("debug", sink),
+      env: { MOGPLEX_LOG_LEVEL: "debug", MOGPLEX_GATEWAY_DEFAULT_RPS: String(RPS) },
+    });
     srv = await listen(h);
     up = await startHttpEverything();
     owner = await h.user();
@@ -52,6 +59,8 @@ describe("gateway with a PAT", () => {
     });
     expect(r.status).toBe(201);
   });
+  // Each test starts in a fresh one-second window of the per-token limit.
+  beforeEach(() => clock.advance(1_000));
   afterAll(async () => {
     await srv?.close();
     await h?.close();
@@ -111,5 +120,29 @@ describe("gateway with a PAT", () => {
     expect((err as StreamableHTTPError).code).toBe(401);
     await c.close().catch(() => undefined);
     expect((await post(pat.token)).status).toBe(401);
+  });
+
+  it("the token's IP allowlist applies", async () => {
+    const ctx = { actorType: "user", actorId: owner.userId } as const;
+    const elsewhere = await h.s.tokens.create(
+      owner.userId,
+      owner.teamId,
+      { name: "far", ipAllowlist: ["10.0.0.0/8"] },
+      ctx,
+    );
+    const r = await refusal(elsewhere.token);
+    expect(r.status).toBe(403);
+    expect(r.message).toMatch(/network address/);
+  });
+
+  it("each token has the gateway's default rate limit", async () => {
+    const pat = await h.pat(owner);
+    const statuses: number[] = [];
+    for (let i = 0; i <= RPS; i++) statuses.push((await post(pat.token)).status);
+    expect(statuses).toEqual([...Array(RPS).fill(200), 429]);
+    // Another token of the same person has its own budget.
+    expect((await post((await h.pat(owner)).token)).status).toBe(200);
+    clock.advance(1_000);
+    expect((await post(pat.token)).status).toBe(200);
   });
 });
