@@ -1,6 +1,6 @@
 // Where a tool path really points: resolved against the working folder with symlinks followed (the file tools
 // run on this machine, not in the sandbox, so a link inside the folder must not carry a read outside it).
-import { existsSync, realpathSync } from "node:fs";
+import { lstatSync, readlinkSync, realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, relative, resolve, sep } from "node:path";
 
 export class PathRefused extends Error {}
@@ -11,18 +11,39 @@ export interface Located {
   /** With every existing symlink on the way resolved. */
   real: string;
   inside: boolean;
-  /** Relative to the working folder when inside, else absolute: how the model and people see it. */
+  /** Relative to the working folder when inside, else the real absolute path: how the model and people see it. */
   shown: string;
 }
 
-function realOf(abs: string): string {
+/** Symbolic links followed on one path before it is refused (the kernel's own limit is 40). */
+const MAX_LINKS = 40;
+
+const present = (p: string) => {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The path with every symlink on the way resolved, also a dangling one: a write through a link that points at a
+ * missing file creates that file where the link points, so that is where the path is.
+ */
+function realOf(abs: string, hops = 0): string {
+  if (hops > MAX_LINKS) throw new PathRefused(`${abs}: too many symbolic links`);
   let tail: string[] = [];
   let p = abs;
-  while (!existsSync(p)) {
+  while (!present(p)) {
     const parent = dirname(p);
     if (parent === p) break;
     tail = [basename(p), ...tail];
     p = parent;
+  }
+  if (lstatSync(p).isSymbolicLink()) {
+    const target = resolve(realOf(dirname(p), hops + 1), readlinkSync(p));
+    return realOf(resolve(target, ...tail), hops + 1);
   }
   return resolve(realpathSync(p), ...tail);
 }
@@ -55,7 +76,8 @@ export class Paths {
     }
     const inside = within(this.realCwd, real);
     const rel = relative(this.realCwd, real);
-    return { abs, real, inside, shown: inside ? rel || "." : abs };
+    // Outside the folder it is shown where it really lands (a link's target), which is what a person approves.
+    return { abs, real, inside, shown: inside ? rel || "." : real };
   }
 
   /** For reads, listings and searches: only inside the working folder. */

@@ -104,13 +104,19 @@ describe("agent session", () => {
       { toolCalls: [{ name: "write_file", args: { path: "new.txt", content: "x\n" } }] },
       { toolCalls: [{ name: "write_file", args: { path: outside, content: "y\n" } }] },
       { toolCalls: [{ name: "write_file", args: { path: ".git/hooks/pre-commit", content: "evil\n" } }] },
+      // A dangling link the repo brought along: the write would create its target, outside the folder.
+      { toolCalls: [{ name: "write_file", args: { path: "notes.md", content: "planted\n" } }] },
       { text: "ok" },
     ]);
+    const planted = join(s.ctx.env.HOME as string, "planted.txt");
+    symlinkSync(planted, join(s.cwd, "notes.md"));
     const a = await turn(s, "AUTO-EDIT", () => false);
     expect(a.asked).toEqual([
       expect.objectContaining({ kind: "write", path: outside, outsideWorkingTree: true }),
       expect.objectContaining({ kind: "write", path: ".git/hooks/pre-commit", outsideWorkingTree: false }),
+      expect.objectContaining({ kind: "write", path: planted, outsideWorkingTree: true }),
     ]);
+    expect(() => readFileSync(planted)).toThrow();
     expect(() => readFileSync(join(s.cwd, ".git/hooks/pre-commit"))).toThrow();
     expect(readFileSync(join(s.cwd, "new.txt"), "utf8")).toBe("x\n");
     expect(() => readFileSync(outside)).toThrow();

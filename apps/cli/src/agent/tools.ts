@@ -2,7 +2,16 @@
 // file tools on this machine, confined to the folder for reads; writes outside it and commands ask per mode;
 // run_command through the CommandRunner (the sandbox unless --no-sandbox).
 import { execFile } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { TOOL_SPECS } from "@mogplex/server/agent-kit";
 import { type ToolSet, tool } from "ai";
@@ -75,7 +84,17 @@ export function buildLocalTools(o: {
       throw new ToolRefused(`writing ${l.shown}: ${t.refusalNote}`);
     }
     mkdirSync(dirname(l.real), { recursive: true });
-    writeFileSync(l.real, after);
+    // O_NOFOLLOW: a link a command planted there since the path was checked is refused, never written through.
+    const fd = openSync(
+      l.real,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
+      0o644,
+    );
+    try {
+      writeFileSync(fd, after);
+    } finally {
+      closeSync(fd);
+    }
     return {
       text: `wrote ${after.length} bytes to ${l.shown}`,
       summary: `${before === null ? "created" : "wrote"} ${l.shown}`,
