@@ -4,15 +4,12 @@
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { publish, skill, vendor } from "../../server/src/run-packages/test-support/publish.js";
-import { newPage, type Stack, signIn, startStack, Watcher } from "./support.js";
+import { newPage, type Stack, signIn, startStack, submitStart, Watcher } from "./support.js";
 
 let stack: Stack;
 let context: BrowserContext;
 let page: Page;
 const watcher = new Watcher();
-
-const isStart = (method: string, url: string) =>
-  method === "POST" && new URL(url).pathname === "/api/web/runs";
 
 beforeAll(async () => {
   stack = await startStack();
@@ -28,14 +25,6 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function submitStart(): Promise<{ status: number; body: unknown }> {
-  const [res] = await Promise.all([
-    page.waitForResponse((r) => isStart(r.request().method(), r.url())),
-    page.getByRole("button", { name: "Start run" }).click(),
-  ]);
-  return { status: res.status(), body: res.request().postDataJSON() };
-}
-
 describe("packages on the start form", () => {
   it("refuses a package the server does not publish, naming it, then starts a run with a published one", async () => {
     await page.getByRole("link", { name: "Runs" }).click();
@@ -43,14 +32,14 @@ describe("packages on the start form", () => {
     await form.waitFor();
     await form.getByLabel("Prompt").fill("review the diff");
     await form.getByLabel("Packages (optional)").fill("guides/review@1.2.0, guides/nope@1.0.0");
-    const refused = await submitStart();
+    const refused = await submitStart(page);
     expect(refused.status).toBe(400);
     expect(refused.body).toMatchObject({ packages: ["guides/review@1.2.0", "guides/nope@1.0.0"] });
     await form.getByText("packages: guides/nope@1.0.0: no published release of that package").waitFor();
     expect(await stack.h.s.db.db.selectFrom("runs").select("id").execute()).toEqual([]);
 
     await form.getByLabel("Packages (optional)").fill("guides/review@1.2.0 guides/review@1.2.0");
-    expect((await submitStart()).status).toBe(202);
+    expect((await submitStart(page)).status).toBe(202);
     await page.waitForURL(/\/runs\/[^/?]+$/);
     const runs = await stack.h.s.db.db.selectFrom("runs").select(["packages", "source"]).execute();
     expect(runs).toEqual([{ packages: JSON.stringify(["guides/review@1.2.0"]), source: "web" }]);

@@ -2,7 +2,7 @@
 // message naming it (nothing started); an allowed REST connection starts the run with exactly that tool.
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newPage, type Stack, signIn, startStack, Watcher } from "./support.js";
+import { newPage, type Stack, signIn, startStack, submitStart, Watcher } from "./support.js";
 
 let stack: Stack;
 let context: BrowserContext;
@@ -11,9 +11,6 @@ let ownerContext: BrowserContext;
 let ownerPage: Page;
 let teamId = "";
 const watcher = new Watcher();
-
-const isStart = (method: string, url: string) =>
-  method === "POST" && new URL(url).pathname === "/api/web/runs";
 
 beforeAll(async () => {
   stack = await startStack();
@@ -43,14 +40,6 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function submitStart(): Promise<{ status: number; body: unknown }> {
-  const [res] = await Promise.all([
-    page.waitForResponse((r) => isStart(r.request().method(), r.url())),
-    page.getByRole("button", { name: "Start run" }).click(),
-  ]);
-  return { status: res.status(), body: res.request().postDataJSON() };
-}
-
 describe("team tools on the start form", () => {
   it("refuses a tool the member can't call, naming it, then starts a run with the allowed one", async () => {
     await page.getByRole("link", { name: "Runs" }).click();
@@ -58,14 +47,14 @@ describe("team tools on the start form", () => {
     await form.waitFor();
     await form.getByLabel("Prompt").fill("sync the crm");
     await form.getByLabel("Team tools (optional)").fill("rest:crm, rest:nope");
-    const refused = await submitStart();
+    const refused = await submitStart(page);
     expect(refused.status).toBe(400);
     expect(refused.body).toMatchObject({ tools: ["rest:crm", "rest:nope"] });
     await form.getByText("tools: rest:nope: no enabled REST connection by that name for this repo").waitFor();
     expect(await stack.h.s.db.db.selectFrom("runs").select("id").execute()).toEqual([]);
 
     await form.getByLabel("Team tools (optional)").fill("rest:crm rest:crm");
-    const ok = await submitStart();
+    const ok = await submitStart(page);
     expect(ok.status).toBe(202);
     await page.waitForURL(/\/runs\/[^/?]+$/);
     const runs = await stack.h.s.db.db.selectFrom("runs").select(["tools", "source"]).execute();
@@ -111,7 +100,7 @@ describe("team tools on the start form", () => {
     const form = page.getByRole("form", { name: "Start a run" });
     await form.getByLabel("Prompt").fill("bill them");
     await form.getByLabel("Team tools (optional)").fill("rest:billing");
-    expect((await submitStart()).status).toBe(400);
+    expect((await submitStart(page)).status).toBe(400);
     await form.getByText("tools: rest:billing: the team's run tool policy does not allow it").waitFor();
     watcher.assertClean();
   });

@@ -5,11 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestUser } from "../../server/src/test-support/harness.js";
 import {
   assertNoHorizontalScroll,
+  isStartRun,
   newPage,
   type Stack,
   shoot,
   signIn,
   startStack,
+  submitStart,
   Watcher,
 } from "./support.js";
 
@@ -24,9 +26,6 @@ let started = "";
 /** The Idempotency-Key of every run start the page sent, in order. */
 const keys: string[] = [];
 
-const isStart = (method: string, url: string) =>
-  method === "POST" && new URL(url).pathname === "/api/web/runs";
-
 beforeAll(async () => {
   // One start a minute, so the second start from the form meets the limit.
   stack = await startStack({ env: { MOGPLEX_RUN_START_LIMITS: "1/1m,100/1h,100/1d" } });
@@ -37,7 +36,7 @@ beforeAll(async () => {
   viewer = await stack.h.user({ team: "acme", role: "viewer" });
   ({ context, page } = await newPage(stack, watcher));
   page.on("request", (r) => {
-    if (isStart(r.method(), r.url())) keys.push(r.headers()["idempotency-key"] ?? "");
+    if (isStartRun(r.method(), r.url())) keys.push(r.headers()["idempotency-key"] ?? "");
   });
   await signIn(page, member);
 });
@@ -46,13 +45,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function submitStart(): Promise<number> {
-  const [res] = await Promise.all([
-    page.waitForResponse((r) => isStart(r.request().method(), r.url())),
-    page.getByRole("button", { name: "Start run" }).click(),
-  ]);
-  return res.status();
-}
+const submit = async () => (await submitStart(page)).status;
 
 describe("starting a run in the browser", () => {
   it("lets a member start a run from the runs page and lands on its live page", async () => {
@@ -63,7 +56,7 @@ describe("starting a run in the browser", () => {
     await shoot(page, "run-start-form");
     await form.getByLabel("Repo").selectOption({ label: "acme/web" });
     await form.getByLabel("Prompt").fill("add a health check endpoint");
-    expect(await submitStart()).toBe(202);
+    expect(await submit()).toBe(202);
     await page.waitForURL(/\/runs\/[^/?]+$/);
     started = decodeURIComponent(new URL(page.url()).pathname.split("/").pop() ?? "");
     await page.getByRole("heading", { level: 1, name: /^add a health check endpoint/ }).waitFor();
@@ -97,7 +90,7 @@ describe("starting a run in the browser", () => {
 
     const form = page.getByRole("form", { name: "Start a run" });
     await form.getByLabel("Prompt").fill("and a readiness probe");
-    expect(await submitStart()).toBe(429);
+    expect(await submit()).toBe(429);
     const alert = form.getByRole("alert");
     await alert.waitFor();
     expect(await alert.textContent()).toMatch(/Run not started: Too many requests — try again in \d+ s/);
@@ -105,10 +98,10 @@ describe("starting a run in the browser", () => {
     await assertNoHorizontalScroll(page);
     await shoot(page, "run-start-limited");
 
-    expect(await submitStart()).toBe(429);
+    expect(await submit()).toBe(429);
     await alert.waitFor();
     await form.getByLabel("Prompt").fill("and a liveness probe");
-    expect(await submitStart()).toBe(429);
+    expect(await submit()).toBe(429);
     expect(keys).toHaveLength(4);
     expect(keys[2]).toBe(keys[1]);
     expect(new Set([keys[0], keys[1], keys[3]]).size).toBe(3);

@@ -156,3 +156,16 @@ export async function assertNoHorizontalScroll(page: Page): Promise<void> {
   }
   await page.setViewportSize(original);
 }
+
+/** The web app's start-run request. */
+export const isStartRun = (method: string, url: string) =>
+  method === "POST" && new URL(url).pathname === "/api/web/runs";
+
+/** Clicks the start form's "Start run" and returns the answer's status and the JSON body the form sent. */
+export async function submitStart(page: Page): Promise<{ status: number; body: unknown }> {
+  const [res] = await Promise.all([
+    page.waitForResponse((r) => isStartRun(r.request().method(), r.url())),
+    page.getByRole("button", { name: "Start run" }).click(),
+  ]);
+  return { status: res.status(), body: res.request().postDataJSON() };
+}
