@@ -17,7 +17,7 @@ import {
   startHttpEverything,
 } from "../../../server/src/gateway/test-support/everything.js";
 import { createAgentSession } from "../agent/session.js";
-import type { AgentEvent, ApprovalRequest } from "../agent/types.js";
+import type { AgentEvent, AgentSession, ApprovalRequest } from "../agent/types.js";
 import { testCtx } from "../test-support/ctx.js";
 import { type Fixture, signIn, startFixture } from "./cli-support.js";
 import { cleanup, ensureBuilt, ROOT } from "./support.js";
@@ -93,6 +93,28 @@ function loggedIn(env: Record<string, string> = {}) {
   const cwd = join(ctx.env.HOME as string, "work");
   mkdirSync(cwd);
   return { ctx, cwd };
+}
+
+/** One full-auto turn in a fresh session (after `before`, if given); the events it reported. */
+async function fullAutoTurn(
+  ctx: Parameters<typeof createAgentSession>[0],
+  cwd: string,
+  prompt: string,
+  before?: (s: AgentSession) => Promise<void>,
+): Promise<AgentEvent[]> {
+  const s = await createAgentSession(ctx, { mode: "full-auto", sandbox: true, network: false, cwd });
+  const events: AgentEvent[] = [];
+  try {
+    await before?.(s);
+    await s.turn(prompt, {
+      signal: new AbortController().signal,
+      approve: async () => true,
+      onEvent: (e) => events.push(e),
+    });
+  } finally {
+    await s.close();
+  }
+  return events;
 }
 
 describe("synced MCP servers", { timeout: 120_000 }, () => {
@@ -197,17 +219,7 @@ describe("synced MCP servers", { timeout: 120_000 }, () => {
       { toolCalls: [{ name: "remote__echo", args: { message: "via-pat" } }] },
       { text: "done" },
     ]);
-    const s = await createAgentSession(ctx, { mode: "full-auto", sandbox: true, network: false, cwd });
-    const events: AgentEvent[] = [];
-    try {
-      await s.turn("PAT-GATEWAY-CALL", {
-        signal: new AbortController().signal,
-        approve: async () => true,
-        onEvent: (e) => events.push(e),
-      });
-    } finally {
-      await s.close();
-    }
+    const events = await fullAutoTurn(ctx, cwd, "PAT-GATEWAY-CALL");
     const finished = events.find((e) => e.type === "tool_finished");
     expect(finished).toMatchObject({ name: "remote__echo", ok: true });
     expect(finished?.type === "tool_finished" && finished.output).toContain("via-pat");
@@ -249,20 +261,11 @@ describe("synced MCP servers", { timeout: 120_000 }, () => {
       { toolCalls: [{ name: "remote__echo", args: { message: "via-gateway" } }] },
       { text: "done" },
     ]);
-    const s = await createAgentSession(ctx, { mode: "full-auto", sandbox: true, network: false, cwd });
-    const events: AgentEvent[] = [];
-    try {
+    const events = await fullAutoTurn(ctx, cwd, "GATEWAY-CALL", async (s) => {
       const remoteServer = (await s.mcp()).find((x) => x.server === "remote");
       // The key allows one tool: only the gateway applies that, so the list proves the route.
       expect(remoteServer?.tools.map((t) => t.name)).toEqual(["remote__echo"]);
-      await s.turn("GATEWAY-CALL", {
-        signal: new AbortController().signal,
-        approve: async () => true,
-        onEvent: (e) => events.push(e),
-      });
-    } finally {
-      await s.close();
-    }
+    });
     const finished = events.find((e) => e.type === "tool_finished");
     expect(finished).toMatchObject({ name: "remote__echo", ok: true });
     expect(finished?.type === "tool_finished" && finished.output).toContain("via-gateway");
