@@ -97,6 +97,21 @@ describe("agent session", () => {
     expect(events.at(-1)).toMatchObject({ type: "turn_finished", reason: "done" });
   });
 
+  it("an edit of a file too large to read whole is refused and leaves the file as it was", async () => {
+    const s = setup("full-auto");
+    const big = `needle\n${"x".repeat(2_100_000)}\n`;
+    writeFileSync(join(s.cwd, "big.txt"), big);
+    model.on("BIG-EDIT", [
+      { toolCalls: [{ name: "edit_file", args: { path: "big.txt", old: "needle", new: "pin" } }] },
+      { text: "done" },
+    ]);
+    const { events } = await turn(s, "BIG-EDIT", () => true);
+    const edit = events.find((e) => e.type === "tool_finished" && e.name === "edit_file");
+    expect(edit).toMatchObject({ ok: false });
+    expect(edit?.type === "tool_finished" && edit.output).toContain("too large to edit");
+    expect(readFileSync(join(s.cwd, "big.txt"), "utf8")).toBe(big);
+  });
+
   it("auto-edit: writes inside need no approval, a write outside or into .git asks; full-auto asks nothing", async () => {
     const s = setup("auto-edit");
     const outside = join(s.ctx.env.HOME as string, "outside.txt");

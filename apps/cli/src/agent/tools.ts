@@ -24,9 +24,18 @@ const READ_MAX = 200_000;
 const DEFAULT_COMMAND_MS = 120_000;
 const MAX_COMMAND_MS = 10 * 60_000;
 
-function readText(path: string, max: number): string {
+/** Files larger than this are not edited or rewritten: the tools would have to hold and diff all of them. */
+const EDIT_MAX = 2_000_000;
+
+/** A text file; past `max` characters the rest is cut off with a note (for reading), or refused (`whole`). */
+function readText(path: string, max: number, whole = false): string {
   const st = statSync(path);
   if (!st.isFile()) throw new PathRefused(`not a regular file: ${path}`);
+  if (whole && st.size > max) {
+    throw new PathRefused(
+      `${path} is too large to edit (${st.size} bytes, at most ${max}); change it with a command`,
+    );
+  }
   const buf = readFileSync(path);
   if (buf.subarray(0, 8000).includes(0)) throw new PathRefused(`${path} is a binary file`);
   const text = buf.toString("utf8");
@@ -66,11 +75,13 @@ export function buildLocalTools(o: {
     t: TurnContext,
     path: string,
     next: (before: string | null) => string,
+    /** An edit is made from the old text, so it needs all of it (a rewrite only shows it in the diff). */
+    edit = false,
   ): Promise<Outcome> {
     const l = paths.locate(path);
     let before: string | null = null;
     try {
-      before = readText(l.real, 2_000_000);
+      before = readText(l.real, EDIT_MAX, edit);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     }
@@ -123,15 +134,20 @@ export function buildLocalTools(o: {
       ...TOOL_SPECS.edit_file,
       execute: ({ path, old, new: replacement }, { toolCallId }) =>
         runStep(turn, "edit_file", toolCallId, { path }, (t) =>
-          write(t, path, (before) => {
-            if (before === null) throw new PathRefused(`${path} does not exist`);
-            const first = before.indexOf(old);
-            if (first < 0) throw new PathRefused(`the text to replace was not found in ${path}`);
-            if (before.indexOf(old, first + 1) >= 0) {
-              throw new PathRefused(`the text to replace appears more than once in ${path}; add context`);
-            }
-            return before.slice(0, first) + replacement + before.slice(first + old.length);
-          }),
+          write(
+            t,
+            path,
+            (before) => {
+              if (before === null) throw new PathRefused(`${path} does not exist`);
+              const first = before.indexOf(old);
+              if (first < 0) throw new PathRefused(`the text to replace was not found in ${path}`);
+              if (before.indexOf(old, first + 1) >= 0) {
+                throw new PathRefused(`the text to replace appears more than once in ${path}; add context`);
+              }
+              return before.slice(0, first) + replacement + before.slice(first + old.length);
+            },
+            true,
+          ),
         ),
     }),
     list_files: tool({
