@@ -11,7 +11,7 @@ import type { DB } from "../db/schema.js";
 import { failure, notFound } from "../failure.js";
 import { newId } from "../security/random.js";
 import type { Caller } from "./catalog.js";
-import { type RegistryDeps, visibleListing } from "./deps.js";
+import { activeEntitlement, type RegistryDeps, visibleListing } from "./deps.js";
 import { compareSemver, entitlementOut } from "./rows.js";
 
 export interface PurchaseCaller extends Caller {
@@ -208,12 +208,6 @@ export class Access {
   }
 
   private active(userId: string, listingId: string) {
-    return this.d.db
-      .selectFrom("registry_entitlements")
-      .selectAll()
-      .where("user_id", "=", userId)
-      .where("listing_id", "=", listingId)
-      .where("status", "=", "active")
-      .executeTakeFirst();
+    return activeEntitlement(this.d.db, userId, listingId);
   }
 }

@@ -63,3 +63,14 @@ export async function visibleListing(db: Kysely<DB>, name: string, userId: strin
     throw notFound("Package");
   return { listing, member };
 }
+
+/** `userId`'s active entitlement to listing `listingId`, if any. */
+export function activeEntitlement(db: Kysely<DB>, userId: string, listingId: string) {
+  return db
+    .selectFrom("registry_entitlements")
+    .selectAll()
+    .where("user_id", "=", userId)
+    .where("listing_id", "=", listingId)
+    .where("status", "=", "active")
+    .executeTakeFirst();
+}

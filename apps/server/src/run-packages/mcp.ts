@@ -2,13 +2,13 @@
 // the release verified like `mog install` verifies it, unpacked once into `<data-dir>/mcp-packages/` with files
 // 0444 (the declared `./command`, if any, 0555) and folders 0555, and its command taken from the manifest. The
 // gateway's launcher binds a copy of that folder read-only into the server's sandbox (gateway/launch/mounts.ts).
-import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { RUN_PACKAGE_SPEC } from "@mogplex/contract";
 import { extract, mcpLaunch } from "@mogplex/pkgfmt";
 import { badRequest } from "../failure.js";
 import { PACKAGE_STORE } from "../gateway/launch/mounts.js";
+import { sha256Hex } from "../security/random.js";
 import { RunPackages, type RunPackagesDeps, splitSpec } from "./releases.js";
 
 export interface McpPackage {
@@ -67,17 +67,12 @@ export async function unpackMcpPackage(
   if (!launch) throw badRequest(`--package ${spec} declares no mcp command`);
   if (existsSync(dir)) {
     const signed = v.statement.files;
-    const onDisk = filesUnder(dir);
+    const onDisk = statSync(dir).isDirectory() ? filesUnder(dir) : undefined;
     const same =
+      onDisk !== undefined &&
       onDisk.length === Object.keys(signed).length &&
-      onDisk.every(
-        (f) =>
-          signed[f] ===
-          createHash("sha256")
-            .update(readFileSync(join(dir, f)))
-            .digest("hex"),
-      );
-    if (!same || !statSync(dir).isDirectory())
+      onDisk.every((f) => signed[f] === sha256Hex(readFileSync(join(dir, f))));
+    if (!same)
       throw badRequest(
         `the unpacked copy of ${spec} at ${dir} differs from the signed release; remove it and run the command again`,
       );

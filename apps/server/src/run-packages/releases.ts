@@ -14,7 +14,7 @@ import {
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema.js";
 import { badRequest, Failure } from "../failure.js";
-import { visibleListing } from "../registry/deps.js";
+import { activeEntitlement, visibleListing } from "../registry/deps.js";
 import type { RegistryService } from "../registry/service.js";
 
 export interface RunPackagesDeps {
@@ -85,13 +85,7 @@ export class RunPackages {
     }
     const release = await this.published(spec, seen.listing.id);
     if (Number(seen.listing.price_cents) > 0 && !seen.member) {
-      const owned = await this.d.db
-        .selectFrom("registry_entitlements")
-        .select("id")
-        .where("user_id", "=", userId)
-        .where("listing_id", "=", seen.listing.id)
-        .where("status", "=", "active")
-        .executeTakeFirst();
+      const owned = await activeEntitlement(this.d.db, userId, seen.listing.id);
       if (!owned)
         throw badRequest(
           `packages: ${spec}: ${name} is a priced listing you have not acquired; acquire it first ` +
