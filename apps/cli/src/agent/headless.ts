@@ -4,6 +4,7 @@
 import { Command, Option } from "commander";
 import type { Ctx } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
+import { readAll } from "../input.js";
 import { createAgentSession } from "./session.js";
 import type { AgentEvent, ApprovalMode } from "./types.js";
 
@@ -16,12 +17,6 @@ interface Flags {
   json?: boolean;
   sandbox: boolean;
   network?: boolean;
-}
-
-async function readStdin(ctx: Ctx): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of ctx.stdin) chunks.push(typeof c === "string" ? Buffer.from(c) : (c as Buffer));
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 export function headlessCommand(ctx: Ctx): Command {
@@ -41,7 +36,7 @@ export function headlessCommand(ctx: Ctx): Command {
 }
 
 export async function runHeadless(ctx: Ctx, f: Flags): Promise<void> {
-  const prompt = (f.prompt === "-" ? await readStdin(ctx) : f.prompt).trim();
+  const prompt = (f.prompt === "-" ? await readAll(ctx.stdin) : f.prompt).trim();
   if (!prompt) throw new UsageError("the prompt is empty");
   if (!f.sandbox) ctx.io.err("mogplex: --no-sandbox: commands run on this machine, not in a sandbox");
   const session = await createAgentSession(ctx, {

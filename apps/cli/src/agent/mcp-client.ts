@@ -19,7 +19,6 @@ export class McpClient {
   private constructor(
     private readonly client: SdkClient,
     private readonly prefix: string,
-    private readonly stderrTail: () => string,
   ) {}
 
   private static async open(
@@ -36,7 +35,7 @@ export class McpClient {
       await client.close().catch(() => undefined);
       throw new Error(`${(err as Error).message}${tail ? ` (stderr: ${tail.slice(-300)})` : ""}`);
     }
-    return new McpClient(client, prefix, stderrTail);
+    return new McpClient(client, prefix);
   }
 
   static async stdio(launch: StdioLaunch): Promise<McpClient> {
@@ -96,6 +95,5 @@ export class McpClient {
 
   async close(): Promise<void> {
     await this.client.close().catch(() => undefined);
-    void this.stderrTail;
   }
 }

@@ -16,14 +16,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CommandRunner, createRunner as create } from "./sandbox.js";
-
-const runners: CommandRunner[] = [];
-const createRunner = async (o: Parameters<typeof create>[0]) => {
-  const r = await create(o);
-  runners.push(r);
-  return r;
-};
+import { createRunner } from "./sandbox.js";
 
 const root = mkdtempSync(join(tmpdir(), "mogplex-agent-sbx-"));
 const cwd = join(root, "work");
@@ -43,7 +36,6 @@ beforeAll(async () => {
   port = (server.address() as { port: number }).port;
 });
 afterAll(() => {
-  for (const r of runners) r.close();
   server.close();
   rmSync(root, { recursive: true, force: true });
 });

@@ -6,7 +6,7 @@ import { statSync } from "node:fs";
 import type { Env } from "../config/env.js";
 import { ALL_PROVIDERS } from "../credentials/providers.js";
 import { type SandboxPlan, sandboxArgv } from "./sandbox-args.js";
-import { type CommandResult, collect, killTree } from "./sandbox-process.js";
+import { type CommandResult, collect } from "./sandbox-process.js";
 
 export type { CommandResult };
 
@@ -16,8 +16,6 @@ export interface CommandRunner {
   /** One line for people: how commands run. */
   readonly description: string;
   run(command: string, o: RunOptions): Promise<CommandResult>;
-  /** Removes what the runner set up (the idmapped view's mount point). */
-  close(): void;
 }
 
 type RunOptions = { timeoutMs: number; signal: AbortSignal; maxOutputBytes?: number };
@@ -95,7 +93,7 @@ function isExecutable(p: string): boolean {
  * user owns, as that owner (the files stay theirs); in a folder root owns, as the unprivileged sandbox user over
  * an idmapped view of the folder (idmap.ts), so it can write there while what it writes stays root's on disk.
  */
-function rootPlan(cwd: string, found: Probed, kit: Probed["kit"]): Pick<SandboxPlan, "hostIds" | "idmap"> {
+function rootPlan(cwd: string, found: Probed): Pick<SandboxPlan, "hostIds" | "idmap"> {
   if (process.getuid?.() !== 0) return { hostIds: null, idmap: null };
   if (!found.setpriv) throw new SandboxUnavailable("running as root, the sandbox needs setpriv (util-linux)");
   const st = statSync(cwd);
@@ -106,7 +104,7 @@ function rootPlan(cwd: string, found: Probed, kit: Probed["kit"]): Pick<SandboxP
     );
   return {
     hostIds: null,
-    idmap: { tools: { unshare: found.unshare, python: PYTHON }, uid: kit.DEFAULT_SANDBOX_HOST_ID },
+    idmap: { tools: { unshare: found.unshare, python: PYTHON }, uid: found.kit.DEFAULT_SANDBOX_HOST_ID },
   };
 }
 
@@ -134,7 +132,6 @@ export async function createRunner(o: {
           }),
           r,
         ),
-      close: () => undefined,
     };
   }
   const found = await probeSandbox(o.env.PATH ?? "/usr/bin:/bin");
@@ -143,7 +140,7 @@ export async function createRunner(o: {
       `the command sandbox is unavailable (${found}); install bubblewrap, or rerun with --no-sandbox to run commands on this machine`,
     );
   }
-  const root = rootPlan(o.cwd, found, found.kit);
+  const root = rootPlan(o.cwd, found);
   const plan: SandboxPlan = { ...found, cwd: o.cwd, network: o.network, hideDirs: o.hide, ...root };
   const run = (command: string, r: RunOptions) => {
     const { argv, fds } = sandboxArgv(plan, command);
@@ -175,8 +172,5 @@ export async function createRunner(o: {
     network: o.network,
     description: `in a bubblewrap sandbox over ${o.cwd} (${o.network ? "network allowed" : "no network"})`,
     run,
-    close: () => undefined,
   };
 }
-
-export { killTree };

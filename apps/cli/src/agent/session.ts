@@ -153,7 +153,6 @@ export async function createAgentSession(
     },
     async close() {
       await sync?.close();
-      runner.close();
     },
   };
   return session;
