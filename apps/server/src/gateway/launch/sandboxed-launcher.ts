@@ -78,18 +78,18 @@ export class SandboxedStdioLauncher implements StdioLauncher {
     // Package folders (admin add-mcp-server --package) live in the data dir, which is never bound: each is copied
     // into this sandbox's own filesystem below and that copy bound read-only at the folder's path.
     const packages = (spec.mounts ?? []).filter((m) => isPackageMount(m, this.o.privateDirs ?? []));
+    const mounts = [...new Set([...this.o.mounts, ...(spec.mounts ?? [])])].filter(
+      (m) => !packages.includes(m),
+    );
     const hostUid = status.hostUid;
     if (typeof hostUid === "number" && hostUid !== process.getuid?.()) {
-      for (const m of [...this.o.mounts, ...(spec.mounts ?? [])].filter((p) => !packages.includes(p))) {
+      for (const m of mounts) {
         const problem = unreadableBy(m, hostUid);
         if (problem) throw new Error(`mount ${problem}`);
       }
     }
     const id = `mcp-${process.pid}-${++this.seq}`;
     const root = join(this.o.root, id);
-    const mounts = [...new Set([...this.o.mounts, ...(spec.mounts ?? [])])].filter(
-      (m) => !packages.includes(m),
-    );
     const handle = await this.o.provider.create({
       id,
       root,
