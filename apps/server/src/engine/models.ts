@@ -116,19 +116,15 @@ export async function resolveModel(i: ResolveInput): Promise<ResolvedModel> {
   const c = await resolveCredentials(i);
   const { id, provider, modelId, apiKey } = c;
   let model: Model;
-  if (provider === OPENAI_COMPATIBLE) {
-    const p = createOpenAICompatible({
-      name: OPENAI_COMPATIBLE,
-      baseURL: c.chatBaseURL as string,
-      ...(apiKey ? { apiKey } : {}),
-    });
-    model = p.chatModel(modelId);
-  } else if (provider === "anthropic") model = anthropicProvider(i.config, apiKey)(modelId);
+  if (provider === "anthropic") model = anthropicProvider(i.config, apiKey)(modelId);
   else if (provider === "openai") model = createOpenAI({ apiKey })(modelId);
   else {
-    model = createOpenAICompatible({ name: provider, baseURL: c.chatBaseURL as string, apiKey }).chatModel(
-      modelId,
-    );
+    // OPENAI_COMPATIBLE and the keyed OpenAI-compatible providers: the same chat model at their base URL.
+    model = createOpenAICompatible({
+      name: provider,
+      baseURL: c.chatBaseURL as string,
+      ...(apiKey ? { apiKey } : {}),
+    }).chatModel(modelId);
   }
   return { id, provider, modelId, model, secrets: apiKey ? [apiKey] : [] };
 }
