@@ -36,7 +36,11 @@ export interface LlmAccessDeps {
 export type Upstream = ModelCredentials & { secrets: string[] };
 
 export class LlmAccess {
-  constructor(private readonly d: LlmAccessDeps) {}
+  private readonly keys: ProviderKeyStore;
+
+  constructor(private readonly d: LlmAccessDeps) {
+    this.keys = new ProviderKeyStore(d.db, d.keyring, d.clock);
+  }
 
   async resolve(teamId: string, model: string, ctx: AuditContext): Promise<Upstream> {
     const parts = splitModelId(model);
@@ -60,7 +64,6 @@ export class LlmAccess {
       );
       throw failure("FORBIDDEN", `Model ${model} is not in this team's model catalogue`);
     }
-    const keys = new ProviderKeyStore(this.d.db, this.d.keyring, this.d.clock);
     let creds: ModelCredentials;
     try {
       creds = await resolveCredentials({
@@ -68,7 +71,7 @@ export class LlmAccess {
         teamDefault: null,
         teamSlug: team.slug,
         config: this.d.engine,
-        teamKey: (p) => keys.get(teamId, p),
+        teamKey: (p) => this.keys.get(teamId, p),
       });
     } catch (err) {
       if (err instanceof ModelSetupError) throw badRequest(err.message);

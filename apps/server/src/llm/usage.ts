@@ -57,11 +57,21 @@ export class LlmUsageStore {
   }
 
   async budget(teamId: string): Promise<LlmBudget> {
-    const row = await this.db
+    return this.budgetFor(teamId, await this.budgetRow(teamId));
+  }
+
+  private budgetRow(teamId: string) {
+    return this.db
       .selectFrom("team_llm_budgets")
       .select("monthly_budget_micro_usd")
       .where("team_id", "=", teamId)
       .executeTakeFirst();
+  }
+
+  private async budgetFor(
+    teamId: string,
+    row: { monthly_budget_micro_usd: unknown } | undefined,
+  ): Promise<LlmBudget> {
     const spent = await this.db
       .selectFrom("llm_usage")
       .select((eb) => eb.fn.sum<number | string | null>("cost_micro_usd").as("micro"))
@@ -76,7 +86,9 @@ export class LlmUsageStore {
 
   /** Throws BUDGET_EXCEEDED when the team has a budget and this month's recorded cost has reached it. */
   async checkBudget(teamId: string): Promise<void> {
-    const b = await this.budget(teamId);
+    const row = await this.budgetRow(teamId);
+    if (!row) return;
+    const b = await this.budgetFor(teamId, row);
     if (b.monthlyBudgetUsd === null || b.monthToDateUsd < b.monthlyBudgetUsd) return;
     throw failure(
       "BUDGET_EXCEEDED",
