@@ -11,7 +11,7 @@ import type { RunsTable } from "../db/schema.js";
 import type { NewEvent } from "../runs/events.js";
 import type { ExecRequest, ExecResult } from "../sandboxes/provider/types.js";
 import { WORKSPACE } from "../sandboxes/provider/types.js";
-import { RunPackages, type RunPackagesDeps, splitSpec } from "./releases.js";
+import { RunPackages, type RunPackagesDeps, splitSpec, storedPackages } from "./releases.js";
 
 /** Where a package lands, relative to the run's root directory. */
 export const PACKAGES_DIR = ".mogplex/packages";
@@ -61,7 +61,7 @@ export async function installForRun(
   run: Pick<RunsTable, "packages" | "user_id">,
   c: InstallContext,
 ): Promise<InstalledPackage[]> {
-  const specs = run.packages ? (JSON.parse(run.packages) as string[]) : [];
+  const specs = storedPackages(run.packages);
   if (specs.length === 0) return [];
   return installRunPackages(new RunPackages(deps), run.user_id, specs, c);
 }

@@ -47,6 +47,17 @@ export function splitSpec(spec: string): { name: string; version: string } {
   return { name: spec.slice(0, at), version: spec.slice(at + 1) };
 }
 
+/** A run's stored packages (a JSON array, null = none); [] if unreadable. */
+export function storedPackages(stored: string | null | undefined): string[] {
+  if (!stored) return [];
+  try {
+    const parsed: unknown = JSON.parse(stored);
+    return Array.isArray(parsed) ? parsed.filter((p): p is string => typeof p === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
 const unavailable = (spec: string) =>
   badRequest(
     `packages: ${spec}: no published release of that package and version on this server that you can read ` +

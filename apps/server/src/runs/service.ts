@@ -20,7 +20,7 @@ import type { DB, RunsTable } from "../db/schema.js";
 import { failure, notFound } from "../failure.js";
 import { retryAfterSeconds, type WindowRule } from "../limits/index.js";
 import type { RepoService } from "../repos/service.js";
-import type { RunPackages } from "../run-packages/releases.js";
+import { type RunPackages, storedPackages } from "../run-packages/releases.js";
 import type { RunTools } from "../run-tools/service.js";
 import { newId, sha256Hex } from "../security/random.js";
 import { generatedBranchName } from "./branch.js";
@@ -30,17 +30,6 @@ const ID_SENTINEL = "\u0000run-id";
 const TEAM_SENTINEL = "\u0000team-id";
 
 export const HARNESSES = ["mogplex"] as const;
-
-/** The run's stored packages (a JSON array, null = none) as the API shows them; [] if unreadable. */
-function runPackages(stored: string | null | undefined): string[] {
-  if (!stored) return [];
-  try {
-    const parsed: unknown = JSON.parse(stored);
-    return Array.isArray(parsed) ? parsed.filter((p): p is string => typeof p === "string") : [];
-  } catch {
-    return [];
-  }
-}
 
 export function toRun(r: RunsTable): Run {
   return {
@@ -55,7 +44,7 @@ export function toRun(r: RunsTable): Run {
     rootDirectory: r.root_directory,
     sandboxId: r.sandbox_id,
     agentId: r.agent_id,
-    packages: runPackages(r.packages),
+    packages: storedPackages(r.packages),
     createdAt: iso(Number(r.created_at)),
     updatedAt: iso(Number(r.updated_at)),
     startedAt: iso(r.started_at === null ? null : Number(r.started_at)),
