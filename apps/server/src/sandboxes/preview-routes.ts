@@ -2,14 +2,13 @@
 // their browser to the sandbox's own preview origin with a single-use code (sandboxes/preview-host/). It serves no
 // preview content itself. See docs/architecture.md (Previews).
 import type { Context, Hono } from "hono";
-import { previewOrigin } from "../config/preview.js";
+import { HOST_ID, previewOrigin } from "../config/preview.js";
 import { ApiError, errorResponse, Failure } from "../http/errors.js";
 import type { AppEnv } from "../http/types.js";
 import type { Services } from "../services.js";
 import { PreviewGrants } from "./preview-host/grants.js";
 import { HANDOFF_PATH, safeLandingPath } from "./preview-host/paths.js";
-
-const ID = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+import { previewPath } from "./previews.js";
 
 const notFound = (message = "Preview not found") => new ApiError("NOT_FOUND", message);
 
@@ -21,7 +20,7 @@ async function authorise(c: Context<AppEnv>, s: Services, sandboxId: string) {
   const resolved = await s.identity.resolveSession(c.req.raw.headers);
   for (const cookie of resolved.setCookies) c.header("Set-Cookie", cookie, { append: true });
   if (!resolved.principal) throw new ApiError("UNAUTHORIZED", "Sign in to open this preview");
-  if (!ID.test(sandboxId)) throw notFound();
+  if (!HOST_ID.test(sandboxId)) throw notFound();
   const row = await s.db.db
     .selectFrom("sandboxes")
     .select(["team_id", "status", "preview_url"])
@@ -52,8 +51,7 @@ export function registerPreviewRoutes(app: Hono<AppEnv>, s: Services): void {
           "Previews need their own address on this server: the operator sets MOGPLEX_PREVIEW_URL (see docs/operations.md)",
         );
       }
-      const prefix = `/preview/${sandboxId}`;
-      const path = `/${url.pathname.slice(prefix.length).replace(/^\//, "")}${url.search}`;
+      const path = `/${url.pathname.slice(previewPath(sandboxId).length)}${url.search}`;
       if (!safeLandingPath(path)) throw new ApiError("BAD_REQUEST", "This preview path cannot be opened");
       const code = await grants.mint(who.userId, who.sessionId, sandboxId);
       const to = new URL(HANDOFF_PATH, origin);
