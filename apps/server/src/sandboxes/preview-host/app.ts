@@ -7,8 +7,9 @@ import { ApiError, errorResponse, Failure, unavailableError } from "../../http/e
 import { clientIp, enforceLimit, requestId } from "../../http/middleware.js";
 import type { AppEnv } from "../../http/types.js";
 import type { Services } from "../../services.js";
+import type { LivePreview } from "../previews.js";
 import { previewCookie, previewTokens } from "./cookies.js";
-import { PreviewGrants } from "./grants.js";
+import { type PreviewGrant, PreviewGrants } from "./grants.js";
 import { HANDOFF_PATH, safeLandingPath } from "./paths.js";
 import { proxyToDevServer } from "./proxy.js";
 
@@ -34,6 +35,24 @@ function previewHeaders(): MiddlewareHandler<AppEnv> {
     h.set("X-Content-Type-Options", "nosniff");
     h.set("Cross-Origin-Resource-Policy", "same-origin");
   };
+}
+
+/** The host's cookie grant for this sandbox (else 401) and its running preview, of the grant's team (else 404). */
+export async function admitPreview(
+  s: Services,
+  grants: PreviewGrants,
+  tokens: string[],
+  sandboxId: string,
+): Promise<{ grant: PreviewGrant; live: LivePreview }> {
+  const grant = await grants.fromCookies(tokens, sandboxId);
+  if (!grant) {
+    throw new ApiError("UNAUTHORIZED", "No preview session here: open the preview from its run in Mogplex");
+  }
+  const live = s.sandboxes.previews.get(sandboxId);
+  if (!live || live.teamId !== grant.teamId) {
+    throw new ApiError("NOT_FOUND", "This sandbox has no running preview on this server process");
+  }
+  return { grant, live };
 }
 
 export function previewHostApp(s: Services, grants: PreviewGrants): Hono<AppEnv> {
@@ -78,14 +97,7 @@ export function previewHostApp(s: Services, grants: PreviewGrants): Hono<AppEnv>
 
   app.all("*", async (c) => {
     const sandboxId = idOf(c);
-    const grant = await grants.fromCookies(previewTokens(c.req.header("cookie"), t), sandboxId);
-    if (!grant) {
-      throw new ApiError("UNAUTHORIZED", "No preview session here: open the preview from its run in Mogplex");
-    }
-    const live = s.sandboxes.previews.get(sandboxId);
-    if (!live || live.teamId !== grant.teamId) {
-      throw new ApiError("NOT_FOUND", "This sandbox has no running preview on this server process");
-    }
+    const { live } = await admitPreview(s, grants, previewTokens(c.req.header("cookie"), t), sandboxId);
     return proxyToDevServer(c.req.raw, live);
   });
 

@@ -15,7 +15,7 @@ import { addressOf } from "../../http/steps/client-ip.js";
 import { keyLimit } from "../../http/steps/limits.js";
 import type { Services } from "../../services.js";
 import type { LivePreview } from "../previews.js";
-import { previewIdOfUrl } from "./app.js";
+import { admitPreview, previewIdOfUrl } from "./app.js";
 import { previewTokens } from "./cookies.js";
 import { PreviewGrants } from "./grants.js";
 import { HANDOFF_PATH } from "./paths.js";
@@ -79,14 +79,7 @@ export function servePreviewUpgrades(
     await keyLimit(s.limiter, `ip:preview:${ip}`, s.rules.ip, s.clock);
     checkHandshake(req, url, previewOrigin(sandboxId, t, url));
     const tokens = previewTokens(req.headers.cookie, t);
-    const grant = await grants.fromCookies(tokens, sandboxId);
-    if (!grant) {
-      throw new ApiError("UNAUTHORIZED", "No preview session here: open the preview from its run in Mogplex");
-    }
-    const live = s.sandboxes.previews.get(sandboxId);
-    if (!live || live.teamId !== grant.teamId) {
-      throw new ApiError("NOT_FOUND", "This sandbox has no running preview on this server process");
-    }
+    const { grant, live } = await admitPreview(s, grants, tokens, sandboxId);
     const mine = open.get(live) ?? new Set<Tunnel>();
     if (mine.size >= MAX_TUNNELS_PER_PREVIEW) {
       const message = `This preview has ${MAX_TUNNELS_PER_PREVIEW} WebSockets open; close some`;
@@ -103,11 +96,14 @@ export function servePreviewUpgrades(
     };
     mine.add(slot);
     open.set(live, mine);
-    const release = () => {
-      mine.delete(slot);
+    /** Out of this preview's set; an emptied set (still this preview's) goes too. */
+    const drop = (one: Tunnel) => {
+      mine.delete(one);
       if (mine.size === 0 && open.get(live) === mine) open.delete(live);
     };
-    const tunnel = await openTunnel(req, socket, head, `${url.pathname}${url.search}`, live).finally(release);
+    const tunnel = await openTunnel(req, socket, head, `${url.pathname}${url.search}`, live).finally(() =>
+      drop(slot),
+    );
     if (cancelled || stopped || s.sandboxes.previews.get(sandboxId) !== live) return tunnel.close();
     mine.add(tunnel);
     open.set(live, mine);
@@ -124,8 +120,7 @@ export function servePreviewUpgrades(
     void tunnel.closed.then(() => {
       clearInterval(recheck);
       clearTimeout(ends);
-      mine.delete(tunnel);
-      if (mine.size === 0 && open.get(live) === mine) open.delete(live);
+      drop(tunnel);
     });
   };
 
