@@ -18,6 +18,13 @@ export const countsOf = (u: LanguageModelUsage | undefined): TokenCounts => ({
   output: u?.outputTokens ?? 0,
 });
 
+/** The counts as an OpenAI answer's (or usage chunk's) `usage`. */
+export const openAiUsage = (u: TokenCounts) => ({
+  prompt_tokens: u.input,
+  completion_tokens: u.output,
+  total_tokens: u.input + u.output,
+});
+
 export interface ChunkHead {
   id: string;
   created: number;
@@ -81,11 +88,7 @@ export function openAiChunks(
         return [
           delta({}, finishReason(p.finishReason)),
           chunk([], {
-            usage: {
-              prompt_tokens: usage.input,
-              completion_tokens: usage.output,
-              total_tokens: usage.input + usage.output,
-            },
+            usage: openAiUsage(usage),
           }),
           enc.encode("data: [DONE]\n\n"),
         ];

@@ -9,9 +9,9 @@ import { badRequest, Failure, failure } from "../failure.js";
 import { newId } from "../security/random.js";
 import type { Upstream } from "./access.js";
 import type { AnthropicCall } from "./anthropic-request.js";
-import { countsOf, finishReason, openAiChunks } from "./anthropic-stream.js";
+import { countsOf, finishReason, openAiChunks, openAiUsage } from "./anthropic-stream.js";
 import type { Done } from "./relay.js";
-import { scrub, unreachable, upstreamFailure } from "./upstream.js";
+import { scrub, scrubIfHeld, unreachable, upstreamFailure } from "./upstream.js";
 
 export type Answer = { json: string } | { stream: ReadableStream<Uint8Array> };
 
@@ -87,13 +87,9 @@ export async function anthropicAnswer(
       ...head,
       object: "chat.completion",
       choices: [{ index: 0, message, finish_reason: finishReason(r.finishReason) }],
-      usage: {
-        prompt_tokens: usage.input,
-        completion_tokens: usage.output,
-        total_tokens: usage.input + usage.output,
-      },
+      usage: openAiUsage(usage),
     });
-    return { json: up.secrets.some((s) => json.includes(s)) ? scrub(json, up.secrets) : json };
+    return { json: scrubIfHeld(json, up.secrets) };
   }
   // Errors arrive as stream parts: read up to the first model output, so a refused call is still an HTTP error.
   const result = streamText({ ...settings, onError: () => {} });

@@ -1,6 +1,6 @@
 // Passes the provider's answer through: SSE bytes untouched (lines are only scanned for a usage chunk), or the
 // JSON answer as is; `done` runs once with the token counts and how the request ended.
-import { scrub } from "./upstream.js";
+import { scrubIfHeld } from "./upstream.js";
 
 export interface TokenCounts {
   input: number;
@@ -87,5 +87,5 @@ export async function relayJson(res: Response, secrets: readonly string[], done:
     // Counted as zero.
   }
   await done(usage, "ok");
-  return secrets.some((s) => text.includes(s)) ? scrub(text, secrets) : text;
+  return scrubIfHeld(text, secrets);
 }

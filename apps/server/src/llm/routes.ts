@@ -111,15 +111,21 @@ export function registerLlmRoutes(app: Hono<AppEnv>, s: Services): void {
     clientSignal.addEventListener("abort", onClientGone, { once: true });
     let res: Response;
     try {
-      if (!up.chatBaseURL) {
-        // Anthropic: translated both ways (anthropic.ts), usage counted from the provider's answer.
-        const call = anthropicCall ?? toAnthropicCall(body);
-        const answer = await anthropicAnswer(up, s.config.engine, call, !!body.stream, done, upstreamAbort);
+      if (anthropicCall) {
+        // Anthropic (no chat base URL): translated both ways (anthropic.ts), usage counted from the provider's answer.
+        const answer = await anthropicAnswer(
+          up,
+          s.config.engine,
+          anthropicCall,
+          !!body.stream,
+          done,
+          upstreamAbort,
+        );
         if ("stream" in answer) return sseAnswer(c, answer.stream);
         clientSignal.removeEventListener("abort", onClientGone);
         return c.body(answer.json, 200, { "content-type": "application/json" });
       }
-      res = await callUpstream({ ...up, chatBaseURL: up.chatBaseURL }, body, upstreamAbort.signal);
+      res = await callUpstream({ ...up, chatBaseURL: up.chatBaseURL as string }, body, upstreamAbort.signal);
     } catch (err) {
       clientSignal.removeEventListener("abort", onClientGone);
       if (upstreamAbort.signal.aborted) {

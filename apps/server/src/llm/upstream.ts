@@ -12,6 +12,11 @@ export function scrub(text: string, secrets: readonly string[]): string {
   return redactSecretValues(redactKnownSecrets(text, secrets));
 }
 
+/** The text scrubbed when it holds one of the server's keys, else as it is. */
+export function scrubIfHeld(text: string, secrets: readonly string[]): string {
+  return secrets.some((s) => text.includes(s)) ? scrub(text, secrets) : text;
+}
+
 export async function callUpstream(
   up: Upstream & { chatBaseURL: string },
   body: ChatCompletionBody,
