@@ -17,6 +17,8 @@ export interface PurgeCounts {
   cliAuthCodes: number;
   cliDeviceCodes: number;
   sessions: number;
+  previewHandoffs: number;
+  previewSessions: number;
 }
 
 export async function purgeExpired(
@@ -61,7 +63,24 @@ export async function purgeExpired(
   const cliDeviceCodes = n(
     await db.deleteFrom("cli_device_codes").where("expires_at", "<", now).executeTakeFirst(),
   );
-  return { setupTokens, invitations, idempotencyKeys, deviceCodes, cliAuthCodes, cliDeviceCodes, sessions };
+  // Preview hand-off codes and preview-host sessions: reads already skip expired rows; these clear them out.
+  const previewHandoffs = n(
+    await db.deleteFrom("preview_handoffs").where("expires_at", "<=", now).executeTakeFirst(),
+  );
+  const previewSessions = n(
+    await db.deleteFrom("preview_sessions").where("expires_at", "<=", now).executeTakeFirst(),
+  );
+  return {
+    setupTokens,
+    invitations,
+    idempotencyKeys,
+    deviceCodes,
+    cliAuthCodes,
+    cliDeviceCodes,
+    sessions,
+    previewHandoffs,
+    previewSessions,
+  };
 }
 
 export function startRetention(

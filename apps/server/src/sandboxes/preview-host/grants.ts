@@ -32,7 +32,6 @@ export class PreviewGrants {
   /** A code for one member's browser to carry to one sandbox's preview host. */
   async mint(userId: string, sessionId: string, sandboxId: string): Promise<string> {
     const now = this.clock.now();
-    await this.db.deleteFrom("preview_handoffs").where("expires_at", "<=", now).execute();
     const code = secret();
     await this.db
       .insertInto("preview_handoffs")
@@ -68,7 +67,6 @@ export class PreviewGrants {
     if (row.sandbox_id !== sandboxId || Number(row.expires_at) <= now) return null;
     const grant = await this.check(row.user_id, row.session_id, sandboxId);
     if (!grant) return null;
-    await this.db.deleteFrom("preview_sessions").where("expires_at", "<=", now).execute();
     const token = secret();
     await this.db
       .insertInto("preview_sessions")
