@@ -12,7 +12,7 @@ import {
   resolveApiCredential,
   resolveCredential,
 } from "../credentials/resolve.js";
-import { AuthStore } from "../credentials/store.js";
+import { type AuthData, AuthStore } from "../credentials/store.js";
 import { CliError, ConfigError, EXIT, NotAuthenticatedError } from "../errors.js";
 import type { CatalogueModel, ModelRoute } from "./types.js";
 
@@ -61,8 +61,7 @@ export function parseModel(model: string, provider?: string): string {
   );
 }
 
-function accountRouter(ctx: Ctx, r: Resolved): Router {
-  const data = ctx.store.read();
+function accountRouter(ctx: Ctx, r: Resolved, data: AuthData): Router {
   const server = serverUrl(ctx.env, data.mogplex?.url);
   const cred = resolveApiCredential(ctx.env, data, server.url, ctx.store.path);
   const client = clientFor(ctx, server.url, cred.token);
@@ -157,7 +156,7 @@ export function createRouter(ctx: Ctx): Router {
   const r = resolveCredential(ctx.env, data);
   if (!r) throw new NotAuthenticatedError(NO_CREDENTIALS);
   ctx.log.secret(r.secret);
-  if (r.source === "account" || r.provider.id === "mogplex") return accountRouter(ctx, r);
+  if (r.source === "account" || r.provider.id === "mogplex") return accountRouter(ctx, r, data);
   return providerRouter(ctx, r);
 }
 
