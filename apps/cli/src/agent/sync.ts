@@ -23,6 +23,8 @@ interface Entry {
 export class McpSync {
   private loaded: Promise<Entry[]> | undefined;
 
+  private toolSet: Promise<ToolSet> | undefined;
+
   private readonly launches: StdioLaunch[] = [];
 
   constructor(
@@ -101,7 +103,13 @@ export class McpSync {
     }));
   }
 
-  async tools(turn: () => TurnContext): Promise<ToolSet> {
+  /** Built once: the servers' tools do not change, and `turn` reads the current turn when a tool runs. */
+  tools(turn: () => TurnContext): Promise<ToolSet> {
+    this.toolSet ??= this.build(turn);
+    return this.toolSet;
+  }
+
+  private async build(turn: () => TurnContext): Promise<ToolSet> {
     const set: ToolSet = {};
     for (const e of await this.load()) {
       const client = e.client;
