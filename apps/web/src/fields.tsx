@@ -110,9 +110,14 @@ export const EXPIRY_CHOICES: ReadonlyArray<readonly [string, string]> = [
   ["", "Never"],
 ];
 
+/** "a, b\n c" → ["a", "b", "c"]: entries separated by whitespace or commas, in order, repeats kept. */
+export function splitList(text: string): string[] {
+  return text.split(/[\s,]+/).filter(Boolean);
+}
+
 /** The request field for an allowlist typed one entry per line (or comma-separated); none when left empty. */
 export function allowlistBody(text: string): { ipAllowlist?: string[] } {
-  const entries = text.split(/[\s,]+/).filter(Boolean);
+  const entries = splitList(text);
   return entries.length > 0 ? { ipAllowlist: entries } : {};
 }
 

@@ -7,6 +7,7 @@ import {
   allowlistBody,
   EXPIRY_CHOICES,
   SelectField,
+  splitList,
   TextAreaField,
   TextField,
 } from "../fields.js";
@@ -88,7 +89,7 @@ export function CreateKeyForm({
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void run(async () => {
-      const toolList = tools.split(/[\s,]+/).filter(Boolean);
+      const toolList = splitList(tools);
       const created = await post<CreatedGatewayKey>("/api/settings/gateway-keys", {
         name: name.trim(),
         servers: all ? "all" : chosen,

@@ -3,7 +3,7 @@
 // rest:<connection>).
 import { type FormEvent, useEffect, useId, useState } from "react";
 import { api, get } from "../api.js";
-import { TextAreaField } from "../fields.js";
+import { splitList, TextAreaField } from "../fields.js";
 import { ErrorNote, Loaded, useAction, useAsync } from "../ui.js";
 
 interface Policy {
@@ -28,7 +28,7 @@ export function RunToolsPolicyCard({ teamId }: { teamId: string }) {
     e.preventDefault();
     setSaved("");
     void run(async () => {
-      const tools = limited ? [...new Set(text.split(/[\s,]+/).filter(Boolean))] : null;
+      const tools = limited ? [...new Set(splitList(text))] : null;
       const next = await api<Policy>("PATCH", path, { body: { tools } });
       setText((next.tools ?? []).join("\n"));
       setSaved(next.tools === null ? "Runs may ask for any tool their starter can call." : "Saved.");

@@ -2,7 +2,7 @@
 // carries an Idempotency-Key, kept while the same request is retried, so a retry never starts a second run.
 import { type FormEvent, useId, useRef, useState } from "react";
 import { api } from "../api.js";
-import { SelectField, TextAreaField, TextField } from "../fields.js";
+import { SelectField, splitList, TextAreaField, TextField } from "../fields.js";
 import { navigate } from "../router.js";
 import type { Repo, Run } from "../types.js";
 import { ErrorNote, useAction } from "../ui.js";
@@ -17,7 +17,7 @@ function newKey(): string {
 
 /** "a__b, rest:c  d__*" → ["a__b", "rest:c", "d__*"], each once (tools and packages alike). */
 function toolList(text: string): string[] {
-  return [...new Set(text.split(/[\s,]+/).filter(Boolean))];
+  return [...new Set(splitList(text))];
 }
 
 export function StartRunForm({ repos }: { repos: Repo[] }) {
@@ -36,13 +36,15 @@ export function StartRunForm({ repos }: { repos: Repo[] }) {
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void run(async () => {
+      const toolNames = toolList(tools);
+      const packageSpecs = toolList(packages);
       const body = {
         repoId,
         prompt,
         ...(model.trim() ? { model: model.trim() } : {}),
         ...(baseBranch.trim() ? { baseBranch: baseBranch.trim() } : {}),
-        ...(toolList(tools).length > 0 ? { tools: toolList(tools) } : {}),
-        ...(toolList(packages).length > 0 ? { packages: toolList(packages) } : {}),
+        ...(toolNames.length > 0 ? { tools: toolNames } : {}),
+        ...(packageSpecs.length > 0 ? { packages: packageSpecs } : {}),
       };
       const request = JSON.stringify(body);
       if (attempt.current?.request !== request) attempt.current = { key: newKey(), request };
