@@ -2,6 +2,7 @@
 // apart from start.ts so the binary decides without loading the agent or Ink.
 import { Command, Option } from "commander";
 import type { Ctx } from "../context.js";
+import { APPROVAL_MODES } from "./config.js";
 
 /** No arguments, or flags first (not help/version): `mogplex`, `mogplex --model openai/gpt-4.1 --network`. */
 export function isSessionStart(args: string[]): boolean {
@@ -21,9 +22,7 @@ Interactive session (bare \`mogplex\` on a terminal):
 export function sessionCommand(ctx: Ctx): Command {
   return new Command("mogplex")
     .option("--model <provider/model>", "the model")
-    .addOption(
-      new Option("--approval <mode>", "what runs without asking").choices(["ask", "auto-edit", "full-auto"]),
-    )
+    .addOption(new Option("--approval <mode>", "what runs without asking").choices(APPROVAL_MODES))
     .option("--no-sandbox", "run commands on this machine instead of in a bubblewrap sandbox")
     .option("--network", "allow commands network access")
     .exitOverride()

@@ -6,7 +6,7 @@ import { ConfigError, UsageError } from "../errors.js";
 
 export const APPROVAL_MODES: readonly ApprovalMode[] = ["ask", "auto-edit", "full-auto"];
 
-const isMode = (v: unknown): v is ApprovalMode => APPROVAL_MODES.includes(v as ApprovalMode);
+export const isMode = (v: unknown): v is ApprovalMode => APPROVAL_MODES.includes(v as ApprovalMode);
 
 export function approvalMode(home: string, flag: string | undefined): ApprovalMode {
   if (flag !== undefined) {

@@ -1,13 +1,12 @@
 // The session's slash commands. /login and /logout reuse the CLI's own credential code (the chooser's key
 // store, `mogplex logout`) with their output printed into the transcript instead of the terminal.
 import { logout } from "../actions/auth.js";
-import type { ApprovalMode, CatalogueModel } from "../agent/types.js";
+import type { CatalogueModel } from "../agent/types.js";
 import type { Ctx } from "../context.js";
 import { MODEL_PROVIDERS } from "../credentials/providers.js";
 import { saveProviderKey } from "../login/chooser.js";
+import { APPROVAL_MODES, isMode } from "./config.js";
 import type { Controller } from "./controller.js";
-
-const MODES: readonly ApprovalMode[] = ["ask", "auto-edit", "full-auto"];
 
 export const HELP: ReadonlyArray<[string, string]> = [
   ["/model [provider/model]", "switch the model (a list to pick from without an id)"],
@@ -81,14 +80,14 @@ async function approval(c: Controller, arg: string): Promise<void> {
     mode =
       (await c.pick(
         `Approval mode (now ${c.session.mode})`,
-        MODES.map((m) => ({ value: m, label: m })),
+        APPROVAL_MODES.map((m) => ({ value: m, label: m })),
       )) ?? "";
     if (!mode) return;
   }
-  if (!MODES.includes(mode as ApprovalMode)) {
+  if (!isMode(mode)) {
     return c.print(`unknown approval mode ${mode}: use ask, auto-edit or full-auto`, "error");
   }
-  c.session.setMode(mode as ApprovalMode);
+  c.session.setMode(mode);
   c.set({});
   c.print(`Approval mode: ${mode}`);
 }
