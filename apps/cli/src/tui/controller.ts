@@ -105,7 +105,7 @@ export class Controller {
 
   /** Leaving: a running turn is cancelled and open questions are answered no. */
   shutdown(): void {
-    for (const a of this.approvals.splice(0)) a.resolve(false);
+    this.refuseOpen();
     this.abort?.abort();
     this.finishPick(undefined);
   }
@@ -151,9 +151,14 @@ export class Controller {
     this.set({ editor: ed.emptyEditor(this.state.editor.history), hint: "Press Ctrl-C again to exit." });
   }
 
+  /** Open approval questions are answered no. */
+  private refuseOpen(): void {
+    for (const a of this.approvals.splice(0)) a.resolve(false);
+  }
+
   /** Stops the running turn: open questions are answered no and its signal aborts. */
   private cancelTurn(hint: string): void {
-    for (const a of this.approvals.splice(0)) a.resolve(false);
+    this.refuseOpen();
     this.abort?.abort();
     this.set({ overlay: { kind: "none" }, hint });
   }
@@ -206,7 +211,7 @@ export class Controller {
       reason = abort.signal.aborted ? "cancelled" : "done";
       if (!abort.signal.aborted && !reported) this.print((err as Error).message, "error");
     }
-    for (const a of this.approvals.splice(0)) a.resolve(false);
+    this.refuseOpen();
     this.abort = undefined;
     this.set({
       busy: false,
