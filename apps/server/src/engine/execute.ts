@@ -294,11 +294,13 @@ export async function executeRun(x: RunExecution, d: ExecDeps): Promise<void> {
       Object.assign(tools, extra);
       await emit.log(`Team tools: ${Object.keys(extra).join(", ")}`, { tools: Object.keys(extra) });
     }
+    const basePrompt = teamTools ? `${SYSTEM_PROMPT}\n${TEAM_TOOLS_PROMPT}` : SYSTEM_PROMPT;
+    const system = `${basePrompt}${packagesPrompt(packages)}`;
     const priced = priceOf(model.id) !== null;
     const result = await runAgent({
       model: model.model,
       modelName: model.id,
-      system: `${teamTools ? `${SYSTEM_PROMPT}\n${TEAM_TOOLS_PROMPT}` : SYSTEM_PROMPT}${packagesPrompt(packages)}`,
+      system,
       prompt: run.prompt,
       tools,
       maxSteps: config.agent.maxSteps,
