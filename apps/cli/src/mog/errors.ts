@@ -1,5 +1,5 @@
 // The `mog` failures and how every failure becomes its envelope error and exit code (0 ok, 1 error, 2 approval).
-import { isPackageError } from "@mogplex/pkgfmt";
+import { isPackageError, ReleaseVerificationError } from "@mogplex/pkgfmt";
 import { describeError } from "../errors.js";
 
 export const MOG_EXIT = { ok: 0, error: 1, approval: 2 } as const;
@@ -36,6 +36,12 @@ export const signatureError = (why: string) =>
 /** The bytes (archive or a file in it) are not the ones the registry signed. */
 export const integrityError = (why: string) =>
   new MogError("INTEGRITY_MISMATCH", `Package integrity check failed: ${why}; nothing was written`);
+
+/** A pkgfmt release check's failure as mog's error for its kind; anything else as it was. */
+export const fromReleaseError = (err: unknown): unknown =>
+  err instanceof ReleaseVerificationError
+    ? (err.kind === "signature" ? signatureError : integrityError)(err.why)
+    : err;
 
 /** A priced listing (or a spend policy) needs a team owner's approval first: exit 2. */
 export class ApprovalRequiredError extends MogError {

@@ -11,11 +11,10 @@ import {
   inspect,
   loadArchive,
   type PackageInfo,
-  ReleaseVerificationError,
   type Target,
   verify,
 } from "@mogplex/pkgfmt";
-import { integrityError, MogError } from "./errors.js";
+import { fromReleaseError, MogError } from "./errors.js";
 import { type LockEntry, readLock, writeLock } from "./lock.js";
 import { currentEnv, type McpChange, mcpKey, parseEnv, serverEntry, setMcpServer } from "./mcp-config.js";
 import { makeParents, onlyLockedFiles, removeParents, underDir } from "./paths.js";
@@ -56,8 +55,7 @@ function checkSigned(info: PackageInfo, signed: NonNullable<InstallRequest["sign
   try {
     checkSignedFiles(info, signed);
   } catch (err) {
-    if (err instanceof ReleaseVerificationError) throw integrityError(err.why);
-    throw err;
+    throw fromReleaseError(err);
   }
 }
 

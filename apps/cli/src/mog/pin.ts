@@ -5,10 +5,10 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RegistryKey, SignedRelease } from "@mogplex/contract";
-import { type ReleaseStatement, ReleaseVerificationError, verifyReleaseStatement } from "@mogplex/pkgfmt";
+import { type ReleaseStatement, verifyReleaseStatement } from "@mogplex/pkgfmt";
 import { writePrivateJson } from "../credentials/private-file.js";
 import type { MogCtx } from "./context.js";
-import { MogError, signatureError } from "./errors.js";
+import { fromReleaseError, MogError } from "./errors.js";
 import type { RegistryApi } from "./registry-api.js";
 
 export const PINS_FILE = "registry-keys.json";
@@ -18,8 +18,6 @@ export interface Pin {
   publicKey: string;
   pinnedAt: string;
 }
-
-export type Statement = ReleaseStatement;
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
@@ -37,7 +35,7 @@ export function checkKey(key: RegistryKey): Pin {
 
 export class PinStore {
   readonly path: string;
-  constructor(readonly dir: string) {
+  constructor(dir: string) {
     this.path = join(dir, PINS_FILE);
   }
 
@@ -103,11 +101,10 @@ export function verifyStatement(
   release: SignedRelease,
   pin: Pin,
   wanted: { name: string; version?: string },
-): Statement {
+): ReleaseStatement {
   try {
     return verifyReleaseStatement(release, pin, wanted);
   } catch (err) {
-    if (err instanceof ReleaseVerificationError) throw signatureError(err.why);
-    throw err;
+    throw fromReleaseError(err);
   }
 }
