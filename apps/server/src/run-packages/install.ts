@@ -61,7 +61,7 @@ export async function installForRun(
   run: Pick<RunsTable, "packages" | "user_id">,
   c: InstallContext,
 ): Promise<InstalledPackage[]> {
-  const specs = storedPackages(run.packages);
+  const specs = storedPackages(run.packages, true);
   if (specs.length === 0) return [];
   return installRunPackages(new RunPackages(deps), run.user_id, specs, c);
 }

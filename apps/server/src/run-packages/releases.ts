@@ -48,14 +48,21 @@ export function splitSpec(spec: string): { name: string; version: string } {
 }
 
 /** A run's stored packages (a JSON array, null = none); [] if unreadable. */
-export function storedPackages(stored: string | null | undefined): string[] {
+/**
+ * A run's stored `packages` column. Showing a run reads a damaged value as none; installing (`strict`) refuses it,
+ * so a run never quietly starts without the packages it asked for.
+ */
+export function storedPackages(stored: string | null | undefined, strict = false): string[] {
   if (!stored) return [];
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(stored);
-    return Array.isArray(parsed) ? parsed.filter((p): p is string => typeof p === "string") : [];
+    parsed = JSON.parse(stored);
   } catch {
-    return [];
+    parsed = undefined;
   }
+  if (Array.isArray(parsed) && parsed.every((p) => typeof p === "string")) return parsed;
+  if (strict) throw new Error("the run's stored package list is damaged; start the run again");
+  return Array.isArray(parsed) ? parsed.filter((p): p is string => typeof p === "string") : [];
 }
 
 const unavailable = (spec: string) =>
